@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// command is one greenai subcommand. Each lives in its own cmd_*.go file and
+// registers itself from init, so subcommands can be added independently.
+type command struct {
+	name    string
+	summary string // one line for "greenai help"
+	usage   string // full usage text, printed for "greenai help NAME" and on flag errors
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("greenai: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// exitError carries a specific process exit status (for example a child's
+// status passed through by "greenai run", or 2 for usage errors).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string {
+	if e.msg == "" {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.msg
+}
+
+// usageError reports bad command-line usage (exit status 2).
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+}
+
+// run is the testable entry point of the CLI.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printHelp(stderr)
+		return usageError("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				fmt.Fprint(stdout, c.usage)
+				return nil
+			}
+			return usageError("unknown command %q", args[1])
+		}
+		printHelp(stdout)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, "greenai", version)
+		return nil
+	}
+	c, ok := commands[name]
+	if !ok {
+		return usageError("unknown command %q (run \"greenai help\" for the list)", name)
+	}
+	return c.run(ctx, args[1:], stdout, stderr)
+}
+
+const version = "0.1.0-dev"
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, manualHeader)
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "Commands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun \"greenai help COMMAND\" for a command's manual.")
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints usage to stderr.
+func newFlagSet(c *command, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, c.usage) }
+	return fs
+}
+
+// parseFlags parses flags allowing them to be interleaved with positional
+// arguments (greenai fpo model.onnx --json). A literal "--" ends flag parsing.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return nil, &exitError{code: 0}
+			}
+			return nil, &exitError{code: 2, msg: err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -1,0 +1,3 @@
+module github.com/greenai/greenai
+
+go 1.26.8
