@@ -1,0 +1,158 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+	_ "github.com/greenai/greenai/shape/ops" // every operator's rule
+	"github.com/greenai/greenai/sym"
+)
+
+// modelFlags are the input options shared by inspect, fpo and cost.
+type modelFlags struct {
+	inputs    multiFlag
+	dims      multiFlag
+	inputData string
+}
+
+func (f *modelFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.inputs, "input", "fix an input's shape: `NAME=1x3x224x224` (dims may be symbols; repeatable)")
+	fs.Var(&f.dims, "dim", "bind a symbolic dimension: `NAME=VALUE` (repeatable)")
+	fs.StringVar(&f.inputData, "input-data", "", "read input_N.pb TensorProto files in `DIR` as the values of the graph inputs, in order")
+}
+
+const modelFlagsUsage = `  --input NAME=DIMS   fix an input's shape, dims separated by x: 1x3x224x224,
+                      batchx128 (a dim may be a symbol); repeatable
+  --dim NAME=VALUE    bind a symbolic dimension such as batch or sequence; repeatable
+  --input-data DIR    read DIR/input_0.pb, input_1.pb, … (serialized TensorProto,
+                      as in ONNX's test suite) as the values of the graph inputs
+                      that are not initializers, in order
+`
+
+// options turns the flags into inference options for model m.
+func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
+	opts := shape.Options{Inputs: map[string][]sym.Expr{}, Dims: map[string]int64{}, InputValues: map[string]*shape.Value{}}
+	for _, s := range f.dims {
+		name, val, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return opts, usageError("--dim %q: want NAME=VALUE", s)
+		}
+		n, err := strconv.ParseInt(val, 10, 64)
+		if err != nil || n < 0 {
+			return opts, usageError("--dim %q: value must be a non-negative integer", s)
+		}
+		opts.Dims[name] = n
+	}
+	declared := map[string]bool{}
+	for _, in := range m.Graph.Inputs {
+		declared[in.Name] = true
+	}
+	for _, s := range f.inputs {
+		name, dims, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return opts, usageError("--input %q: want NAME=DIMS such as input=1x3x224x224", s)
+		}
+		if !declared[name] {
+			return opts, usageError("--input %q: the model has no input %q (inputs: %s)", s, name, inputNames(m))
+		}
+		shp, err := parseDims(dims)
+		if err != nil {
+			return opts, usageError("--input %q: %v", s, err)
+		}
+		opts.Inputs[name] = shp
+	}
+	if f.inputData != "" {
+		inits := map[string]bool{}
+		for _, t := range m.Graph.Initializers {
+			inits[t.Name] = true
+		}
+		i := 0
+		for _, in := range m.Graph.Inputs {
+			if inits[in.Name] {
+				continue
+			}
+			p := filepath.Join(f.inputData, fmt.Sprintf("input_%d.pb", i))
+			i++
+			if _, err := os.Stat(p); err != nil {
+				break
+			}
+			d, err := onnx.ReadValueFile(p, in.Type)
+			if err != nil {
+				return opts, err
+			}
+			v, err := shape.FromData(d, 1<<16)
+			if err != nil {
+				return opts, fmt.Errorf("%s: %w", p, err)
+			}
+			opts.InputValues[in.Name] = v
+		}
+		if i == 0 {
+			return opts, fmt.Errorf("--input-data %s: no input_0.pb found", f.inputData)
+		}
+	}
+	return opts, nil
+}
+
+func inputNames(m *onnx.Model) string {
+	var names []string
+	for _, in := range m.Graph.Inputs {
+		names = append(names, in.Name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// parseDims parses 1x3x224x224 (or with commas); each dim is an integer or a
+// symbolic expression.
+func parseDims(s string) ([]sym.Expr, error) {
+	if s == "" || s == "scalar" {
+		return []sym.Expr{}, nil
+	}
+	sep := "x"
+	if strings.Contains(s, ",") {
+		sep = ","
+	}
+	var out []sym.Expr
+	for _, p := range strings.Split(s, sep) {
+		p = strings.TrimSpace(p)
+		if n, err := strconv.ParseInt(p, 10, 64); err == nil {
+			if n < 0 {
+				return nil, fmt.Errorf("negative dim %d", n)
+			}
+			out = append(out, sym.Const(n))
+			continue
+		}
+		e, err := sym.Parse(p)
+		if err != nil {
+			return nil, fmt.Errorf("dim %q: %v", p, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// loadModel opens a model and infers its shapes.
+func loadModel(path string, f *modelFlags) (*onnx.Model, *shape.Result, error) {
+	m, err := onnx.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts, err := f.options(m)
+	if err != nil {
+		m.Close()
+		return nil, nil, err
+	}
+	res, err := shape.Infer(m, opts)
+	if err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, res, nil
+}

@@ -1,0 +1,127 @@
+// Package params counts the parameters of an inferred ONNX graph: weights, constants and their bytes by type.
+package params
+
+import (
+	"sort"
+
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+)
+
+// Stats summarizes the stored tensors of a model.
+type Stats struct {
+	// Params is the number of parameter elements: floating-point tensors, and
+	// quantized integer weights, stored as initializers or produced by
+	// Constant/ConstantOfShape nodes that do not depend on graph inputs. Each
+	// tensor counts once however many nodes use it.
+	Params int64 `json:"params"`
+	// Constants counts the elements of other stored tensors (shape vectors,
+	// indices, axes): data, not weights.
+	Constants int64 `json:"constants"`
+	// Bytes is the storage of parameters by element type.
+	Bytes map[string]int64 `json:"param_bytes_by_dtype"`
+	// TotalBytes is the sum of Bytes.
+	TotalBytes int64 `json:"param_bytes"`
+	// Tensors is the number of parameter tensors.
+	Tensors int `json:"param_tensors"`
+	// Trainable and Frozen split Params when the graph says which weights are
+	// trained (a training graph); otherwise every parameter counts as trainable.
+	Trainable int64 `json:"trainable"`
+	// Sparse counts parameters stored sparsely (their stored values).
+	Sparse int64 `json:"sparse_values,omitempty"`
+	// FromNodes counts parameters produced by Constant/ConstantOfShape nodes
+	// (as in models whose weights were replaced by ConstantOfShape).
+	FromNodes int64 `json:"from_constant_nodes,omitempty"`
+	// Weights lists each parameter tensor.
+	Weights []Weight `json:"-"`
+}
+
+// Weight is one parameter tensor.
+type Weight struct {
+	Name     string
+	DType    onnx.DataType
+	Elements int64
+	Bytes    int64
+}
+
+// quantWeightOps take integer tensors that are weights (quantized models).
+var quantWeightOps = map[string]bool{
+	"DequantizeLinear": true, "QLinearConv": true, "QLinearMatMul": true, "ConvInteger": true,
+	"MatMulInteger": true, "MatMulNBits": true, "DynamicQuantizeMatMul": true, "QAttention": true,
+	"GatherBlockQuantized": true, "QLinearAdd": true, "QLinearMul": true,
+}
+
+// Count computes parameter statistics over every graph of the result.
+func Count(res *shape.Result) Stats {
+	st := Stats{Bytes: map[string]int64{}}
+	seen := map[*shape.Value]bool{}
+	var visit func(g *shape.GraphResult)
+	visit = func(g *shape.GraphResult) {
+		quantUse := map[string]bool{}
+		for _, n := range g.Nodes {
+			if quantWeightOps[n.Node.OpType] {
+				for _, in := range n.Node.Inputs {
+					quantUse[in] = true
+				}
+			}
+		}
+		for _, v := range g.Initializers {
+			add(&st, v, seen, quantUse[v.Name], false)
+		}
+		for _, n := range g.Nodes {
+			if (n.Node.OpType == "Constant" || n.Node.OpType == "ConstantOfShape") && n.Node.Domain == "" && len(n.Outputs) > 0 && n.Outputs[0] != nil {
+				if n.Node.OpType == "ConstantOfShape" && !constInput(n) {
+					continue
+				}
+				add(&st, n.Outputs[0], seen, quantUse[n.Node.Outputs[0]], true)
+			}
+			for _, sg := range n.Subgraphs {
+				visit(sg.Graph)
+			}
+		}
+	}
+	visit(res.Graph)
+	st.Trainable = st.Params
+	sort.Slice(st.Weights, func(i, j int) bool { return st.Weights[i].Elements > st.Weights[j].Elements })
+	return st
+}
+
+func constInput(n *shape.NodeResult) bool {
+	return len(n.Inputs) > 0 && n.Inputs[0] != nil && (n.Inputs[0].Const != nil || n.Inputs[0].Init != nil)
+}
+
+func add(st *Stats, v *shape.Value, seen map[*shape.Value]bool, quant, fromNode bool) {
+	if v == nil || seen[v] || !v.IsTensor() && v.Kind != onnx.KindSparseTensor {
+		return
+	}
+	seen[v] = true
+	dims, ok := v.Dims()
+	if !ok {
+		return
+	}
+	n, err := onnx.NumElements(dims)
+	if err != nil {
+		return
+	}
+	isParam := v.DType.IsFloat() || quant && (v.DType.IsInteger())
+	if !isParam {
+		st.Constants += n
+		return
+	}
+	stored := n
+	if v.Sparse != nil && v.Sparse.Values != nil {
+		if sn, err := v.Sparse.Values.NumElements(); err == nil {
+			stored = sn
+			st.Sparse += sn
+		}
+	}
+	bytes := (stored*int64(v.DType.Bits()) + 7) / 8
+	st.Params += stored
+	st.Tensors++
+	st.Bytes[v.DType.String()] += bytes
+	st.TotalBytes += bytes
+	if fromNode {
+		st.FromNodes += stored
+	}
+	st.Weights = append(st.Weights, Weight{Name: v.Name, DType: v.DType, Elements: stored, Bytes: bytes})
+}

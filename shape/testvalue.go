@@ -1,0 +1,62 @@
+package shape
+
+import (
+	"fmt"
+
+	"github.com/greenai/greenai/onnx"
+)
+
+// FromData converts a decoded value file (tensor, sequence or optional) into
+// a Value with known contents where they are at most maxElems elements.
+func FromData(d *onnx.Value, maxElems int) (*Value, error) {
+	switch d.Kind {
+	case onnx.KindTensor:
+		return ValueFromTensor(d.Tensor, maxElems)
+	case onnx.KindSequence:
+		v := &Value{Kind: onnx.KindSequence, Rank: -1, SeqKnown: true, Seq: []*Value{}}
+		for _, it := range d.Sequence {
+			iv, err := FromData(it, maxElems)
+			if err != nil {
+				return nil, err
+			}
+			v.Seq = append(v.Seq, iv)
+		}
+		v.Elem = seqElem(v.Seq)
+		return v, nil
+	case onnx.KindOptional:
+		v := &Value{Kind: onnx.KindOptional, Rank: -1, Opt: OptEmpty, Elem: Unknown()}
+		if d.Optional != nil {
+			v.Opt = OptPresent
+			iv, err := FromData(d.Optional, maxElems)
+			if err != nil {
+				return nil, err
+			}
+			v.Elem = iv
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("%s values are not supported", d.Kind)
+}
+
+// seqElem is the common type of a sequence's items: their shared element type
+// and, where all items agree, their shape (dims that differ become unknown rank
+// only if ranks differ; otherwise differing dims are left to the items).
+func seqElem(items []*Value) *Value {
+	if len(items) == 0 {
+		return Unknown()
+	}
+	first := items[0]
+	e := first.Clone()
+	e.Const = nil
+	e.Init = nil
+	for _, it := range items[1:] {
+		if it.Kind != e.Kind || it.DType != e.DType {
+			return Unknown()
+		}
+		if it.Rank != e.Rank {
+			e.Rank = -1
+			e.Shape = nil
+		}
+	}
+	return e
+}
