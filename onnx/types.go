@@ -211,21 +211,21 @@ type AttrType int32
 
 // Attribute types.
 const (
-	AttrUndefined    AttrType = 0
-	AttrFloat        AttrType = 1
-	AttrInt          AttrType = 2
-	AttrString       AttrType = 3
-	AttrTensor       AttrType = 4
-	AttrGraph        AttrType = 5
-	AttrFloats       AttrType = 6
-	AttrInts         AttrType = 7
-	AttrStrings      AttrType = 8
-	AttrTensors      AttrType = 9
-	AttrGraphs       AttrType = 10
-	AttrSparseTensor AttrType = 11
+	AttrUndefined     AttrType = 0
+	AttrFloat         AttrType = 1
+	AttrInt           AttrType = 2
+	AttrString        AttrType = 3
+	AttrTensor        AttrType = 4
+	AttrGraph         AttrType = 5
+	AttrFloats        AttrType = 6
+	AttrInts          AttrType = 7
+	AttrStrings       AttrType = 8
+	AttrTensors       AttrType = 9
+	AttrGraphs        AttrType = 10
+	AttrSparseTensor  AttrType = 11
 	AttrSparseTensors AttrType = 12
-	AttrTypeProto    AttrType = 13
-	AttrTypeProtos   AttrType = 14
+	AttrTypeProto     AttrType = 13
+	AttrTypeProtos    AttrType = 14
 )
 
 // Attribute is a decoded AttributeProto.
@@ -276,12 +276,12 @@ func (k TypeKind) String() string {
 
 // Type is a decoded TypeProto.
 type Type struct {
-	Kind     TypeKind
-	Elem     DataType // tensor / sparse tensor element type; map key type
-	Shape    *Shape   // tensor / sparse tensor shape; nil means unknown rank
-	Inner    *Type    // sequence / optional element type; map value type
-	Domain   string   // opaque
-	Name     string   // opaque
+	Kind       TypeKind
+	Elem       DataType // tensor / sparse tensor element type; map key type
+	Shape      *Shape   // tensor / sparse tensor shape; nil means unknown rank
+	Inner      *Type    // sequence / optional element type; map value type
+	Domain     string   // opaque
+	Name       string   // opaque
 	Denotation string
 }
 

@@ -65,7 +65,7 @@ type GraphResult struct {
 // NodeResult is one executed node with its resolved inputs and outputs.
 type NodeResult struct {
 	Node    *onnx.Node
-	Opset   int64 // version of the node's domain in effect
+	Opset   int64    // version of the node's domain in effect
 	Inputs  []*Value // nil for omitted optional inputs
 	Outputs []*Value // nil for omitted optional outputs
 	// Subgraphs are the bodies this node runs: If branches, Loop and Scan

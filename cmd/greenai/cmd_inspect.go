@@ -42,22 +42,22 @@ shape cannot be inferred, 2 on bad usage.
 }
 
 type inspectJSON struct {
-	Path            string               `json:"path"`
-	Producer        string               `json:"producer"`
-	ProducerVersion string               `json:"producer_version,omitempty"`
-	IRVersion       int64                `json:"ir_version"`
-	Opsets          map[string]int64     `json:"opsets"`
-	Inputs          []valueJSON          `json:"inputs"`
-	Outputs         []valueJSON          `json:"outputs"`
-	Params          int64                `json:"params"`
-	ParamBytes      int64                `json:"param_bytes"`
-	ParamBytesBy    map[string]int64     `json:"param_bytes_by_dtype"`
-	Nodes           int                  `json:"nodes"`
-	NodesAll        int                  `json:"nodes_including_subgraphs"`
-	OpTypes         map[string]int       `json:"op_types"`
-	Unsupported     []shape.Unsupported  `json:"unsupported"`
-	Failures        []shape.Failure      `json:"failures"`
-	Values          []valueJSON          `json:"values,omitempty"`
+	Path            string              `json:"path"`
+	Producer        string              `json:"producer"`
+	ProducerVersion string              `json:"producer_version,omitempty"`
+	IRVersion       int64               `json:"ir_version"`
+	Opsets          map[string]int64    `json:"opsets"`
+	Inputs          []valueJSON         `json:"inputs"`
+	Outputs         []valueJSON         `json:"outputs"`
+	Params          int64               `json:"params"`
+	ParamBytes      int64               `json:"param_bytes"`
+	ParamBytesBy    map[string]int64    `json:"param_bytes_by_dtype"`
+	Nodes           int                 `json:"nodes"`
+	NodesAll        int                 `json:"nodes_including_subgraphs"`
+	OpTypes         map[string]int      `json:"op_types"`
+	Unsupported     []shape.Unsupported `json:"unsupported"`
+	Failures        []shape.Failure     `json:"failures"`
+	Values          []valueJSON         `json:"values,omitempty"`
 }
 
 type valueJSON struct {
