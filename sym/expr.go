@@ -1,0 +1,394 @@
+// Package sym implements exact symbolic integer arithmetic for tensor dimensions and operation counts.
+package sym
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"sync/atomic"
+)
+
+// Expr is an immutable exact integer expression: a polynomial with int64
+// coefficients over atoms, where an atom is a variable or an application of
+// floor(a/b), ceil(a/b), mod(a, b), min(a, b) or max(a, b) that could not be
+// simplified. The zero value is the constant 0. Constants are stored without
+// any allocation, so arithmetic on constants is as cheap as int64 arithmetic
+// (plus overflow checks). Exprs are safe for concurrent use.
+//
+// Simplifications that depend on the sign of a sub-expression (Min, Max and
+// bounds-based folding of FloorDiv, CeilDiv and Mod) assume every variable is
+// >= 1, as tensor dimensions are.
+type Expr struct {
+	c int64 // the value when p == nil
+	p *poly // nil for constants
+}
+
+// poly is a canonical polynomial with at least one non-constant term.
+type poly struct {
+	terms []term // sorted by cmpTerm, no zero coefficients, distinct monomials
+	str   atomic.Pointer[string]
+}
+
+type term struct {
+	coef int64
+	deg  int      // total degree: sum of the powers
+	mono []factor // sorted by atom key; nil for the constant term
+}
+
+type factor struct {
+	a   *atom
+	pow int // >= 1
+}
+
+// Const returns the constant v.
+func Const(v int64) Expr { return Expr{c: v} }
+
+// Var returns the variable name, which must be non-empty.
+func Var(name string) Expr {
+	if name == "" {
+		panic("sym: empty variable name")
+	}
+	return atomExpr(varAtom(name))
+}
+
+func atomExpr(a *atom) Expr {
+	return Expr{p: &poly{terms: []term{{coef: 1, deg: 1, mono: []factor{{a: a, pow: 1}}}}}}
+}
+
+// fromTerms wraps canonical terms into an Expr.
+func fromTerms(ts []term) Expr {
+	switch {
+	case len(ts) == 0:
+		return Expr{}
+	case len(ts) == 1 && ts[0].deg == 0:
+		return Expr{c: ts[0].coef}
+	}
+	return Expr{p: &poly{terms: ts}}
+}
+
+// termsOf returns the canonical terms of e (allocating for non-zero constants).
+func termsOf(e Expr) []term {
+	if e.p != nil {
+		return e.p.terms
+	}
+	if e.c == 0 {
+		return nil
+	}
+	return []term{{coef: e.c}}
+}
+
+// IsConst reports whether e is a constant and, if so, its value.
+func (e Expr) IsConst() (int64, bool) { return e.c, e.p == nil }
+
+// isZero reports whether e is the constant 0.
+func (e Expr) isZero() bool { return e.p == nil && e.c == 0 }
+
+// Add returns e+f.
+func (e Expr) Add(f Expr) Expr {
+	if e.p == nil && f.p == nil {
+		return Expr{c: add64(e.c, f.c)}
+	}
+	return fromTerms(addTerms(termsOf(e), termsOf(f)))
+}
+
+// Sub returns e-f.
+func (e Expr) Sub(f Expr) Expr {
+	if e.p == nil && f.p == nil {
+		return Expr{c: sub64(e.c, f.c)}
+	}
+	return e.Add(f.Neg())
+}
+
+// Neg returns -e.
+func (e Expr) Neg() Expr {
+	if e.p == nil {
+		return Expr{c: neg64(e.c)}
+	}
+	return e.MulInt(-1)
+}
+
+// AddInt returns e+k.
+func (e Expr) AddInt(k int64) Expr { return e.Add(Expr{c: k}) }
+
+// MulInt returns k*e.
+func (e Expr) MulInt(k int64) Expr {
+	if e.p == nil {
+		return Expr{c: mul64(e.c, k)}
+	}
+	switch k {
+	case 0:
+		return Expr{}
+	case 1:
+		return e
+	}
+	ts := make([]term, len(e.p.terms))
+	for i, t := range e.p.terms {
+		t.coef = mul64(t.coef, k)
+		ts[i] = t
+	}
+	return Expr{p: &poly{terms: ts}}
+}
+
+// Mul returns e*f.
+func (e Expr) Mul(f Expr) Expr {
+	switch {
+	case f.p == nil:
+		return e.MulInt(f.c)
+	case e.p == nil:
+		return f.MulInt(e.c)
+	}
+	return fromTerms(mulTerms(e.p.terms, f.p.terms))
+}
+
+// Pow returns e^n for n >= 0.
+func (e Expr) Pow(n int) Expr {
+	if n < 0 {
+		panic("sym: negative exponent")
+	}
+	if e.p == nil {
+		return Expr{c: pow64(e.c, n)}
+	}
+	if n == 0 {
+		return Expr{c: 1}
+	}
+	if len(e.p.terms) == 1 {
+		t := e.p.terms[0]
+		m := make([]factor, len(t.mono))
+		for i, f := range t.mono {
+			m[i] = factor{a: f.a, pow: int(mul64(int64(f.pow), int64(n)))}
+		}
+		return Expr{p: &poly{terms: []term{{coef: pow64(t.coef, n), deg: int(mul64(int64(t.deg), int64(n))), mono: m}}}}
+	}
+	r := Expr{c: 1}
+	for b := e; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			r = r.Mul(b)
+		}
+		if n > 1 {
+			b = b.Mul(b)
+		}
+	}
+	return r
+}
+
+// Sum returns the sum of xs (0 for none).
+func Sum(xs ...Expr) Expr {
+	var c int64
+	var ts []term
+	for _, x := range xs {
+		if x.p == nil {
+			c = add64(c, x.c)
+		} else {
+			ts = append(ts, x.p.terms...)
+		}
+	}
+	if ts == nil {
+		return Expr{c: c}
+	}
+	if c != 0 {
+		ts = append(ts, term{coef: c})
+	}
+	return fromTerms(normalize(ts))
+}
+
+// Product returns the product of xs (1 for none).
+func Product(xs ...Expr) Expr {
+	r := Expr{c: 1}
+	for _, x := range xs {
+		r = r.Mul(x)
+	}
+	return r
+}
+
+// Equal reports whether e and f have the same canonical form. Equal
+// expressions always evaluate equally; the converse does not hold in general.
+func (e Expr) Equal(f Expr) bool {
+	if e.p == nil || f.p == nil {
+		return e.p == nil && f.p == nil && e.c == f.c
+	}
+	if e.p == f.p {
+		return true
+	}
+	return slices.EqualFunc(e.p.terms, f.p.terms, func(a, b term) bool {
+		return a.coef == b.coef && a.deg == b.deg && slices.EqualFunc(a.mono, b.mono, func(x, y factor) bool {
+			return x.pow == y.pow && (x.a == y.a || x.a.key == y.a.key)
+		})
+	})
+}
+
+// cmpAtom orders atoms by their canonical printed form.
+func cmpAtom(a, b *atom) int {
+	if a == b {
+		return 0
+	}
+	return strings.Compare(a.key, b.key)
+}
+
+// cmpTerm orders monomials by descending total degree, then
+// lexicographically (atoms by key, higher powers first). This is a monomial
+// order (graded lexicographic), which polynomial division relies on.
+func cmpTerm(a, b term) int {
+	if a.deg != b.deg {
+		return cmp.Compare(b.deg, a.deg)
+	}
+	for i := 0; i < len(a.mono) && i < len(b.mono); i++ {
+		if c := cmpAtom(a.mono[i].a, b.mono[i].a); c != 0 {
+			return c
+		}
+		if a.mono[i].pow != b.mono[i].pow {
+			return cmp.Compare(b.mono[i].pow, a.mono[i].pow)
+		}
+	}
+	return cmp.Compare(len(a.mono), len(b.mono))
+}
+
+// addTerms merges two canonical term lists.
+func addTerms(a, b []term) []term {
+	out := make([]term, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch c := cmpTerm(a[i], b[j]); {
+		case c < 0:
+			out = append(out, a[i])
+			i++
+		case c > 0:
+			out = append(out, b[j])
+			j++
+		default:
+			if s := add64(a[i].coef, b[j].coef); s != 0 {
+				out = append(out, term{coef: s, deg: a[i].deg, mono: a[i].mono})
+			}
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// mulTerm returns t*u.
+func mulTerm(t, u term) term {
+	return term{coef: mul64(t.coef, u.coef), deg: int(add64(int64(t.deg), int64(u.deg))), mono: mulMono(t.mono, u.mono)}
+}
+
+func mulTerms(a, b []term) []term {
+	out := make([]term, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, mulTerm(x, y))
+		}
+	}
+	return normalize(out)
+}
+
+// scaleTerms returns t*b for a single term t (the result stays canonical).
+func scaleTerms(t term, b []term) []term {
+	out := make([]term, len(b))
+	for i, u := range b {
+		out[i] = mulTerm(t, u)
+	}
+	return out
+}
+
+func mulMono(a, b []factor) []factor {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]factor, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch c := cmpAtom(a[i].a, b[j].a); {
+		case c < 0:
+			out = append(out, a[i])
+			i++
+		case c > 0:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, factor{a: a[i].a, pow: int(add64(int64(a[i].pow), int64(b[j].pow)))})
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// divMono returns a/b when the monomial b divides a.
+func divMono(a, b []factor) ([]factor, bool) {
+	if len(b) == 0 {
+		return a, true
+	}
+	out := make([]factor, 0, len(a))
+	j := 0
+	for _, f := range a {
+		if j < len(b) && cmpAtom(f.a, b[j].a) == 0 {
+			if f.pow < b[j].pow {
+				return nil, false
+			}
+			if f.pow > b[j].pow {
+				out = append(out, factor{a: f.a, pow: f.pow - b[j].pow})
+			}
+			j++
+			continue
+		}
+		out = append(out, f)
+	}
+	return out, j == len(b)
+}
+
+// normalize sorts terms and combines like ones, dropping zeros. It reuses ts.
+func normalize(ts []term) []term {
+	slices.SortFunc(ts, cmpTerm)
+	out := ts[:0]
+	for _, t := range ts {
+		if n := len(out); n > 0 && cmpTerm(out[n-1], t) == 0 {
+			out[n-1].coef = add64(out[n-1].coef, t.coef)
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].coef == 0 {
+			out[n-1] = t
+			continue
+		}
+		out = append(out, t)
+	}
+	if n := len(out); n > 0 && out[n-1].coef == 0 {
+		out = out[:n-1]
+	}
+	return out
+}
+
+// content returns the gcd of the absolute values of all coefficients of xs.
+func content(xs ...Expr) uint64 {
+	var g uint64
+	for _, x := range xs {
+		for _, t := range termsOf(x) {
+			g = gcdU(g, abs64u(t.coef))
+		}
+	}
+	return g
+}
+
+// divExact divides every coefficient of e by g, which must divide them all.
+func (e Expr) divExact(g int64) Expr {
+	if e.p == nil {
+		return Expr{c: e.c / g}
+	}
+	ts := make([]term, len(e.p.terms))
+	for i, t := range e.p.terms {
+		t.coef /= g
+		ts[i] = t
+	}
+	return Expr{p: &poly{terms: ts}}
+}
+
+// leadCoef returns the coefficient of e's leading term (e itself if constant).
+func (e Expr) leadCoef() int64 {
+	if e.p == nil {
+		return e.c
+	}
+	return e.p.terms[0].coef
+}
