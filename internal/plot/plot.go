@@ -1,0 +1,592 @@
+// Package plot draws greenai's report figures with gonum/plot: SI-prefixed ticks, automatic log axes, legends, and SVG, PNG, PDF or TikZ/PGF output.
+package plot
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
+	"gonum.org/v1/plot/vg/vgtex"
+)
+
+// Scale chooses between linear and logarithmic axes.
+type Scale int
+
+const (
+	// Auto uses a log axis when all values are positive and span at least
+	// two decades (max/min ≥ 100), a linear one otherwise.
+	Auto Scale = iota
+	// Linear forces a linear axis.
+	Linear
+	// Log forces a log axis; rendering fails if a value is not positive.
+	Log
+)
+
+// ParseScale accepts "auto", "linear" (or "lin") and "log".
+func ParseScale(s string) (Scale, error) {
+	switch strings.ToLower(s) {
+	case "auto", "":
+		return Auto, nil
+	case "linear", "lin":
+		return Linear, nil
+	case "log":
+		return Log, nil
+	}
+	return Auto, fmt.Errorf("plot: unknown axis scale %q (want auto, linear or log)", s)
+}
+
+// Axis describes one axis: its label, the unit of its values (shown in
+// parentheses; tick labels carry the SI prefix) and its scale.
+type Axis struct {
+	Label string
+	Unit  string
+	Scale Scale
+}
+
+func (a Axis) title() string {
+	if a.Unit == "" {
+		return a.Label
+	}
+	return a.Label + " (" + a.Unit + ")"
+}
+
+// Colours. Series use the Okabe–Ito palette, which stays distinguishable
+// for colour-blind readers; FrontColor is reserved for the Pareto front.
+var (
+	Palette = []color.RGBA{
+		{0x00, 0x72, 0xB2, 0xff}, // blue
+		{0xE6, 0x9F, 0x00, 0xff}, // orange
+		{0x00, 0x9E, 0x73, 0xff}, // bluish green
+		{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
+		{0x56, 0xB4, 0xE9, 0xff}, // sky blue
+		{0x99, 0x66, 0x00, 0xff}, // brown
+		{0x00, 0x00, 0x00, 0xff}, // black
+	}
+	FrontColor = color.RGBA{0xD6, 0x27, 0x28, 0xff}
+)
+
+// Font sizes in points, chosen to stay readable when a figure is shrunk to
+// a single paper column.
+var (
+	fontFace   = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	titleSize  = vg.Points(13)
+	labelSize  = vg.Points(12)
+	tickSize   = vg.Points(10)
+	legendSize = vg.Points(10)
+	pointSize  = vg.Points(8)
+)
+
+type itemKind int
+
+const (
+	lineItem itemKind = iota
+	pointsItem
+	frontItem
+	markersItem
+)
+
+type item struct {
+	kind   itemKind
+	name   string
+	xs, ys []float64
+	sd     []float64 // lineItem: half-width of the shaded band
+	labels []string  // pointsItem: text next to each point
+	joined bool      // pointsItem: join the points with a line
+	series int       // palette / glyph index
+}
+
+// Panel is one set of axes. Add data with Line, Points, Front and Markers;
+// nothing is drawn until the Figure is rendered, so axis scales can be
+// chosen from all the data.
+type Panel struct {
+	Title  string
+	X, Y   Axis
+	items  []item
+	series int
+}
+
+// NewPanel returns an empty panel.
+func NewPanel(title string, x, y Axis) *Panel {
+	return &Panel{Title: title, X: x, Y: y}
+}
+
+// Line adds a named curve. If sd is not nil, a band of ±sd around the curve
+// is shaded in the curve's colour.
+func (p *Panel) Line(name string, xs, ys, sd []float64) {
+	p.items = append(p.items, item{kind: lineItem, name: name, xs: xs, ys: ys, sd: sd, series: p.next()})
+}
+
+// Points adds a named scatter series; labels (if not nil) are written next
+// to the points.
+func (p *Panel) Points(name string, xs, ys []float64, labels []string) {
+	p.items = append(p.items, item{kind: pointsItem, name: name, xs: xs, ys: ys, labels: labels, series: p.next()})
+}
+
+// ConnectedPoints is Points with a thin line joining the points in the
+// order given (for a sweep, such as network depth).
+func (p *Panel) ConnectedPoints(name string, xs, ys []float64, labels []string) {
+	p.items = append(p.items, item{kind: pointsItem, name: name, xs: xs, ys: ys, labels: labels, joined: true, series: p.next()})
+}
+
+// Front adds a Pareto front through the given points (sorted by x), drawn
+// as a staircase in FrontColor with the legend entry "Pareto front".
+func (p *Panel) Front(xs, ys []float64) {
+	p.items = append(p.items, item{kind: frontItem, name: "Pareto front", xs: xs, ys: ys})
+}
+
+// Markers adds named black cross markers (used for curve crossings).
+func (p *Panel) Markers(name string, xs, ys []float64) {
+	p.items = append(p.items, item{kind: markersItem, name: name, xs: xs, ys: ys})
+}
+
+func (p *Panel) next() int {
+	p.series++
+	return p.series - 1
+}
+
+// Figure is one or more panels side by side.
+type Figure struct {
+	Panels []*Panel
+	// Width and Height of the whole figure; zero means 5in × 3.5in per
+	// panel.
+	Width, Height vg.Length
+}
+
+// Formats lists the output formats, by file extension.
+var Formats = []string{"svg", "png", "pdf", "tex"}
+
+// FormatOf returns the output format for a file name from its extension.
+func FormatOf(path string) (string, error) {
+	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	for _, f := range Formats {
+		if ext == f {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("plot: %s: unsupported figure format %q (want .svg, .png, .pdf or .tex)", path, ext)
+}
+
+// PNGDPI is the resolution of PNG output.
+const PNGDPI = 150
+
+// Save renders the figure to path in the format given by its extension.
+func (f *Figure) Save(path string) error {
+	format, err := FormatOf(path)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := f.Render(&buf, format); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	return nil
+}
+
+// Render writes the figure in format ("svg", "png", "pdf" or "tex"; the
+// last is a PGF picture to \input into a LaTeX document that loads tikz or
+// pgf).
+func (f *Figure) Render(w io.Writer, format string) (err error) {
+	if len(f.Panels) == 0 {
+		return fmt.Errorf("plot: figure has no panels")
+	}
+	width, height := f.Width, f.Height
+	if width == 0 {
+		width = vg.Length(len(f.Panels)) * 5 * vg.Inch
+	}
+	if height == 0 {
+		height = 3.5 * vg.Inch
+	}
+	var c vg.CanvasWriterTo
+	escape := func(s string) string { return s }
+	switch format {
+	case "svg":
+		c = vgsvg.New(width, height)
+	case "png":
+		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(PNGDPI),
+			vgimg.UseBackgroundColor(color.White))}
+	case "pdf":
+		c = vgpdf.New(width, height)
+	case "tex":
+		c = vgtex.New(width, height)
+		escape = TeXEscape
+	default:
+		return fmt.Errorf("plot: unsupported figure format %q (want svg, png, pdf or tex)", format)
+	}
+	plots := make([]*gplot.Plot, len(f.Panels))
+	for i, p := range f.Panels {
+		if plots[i], err = p.build(escape); err != nil {
+			return err
+		}
+	}
+	// gonum/plot panics on data it cannot draw; report that as an error.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plot: cannot draw figure: %v", r)
+		}
+	}()
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(12)}
+	canvases := gplot.Align([][]*gplot.Plot{plots}, tiles, dc)
+	for i, p := range plots {
+		p.Draw(canvases[0][i])
+	}
+	_, err = c.WriteTo(w)
+	return err
+}
+
+// build turns the panel into a gonum plot.
+func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
+	xmin, xmax, ymin, ymax, err := p.ranges()
+	if err != nil {
+		return nil, err
+	}
+	logX, err := useLog(p.X, xmin, xmax, "x")
+	if err != nil {
+		return nil, fmt.Errorf("plot: panel %q: %w", p.Title, err)
+	}
+	logY, err := useLog(p.Y, ymin, ymax, "y")
+	if err != nil {
+		return nil, fmt.Errorf("plot: panel %q: %w", p.Title, err)
+	}
+
+	g := gplot.New()
+	sty := func(size vg.Length) text.Style {
+		return text.Style{Color: color.Black, Font: font.From(fontFace, size), Handler: gplot.DefaultTextHandler}
+	}
+	g.Title.Text = escape(p.Title)
+	g.Title.Padding = vg.Points(6)
+	g.Title.TextStyle = withAlign(sty(titleSize), g.Title.TextStyle)
+	for _, ax := range []struct {
+		a    *gplot.Axis
+		spec Axis
+		log  bool
+	}{{&g.X, p.X, logX}, {&g.Y, p.Y, logY}} {
+		ax.a.Label.Text = escape(ax.spec.title())
+		ax.a.Label.TextStyle = withAlign(sty(labelSize), ax.a.Label.TextStyle)
+		ax.a.Tick.Label = withAlign(sty(tickSize), ax.a.Tick.Label)
+		ax.a.Tick.Marker = siTicks{log: ax.log, escape: escape}
+		if ax.log {
+			ax.a.Scale = gplot.LogScale{}
+		}
+	}
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{Y: 0xdd}
+	grid.Horizontal.Color = color.Gray{Y: 0xdd}
+	g.Add(grid)
+
+	g.Legend.TextStyle = sty(legendSize)
+	g.Legend.Padding = vg.Points(2)
+	g.Legend.ThumbnailWidth = vg.Points(20)
+
+	clipY := func(v float64) float64 {
+		if logY && v <= 0 {
+			return ymin
+		}
+		return v
+	}
+	// Draw order: bands, then the front, then lines and points on top.
+	for _, it := range p.items {
+		if it.kind == lineItem && it.sd != nil {
+			band := make(plotter.XYs, 0, 2*len(it.xs))
+			for i := range it.xs {
+				band = append(band, plotter.XY{X: it.xs[i], Y: clipY(it.ys[i] + it.sd[i])})
+			}
+			for i := len(it.xs) - 1; i >= 0; i-- {
+				band = append(band, plotter.XY{X: it.xs[i], Y: clipY(it.ys[i] - it.sd[i])})
+			}
+			poly, err := plotter.NewPolygon(band)
+			if err != nil {
+				return nil, fmt.Errorf("plot: %s: %w", it.name, err)
+			}
+			c := Palette[it.series%len(Palette)]
+			poly.Color = color.NRGBA{c.R, c.G, c.B, 0x33}
+			poly.LineStyle.Width = 0
+			g.Add(poly)
+		}
+	}
+	for _, kind := range []itemKind{frontItem, lineItem, pointsItem, markersItem} {
+		for _, it := range p.items {
+			if it.kind != kind {
+				continue
+			}
+			if err := addItem(g, it, escape); err != nil {
+				return nil, err
+			}
+		}
+	}
+	g.X.Min, g.X.Max = pad(xmin, xmax, logX)
+	g.Y.Min, g.Y.Max = pad(ymin, ymax, logY)
+	p.placeLegend(g, xmin, xmax, ymin, ymax, logX, logY)
+	return g, nil
+}
+
+// pad widens a data range by 4% on each side (in log space for log axes),
+// so that points on the edge stay clear of the frame.
+func pad(lo, hi float64, log bool) (float64, float64) {
+	if log {
+		l, h := math.Log10(lo), math.Log10(hi)
+		d := 0.04 * math.Max(h-l, 0.1)
+		return math.Pow(10, l-d), math.Pow(10, h+d)
+	}
+	d := 0.04 * (hi - lo)
+	if d == 0 {
+		d = math.Max(0.05*math.Abs(lo), 0.5)
+	}
+	return lo - d, hi + d
+}
+
+// withAlign keeps gonum's alignment for a text style but replaces font and
+// size.
+func withAlign(s, orig text.Style) text.Style {
+	s.XAlign, s.YAlign, s.Rotation = orig.XAlign, orig.YAlign, orig.Rotation
+	return s
+}
+
+var glyphs = []draw.GlyphDrawer{
+	draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{},
+	draw.RingGlyph{}, draw.SquareGlyph{}, draw.PlusGlyph{},
+}
+
+func xys(xs, ys []float64) plotter.XYs {
+	out := make(plotter.XYs, len(xs))
+	for i := range xs {
+		out[i] = plotter.XY{X: xs[i], Y: ys[i]}
+	}
+	return out
+}
+
+func addItem(g *gplot.Plot, it item, escape func(string) string) error {
+	data := xys(it.xs, it.ys)
+	c := Palette[it.series%len(Palette)]
+	switch it.kind {
+	case lineItem:
+		l, err := plotter.NewLine(data)
+		if err != nil {
+			return fmt.Errorf("plot: %s: %w", it.name, err)
+		}
+		l.Color = c
+		l.Width = vg.Points(1.8)
+		l.Dashes = dashes(it.series)
+		g.Add(l)
+		g.Legend.Add(escape(it.name), l)
+	case pointsItem:
+		s, err := plotter.NewScatter(data)
+		if err != nil {
+			return fmt.Errorf("plot: %s: %w", it.name, err)
+		}
+		s.Color = c
+		s.Radius = vg.Points(3.5)
+		s.Shape = glyphs[it.series%len(glyphs)]
+		thumbs := []gplot.Thumbnailer{s}
+		if it.joined {
+			l, err := plotter.NewLine(data)
+			if err != nil {
+				return fmt.Errorf("plot: %s: %w", it.name, err)
+			}
+			l.Color = c
+			l.Width = vg.Points(1)
+			g.Add(l)
+			thumbs = append(thumbs, l)
+		}
+		g.Add(s)
+		if it.name != "" {
+			g.Legend.Add(escape(it.name), thumbs...)
+		}
+		if it.labels != nil {
+			texts := make([]string, len(it.labels))
+			for i, l := range it.labels {
+				texts[i] = escape(l)
+			}
+			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: data, Labels: texts})
+			if err != nil {
+				return fmt.Errorf("plot: %s labels: %w", it.name, err)
+			}
+			for i := range lb.TextStyle {
+				lb.TextStyle[i].Font = font.From(fontFace, pointSize)
+				lb.TextStyle[i].Color = color.Gray{Y: 0x33}
+			}
+			lb.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
+			g.Add(lb)
+		}
+	case frontItem:
+		l, err := plotter.NewLine(data)
+		if err != nil {
+			return fmt.Errorf("plot: Pareto front: %w", err)
+		}
+		l.StepStyle = plotter.PostStep
+		l.Color = FrontColor
+		l.Width = vg.Points(2.2)
+		s, err := plotter.NewScatter(data)
+		if err != nil {
+			return fmt.Errorf("plot: Pareto front: %w", err)
+		}
+		s.Color = FrontColor
+		s.Shape = draw.RingGlyph{}
+		s.Radius = vg.Points(6)
+		g.Add(l, s)
+		g.Legend.Add(escape(it.name), l, s)
+	case markersItem:
+		s, err := plotter.NewScatter(data)
+		if err != nil {
+			return fmt.Errorf("plot: %s: %w", it.name, err)
+		}
+		s.Color = color.Black
+		s.Shape = draw.CrossGlyph{}
+		s.Radius = vg.Points(5)
+		g.Add(s)
+		g.Legend.Add(escape(it.name), s)
+	}
+	return nil
+}
+
+// dashes gives series beyond the first few a dash pattern, so curves stay
+// apart in black-and-white print.
+func dashes(series int) []vg.Length {
+	switch (series / 2) % 3 {
+	case 1:
+		return []vg.Length{vg.Points(6), vg.Points(3)}
+	case 2:
+		return []vg.Length{vg.Points(2), vg.Points(2)}
+	}
+	return nil
+}
+
+// ranges returns the data ranges over all items, rejecting non-finite
+// values and mismatched lengths.
+func (p *Panel) ranges() (xmin, xmax, ymin, ymax float64, err error) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	n := 0
+	for _, it := range p.items {
+		if len(it.xs) != len(it.ys) || (it.sd != nil && len(it.sd) != len(it.xs)) ||
+			(it.labels != nil && len(it.labels) != len(it.xs)) {
+			return 0, 0, 0, 0, fmt.Errorf("plot: %s: x, y, sd and labels differ in length", it.name)
+		}
+		for i := range it.xs {
+			x, y := it.xs[i], it.ys[i]
+			if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) {
+				return 0, 0, 0, 0, fmt.Errorf("plot: %s: point %d is not finite (%v, %v)", it.name, i+1, x, y)
+			}
+			xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
+			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
+			if it.sd != nil && !math.IsNaN(it.sd[i]) && !math.IsInf(it.sd[i], 0) {
+				ymax = math.Max(ymax, y+math.Abs(it.sd[i]))
+				if lo := y - math.Abs(it.sd[i]); lo > 0 || ymin <= 0 {
+					ymin = math.Min(ymin, lo) // a band below zero does not force a linear axis
+				}
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0, 0, 0, fmt.Errorf("plot: panel %q has no data", p.Title)
+	}
+	return xmin, xmax, ymin, ymax, nil
+}
+
+func useLog(a Axis, lo, hi float64, name string) (bool, error) {
+	switch a.Scale {
+	case Linear:
+		return false, nil
+	case Log:
+		if lo <= 0 {
+			return false, fmt.Errorf("log %s axis needs positive values, have %v", name, lo)
+		}
+		return true, nil
+	}
+	return lo > 0 && hi/lo >= 100, nil
+}
+
+// placeLegend puts the legend in the corner that covers the fewest data
+// points.
+func (p *Panel) placeLegend(g *gplot.Plot, xmin, xmax, ymin, ymax float64, logX, logY bool) {
+	norm := func(v, lo, hi float64, log bool) float64 {
+		if log {
+			v, lo, hi = math.Log(v), math.Log(lo), math.Log(hi)
+		}
+		if hi == lo {
+			return 0.5
+		}
+		return (v - lo) / (hi - lo)
+	}
+	type corner struct{ top, left bool }
+	corners := []corner{{false, false}, {true, true}, {true, false}, {false, true}}
+	best, bestCount := corners[0], math.MaxInt
+	for _, c := range corners {
+		count := 0
+		for _, it := range p.items {
+			for i := range it.xs {
+				if logY && it.ys[i] <= 0 {
+					continue
+				}
+				x := norm(it.xs[i], xmin, xmax, logX)
+				y := norm(it.ys[i], ymin, ymax, logY)
+				inX := (c.left && x < 0.45) || (!c.left && x > 0.55)
+				inY := (c.top && y > 0.6) || (!c.top && y < 0.4)
+				if inX && inY {
+					count++
+				}
+			}
+		}
+		if count < bestCount {
+			best, bestCount = c, count
+		}
+	}
+	g.Legend.Top, g.Legend.Left = best.top, best.left
+	g.Legend.XOffs = vg.Points(-6)
+	if best.left {
+		g.Legend.XOffs = vg.Points(6)
+	}
+	g.Legend.YOffs = vg.Points(6)
+	if best.top {
+		g.Legend.YOffs = vg.Points(-6)
+	}
+}
+
+// TeXEscape escapes text for LaTeX.
+func TeXEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\':
+			b.WriteString(`\textbackslash{}`)
+		case '&', '%', '$', '#', '_', '{', '}':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '~':
+			b.WriteString(`\textasciitilde{}`)
+		case '^':
+			b.WriteString(`\textasciicircum{}`)
+		case 'µ':
+			b.WriteString(`\ensuremath{\mu}`)
+		case '±':
+			b.WriteString(`\ensuremath{\pm}`)
+		case '×':
+			b.WriteString(`\ensuremath{\times}`)
+		case '≤':
+			b.WriteString(`\ensuremath{\le}`)
+		case '≥':
+			b.WriteString(`\ensuremath{\ge}`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

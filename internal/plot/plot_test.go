@@ -1,0 +1,284 @@
+package plot
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/greenai/greenai/internal/plot/plottest"
+)
+
+func TestSI(t *testing.T) {
+	tests := []struct {
+		v    float64
+		want string
+	}{
+		{0, "0"},
+		{1, "1"},
+		{0.25, "0.25"},
+		{999, "999"},
+		{1000, "1k"},
+		{1500, "1.5k"},
+		{1e9, "1G"},
+		{2.5e10, "25G"},
+		{1.23456e12, "1.23T"},
+		{999.96e3, "1M"},
+		{-4e6, "-4M"},
+		{0.002, "2m"},
+		{3e-6, "3µ"},
+		{1e21, "1e+21"},
+		{math.NaN(), "NaN"},
+	}
+	for _, tc := range tests {
+		if got := SI(tc.v, 3); got != tc.want {
+			t.Errorf("SI(%v) = %q, want %q", tc.v, got, tc.want)
+		}
+	}
+}
+
+func labels(tk siTicks, lo, hi float64) []string {
+	var out []string
+	for _, t := range tk.Ticks(lo, hi) {
+		if t.Label != "" {
+			out = append(out, t.Label)
+		}
+	}
+	return out
+}
+
+func TestTicks(t *testing.T) {
+	id := func(s string) string { return s }
+	tests := []struct {
+		name   string
+		log    bool
+		lo, hi float64
+		want   []string
+	}{
+		{"log decades", true, 1e9, 1e12, []string{"1G", "10G", "100G", "1T"}},
+		{"log narrow gets 2 and 5", true, 1, 50, []string{"1", "2", "5", "10", "20", "50"}},
+		{"log within a decade labels 2 and 5", true, 2e9, 8e9, []string{"2G", "5G"}},
+		{"log with one label falls back to linear", true, 1.1e9, 1.9e9, []string{"1.2G", "1.4G", "1.6G", "1.8G"}},
+		{"linear SI", false, 0, 4e9, []string{"0", "1G", "2G", "3G", "4G"}},
+		{"linear scores", false, 0.5, 0.8, []string{"0.5", "0.55", "0.6", "0.65", "0.7", "0.75", "0.8"}},
+		{"linear negative", false, -3, 3, []string{"-3", "-2", "-1", "0", "1", "2", "3"}},
+		{"linear tiny", false, 0.001, 0.004, []string{"1m", "1.5m", "2m", "2.5m", "3m", "3.5m", "4m"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := labels(siTicks{log: tc.log, escape: id}, tc.lo, tc.hi)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Many decades: at most about eight labels.
+	if got := labels(siTicks{log: true, escape: id}, 1, 1e18); len(got) > 10 {
+		t.Errorf("too many labels: %q", got)
+	}
+}
+
+// sample is a two-panel figure with every kind of item.
+func sample() *Figure {
+	a := NewPanel("Expected validation performance",
+		Axis{Label: "Budget", Unit: "FPO"}, Axis{Label: "Expected max acc_1"})
+	xs := []float64{1e9, 1e10, 1e11, 1e12}
+	a.Line("cnn", xs, []float64{0.60, 0.66, 0.69, 0.70}, []float64{0.05, 0.03, 0.01, 0})
+	a.Line("lstm", xs, []float64{0.64, 0.65, 0.66, 0.665}, []float64{0.02, 0.02, 0.01, 0.005})
+	a.Markers("crossing", []float64{5e9}, []float64{0.645})
+
+	b := NewPanel("Accuracy against compute",
+		Axis{Label: "Training compute", Unit: "FPO"}, Axis{Label: "Top-1 accuracy", Unit: "%"})
+	px := []float64{4e9, 8e9, 1.1e10, 2e10, 4e10}
+	py := []float64{70, 73, 72, 76, 77}
+	b.Points("models", px, py, []string{"A", "B", "C", "D", "E"})
+	b.Front([]float64{4e9, 8e9, 2e10, 4e10}, []float64{70, 73, 76, 77})
+	return &Figure{Panels: []*Panel{a, b}}
+}
+
+func render(t *testing.T, f *Figure, format string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := f.Render(&buf, format); err != nil {
+		t.Fatalf("%s: %v", format, err)
+	}
+	return buf.Bytes()
+}
+
+func TestSVG(t *testing.T) {
+	out := render(t, sample(), "svg")
+	plottest.Golden(t, "testdata/sample.svg", out)
+	texts, err := plottest.SVGTexts(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Expected validation performance", "Accuracy against compute",
+		"Budget (FPO)", "Expected max acc_1", "Training compute (FPO)", "Top-1 accuracy (%)",
+		"cnn", "lstm", "crossing", "models", "Pareto front",
+		"1G", "10G", "100G", "1T", "A", "E",
+	}
+	if miss := plottest.Missing(texts, want); len(miss) > 0 {
+		t.Errorf("SVG lacks texts %q; has %q", miss, texts)
+	}
+	front := strings.ToUpper(strings.TrimPrefix(hex(FrontColor), "#"))
+	if !strings.Contains(strings.ToUpper(string(out)), front) {
+		t.Errorf("SVG has no element in the front colour #%s", front)
+	}
+}
+
+func hex(c interface{ RGBA() (r, g, b, a uint32) }) string {
+	r, g, b, _ := c.RGBA()
+	const digits = "0123456789abcdef"
+	out := []byte{'#'}
+	for _, v := range []uint32{r >> 8, g >> 8, b >> 8} {
+		out = append(out, digits[v>>4], digits[v&15])
+	}
+	return string(out)
+}
+
+func TestPNG(t *testing.T) {
+	f := sample()
+	out := render(t, f, "png")
+	img, err := plottest.DecodePNG(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10in × 3.5in at PNGDPI.
+	if b := img.Bounds(); b.Dx() != 10*PNGDPI || b.Dy() != 35*PNGDPI/10 {
+		t.Errorf("PNG is %dx%d, want %dx%d", b.Dx(), b.Dy(), 10*PNGDPI, 35*PNGDPI/10)
+	}
+	if n := plottest.CountColor(img, FrontColor); n < 200 {
+		t.Errorf("only %d pixels in the front colour", n)
+	}
+	if n := plottest.CountColor(img, Palette[0]); n < 200 {
+		t.Errorf("only %d pixels in the first series colour", n)
+	}
+	// A figure without a front has no front-coloured pixels.
+	noFront := &Figure{Panels: f.Panels[:1]}
+	img, _ = plottest.DecodePNG(render(t, noFront, "png"))
+	if n := plottest.CountColor(img, FrontColor); n != 0 {
+		t.Errorf("%d front-coloured pixels without a front", n)
+	}
+}
+
+func TestPDF(t *testing.T) {
+	out := render(t, sample(), "pdf")
+	if !bytes.HasPrefix(out, []byte("%PDF-")) || !bytes.Contains(out, []byte("%%EOF")) {
+		t.Fatalf("not a PDF: %.40q", out)
+	}
+	if n := bytes.Count(out, []byte("/Type /Page\n")) + bytes.Count(out, []byte("/Type /Page ")); n != 1 {
+		t.Logf("page markers: %d", n)
+	}
+	// 10in × 3.5in = 720pt × 252pt.
+	if !bytes.Contains(out, []byte("/MediaBox [0 0 720.00 252.00]")) {
+		t.Errorf("PDF lacks the expected media box")
+	}
+	if !bytes.Contains(out, []byte("LiberationSans")) {
+		t.Errorf("PDF does not embed the sans font")
+	}
+}
+
+func TestTeX(t *testing.T) {
+	out := render(t, sample(), "tex")
+	plottest.Golden(t, "testdata/sample.tex", out)
+	s := string(out)
+	for _, want := range []string{`\begin{pgfpicture}`, `\end{pgfpicture}`, `Expected max acc\_1`, `Top-1 accuracy (\%)`, "Pareto front", `\selectfont 100G}`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("TeX output lacks %q", want)
+		}
+	}
+}
+
+func TestSave(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range Formats {
+		path := filepath.Join(dir, "fig."+strings.ToUpper(f))
+		if err := sample().Save(path); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	err := sample().Save(filepath.Join(dir, "fig.gif"))
+	if err == nil || !strings.Contains(err.Error(), "fig.gif") {
+		t.Errorf("want unsupported-format error naming the file, got %v", err)
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		fig  func() *Figure
+		want string
+	}{
+		{"no panels", func() *Figure { return &Figure{} }, "no panels"},
+		{"empty panel", func() *Figure { return &Figure{Panels: []*Panel{NewPanel("e", Axis{}, Axis{})}} }, "no data"},
+		{"NaN", func() *Figure {
+			p := NewPanel("p", Axis{}, Axis{})
+			p.Line("l", []float64{1, 2}, []float64{1, math.NaN()}, nil)
+			return &Figure{Panels: []*Panel{p}}
+		}, "not finite"},
+		{"log with zero", func() *Figure {
+			p := NewPanel("p", Axis{Scale: Log}, Axis{})
+			p.Points("s", []float64{0, 2}, []float64{1, 2}, nil)
+			return &Figure{Panels: []*Panel{p}}
+		}, "positive"},
+		{"length mismatch", func() *Figure {
+			p := NewPanel("p", Axis{}, Axis{})
+			p.Points("s", []float64{1, 2}, []float64{1}, nil)
+			return &Figure{Panels: []*Panel{p}}
+		}, "length"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.fig().Render(&bytes.Buffer{}, "svg")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+	if err := sample().Render(&bytes.Buffer{}, "bmp"); err == nil {
+		t.Error("bmp: want error")
+	}
+}
+
+func TestAutoScale(t *testing.T) {
+	tests := []struct {
+		lo, hi float64
+		scale  Scale
+		want   bool
+	}{
+		{1, 50, Auto, false},
+		{1, 100, Auto, true},
+		{-1, 1000, Auto, false},
+		{1, 1e6, Linear, false},
+		{0.5, 0.9, Log, true},
+	}
+	for _, tc := range tests {
+		got, err := useLog(Axis{Scale: tc.scale}, tc.lo, tc.hi, "x")
+		if err != nil || got != tc.want {
+			t.Errorf("%v [%v,%v]: %v %v, want %v", tc.scale, tc.lo, tc.hi, got, err, tc.want)
+		}
+	}
+	for in, want := range map[string]Scale{"auto": Auto, "": Auto, "lin": Linear, "linear": Linear, "LOG": Log} {
+		if got, err := ParseScale(in); err != nil || got != want {
+			t.Errorf("ParseScale(%q) = %v %v", in, got, err)
+		}
+	}
+	if _, err := ParseScale("sqrt"); err == nil {
+		t.Error("sqrt: want error")
+	}
+}
+
+func TestTeXEscape(t *testing.T) {
+	got := TeXEscape(`a_b & 5% $x$ #1 {y} ~ ^ \ µs ± ×`)
+	want := `a\_b \& 5\% \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} \ensuremath{\mu}s \ensuremath{\pm} \ensuremath{\times}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -1,0 +1,142 @@
+package plot
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	gplot "gonum.org/v1/plot"
+)
+
+// siPrefixes are the decimal SI prefixes from 1e-12 to 1e18, indexed by
+// exponent/3 + 4.
+var siPrefixes = []string{"p", "n", "µ", "m", "", "k", "M", "G", "T", "P", "E"}
+
+// SI formats v with a decimal SI prefix (k = 1e3, M = 1e6, G = 1e9, …) and
+// at most sig significant digits, trailing zeros dropped: SI(1.5e9, 3) is
+// "1.5G", SI(0.25, 3) is "0.25", SI(0.002, 3) is "2m". Values in
+// [0.01, 1000) are printed without a prefix.
+func SI(v float64, sig int) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'g', sig, 64)
+	}
+	a := math.Abs(v)
+	if a >= 0.01 && a < 1000 {
+		return trimFloat(v, sig)
+	}
+	exp := int(math.Floor(math.Log10(a)/3)) * 3
+	// Rounding can carry into the next prefix (999.96k → 1M).
+	m := v / math.Pow(10, float64(exp))
+	if r, _ := strconv.ParseFloat(trimFloat(math.Abs(m), sig), 64); r >= 1000 {
+		exp += 3
+		m = v / math.Pow(10, float64(exp))
+	}
+	i := exp/3 + 4
+	if i < 0 || i >= len(siPrefixes) {
+		return strconv.FormatFloat(v, 'g', sig, 64)
+	}
+	return trimFloat(m, sig) + siPrefixes[i]
+}
+
+// trimFloat prints v with sig significant digits in plain (not exponent)
+// notation, without trailing zeros.
+func trimFloat(v float64, sig int) string {
+	s := strconv.FormatFloat(v, 'g', sig, 64)
+	if strings.ContainsAny(s, "eE") {
+		f, _ := strconv.ParseFloat(s, 64)
+		s = strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return s
+}
+
+// siTicks marks an axis with SI-prefixed labels. On a log axis it puts
+// labelled ticks at powers of ten (and at 2 and 5 times them when the axis
+// spans less than two decades) with unlabelled minor ticks in between.
+type siTicks struct {
+	log    bool
+	escape func(string) string
+}
+
+// Ticks implements gonum's plot.Ticker.
+func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
+	if !t.log || lo <= 0 || hi <= 0 {
+		return t.linear(lo, hi)
+	}
+	d0 := int(math.Floor(math.Log10(lo)))
+	d1 := int(math.Ceil(math.Log10(hi)))
+	decades := d1 - d0
+	labelled := map[int]bool{1: true}
+	if decades <= 2 {
+		labelled[2], labelled[5] = true, true
+	}
+	// Keep at most about eight labelled decades.
+	every := 1 + decades/8
+	var ticks []gplot.Tick
+	for d := d0; d <= d1; d++ {
+		base := math.Pow(10, float64(d))
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * base
+			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+				continue
+			}
+			tk := gplot.Tick{Value: v}
+			if labelled[m] && (m != 1 || (d-d0)%every == 0) {
+				tk.Label = t.escape(SI(v, 3))
+			}
+			ticks = append(ticks, tk)
+		}
+	}
+	if countLabels(ticks) < 2 {
+		// Less than a decade: linear ticks read better.
+		return siTicks{escape: t.escape}.Ticks(lo, hi)
+	}
+	return ticks
+}
+
+// linear puts four to eight labelled ticks at multiples of 1, 2 or 5 times
+// a power of ten, with unlabelled minor ticks between them.
+func (t siTicks) linear(lo, hi float64) []gplot.Tick {
+	if !(hi > lo) || math.IsInf(hi-lo, 0) {
+		return []gplot.Tick{{Value: lo, Label: t.escape(SI(lo, 6))}}
+	}
+	raw := (hi - lo) / 5
+	base := math.Pow(10, math.Floor(math.Log10(raw)))
+	step, minors := base, 5
+	for _, m := range []struct {
+		f float64
+		n int
+	}{{1, 5}, {2, 4}, {5, 5}, {10, 5}} {
+		if m.f*base >= raw*0.75 {
+			step, minors = m.f*base, m.n
+			break
+		}
+	}
+	var ticks []gplot.Tick
+	first := math.Ceil(lo/step-1e-9) * step
+	minor := step / float64(minors)
+	for k := math.Ceil(lo/minor - 1e-9); k <= hi/minor+1e-9; k++ {
+		v := k * minor
+		tk := gplot.Tick{Value: v}
+		if i := math.Round((v - first) / step); math.Abs((v-first)/step-i) < 1e-6 {
+			// Snap to the exact multiple so that labels print cleanly.
+			v = first + i*step
+			if math.Abs(v) < step*1e-9 {
+				v = 0
+			}
+			tk.Value = v
+			tk.Label = t.escape(SI(v, 6))
+		}
+		ticks = append(ticks, tk)
+	}
+	return ticks
+}
+
+func countLabels(ticks []gplot.Tick) int {
+	n := 0
+	for _, t := range ticks {
+		if t.Label != "" {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,215 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/greenai/greenai/evp"
+	"github.com/greenai/greenai/internal/plot"
+)
+
+// EVPOptions configures expected-validation-performance curves.
+type EVPOptions struct {
+	// Cost is the cost column for the budget axis: budget = n × the
+	// model's mean cost per trial. Empty means the axis is the number of
+	// trials.
+	Cost string
+	// MaxN is the largest budget in trials. Zero means each model's own
+	// number of trials N. Without replacement budgets stop at N whatever
+	// MaxN says; with replacement they may go beyond.
+	MaxN int
+	// Score names the score for labels (default "score").
+	Score string
+}
+
+// ModelEVP is the expected-performance result for one model.
+type ModelEVP struct {
+	Model     string
+	Trials    int
+	MeanScore float64
+	Best      Trial
+	// MeanCost is the mean cost per trial in the Cost column (1 when the
+	// budget axis is trials).
+	MeanCost float64
+	// Curves holds the points for each estimator, indexed by
+	// evp.Estimator.
+	Curves [2][]evp.Point
+}
+
+// Budget returns the budget on the report's axis for n trials.
+func (m ModelEVP) Budget(n int) float64 { return float64(n) * m.MeanCost }
+
+// EVPReport holds the curves of all models and where they cross.
+type EVPReport struct {
+	Score    string
+	Cost     string // "" for a trial axis
+	CostUnit string
+	Models   []ModelEVP
+	// Crossings per estimator, on the budget axis.
+	Crossings [2][]evp.Crossing
+}
+
+// ComputeEVP computes both estimators for each model in trials.
+func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
+	if len(trials) == 0 {
+		return nil, fmt.Errorf("report: no trials")
+	}
+	if opts.MaxN < 0 {
+		return nil, fmt.Errorf("report: maximum budget %d is negative", opts.MaxN)
+	}
+	rep := &EVPReport{Score: opts.Score, Cost: opts.Cost, CostUnit: CostUnit(opts.Cost)}
+	if rep.Score == "" {
+		rep.Score = "score"
+	}
+	for _, g := range GroupByModel(trials) {
+		scores := make([]float64, len(g.Trials))
+		for i, t := range g.Trials {
+			scores[i] = t.Score
+		}
+		s, err := evp.NewScores(scores)
+		if err != nil {
+			return nil, fmt.Errorf("report: model %s: %w", g.Model, err)
+		}
+		m := ModelEVP{Model: g.Model, Trials: s.Len(), MeanScore: s.Mean(), Best: Best(g.Trials), MeanCost: 1}
+		if opts.Cost != "" {
+			if m.MeanCost, err = MeanCost(g.Trials, opts.Cost); err != nil {
+				return nil, err
+			}
+			if m.MeanCost <= 0 {
+				return nil, fmt.Errorf("report: model %s: mean %s per trial is 0, so the budget axis is degenerate", g.Model, opts.Cost)
+			}
+		}
+		for _, e := range evp.Estimators {
+			top := s.Len()
+			if opts.MaxN > 0 {
+				top = min(opts.MaxN, s.MaxBudget(e))
+			}
+			if m.Curves[e], err = s.Curve(e, evp.Range(1, top)); err != nil {
+				return nil, fmt.Errorf("report: model %s: %w", g.Model, err)
+			}
+		}
+		rep.Models = append(rep.Models, m)
+	}
+	for _, e := range evp.Estimators {
+		series := make([]evp.Series, len(rep.Models))
+		for i, m := range rep.Models {
+			series[i] = evp.OnBudget(m.Model, m.Curves[e], m.MeanCost)
+		}
+		rep.Crossings[e] = evp.AllCrossings(series)
+	}
+	return rep, nil
+}
+
+// budgetAxis describes the report's x axis.
+func (r *EVPReport) budgetAxis() plot.Axis {
+	if r.Cost == "" {
+		return plot.Axis{Label: "Hyperparameter trials"}
+	}
+	return plot.Axis{Label: "Budget: trials × mean " + r.Cost + " per trial", Unit: r.CostUnit}
+}
+
+func (r *EVPReport) budgetHeader() string {
+	a := r.budgetAxis()
+	if a.Unit == "" {
+		return "budget (" + r.Cost + ")"
+	}
+	return "budget (" + a.Unit + ")"
+}
+
+// Table returns E[max] ± sd for both estimators at the given budgets in
+// trials (nil: 1, 2, 3, 5, 10, 20, … up to each model's N).
+func (r *EVPReport) Table(budgets []int) *Table {
+	t := &Table{
+		Caption: fmt.Sprintf("Expected maximum validation %s after n hyperparameter trials (mean ± sd of the best of n)", r.Score),
+		Label:   "tab:evp",
+		Header:  []string{"model", "N", "n"},
+		Align:   []byte("lrr"),
+	}
+	if r.Cost != "" {
+		t.Header = append(t.Header, r.budgetHeader())
+		t.Align = append(t.Align, 'r')
+	}
+	t.Header = append(t.Header, "E[max] without repl.", "sd", "E[max] with repl.", "sd")
+	t.Align = append(t.Align, 'r', 'r', 'r', 'r')
+	for _, m := range r.Models {
+		ns := budgets
+		if ns == nil {
+			ns = evp.Budgets(m.Trials)
+		}
+		for _, n := range ns {
+			row := []Cell{Text(m.Model), Int(m.Trials), Int(n)}
+			if r.Cost != "" {
+				row = append(row, SI(m.Budget(n)))
+			}
+			for _, e := range []evp.Estimator{evp.WithoutReplacement, evp.WithReplacement} {
+				if p, ok := pointAt(m.Curves[e], n); ok {
+					row = append(row, Num(p.Mean), Num(p.SD))
+				} else {
+					row = append(row, Text("–"), Text("–"))
+				}
+			}
+			t.AddRow(row...)
+		}
+	}
+	t.Notes = append(t.Notes, "Without replacement: unbiased estimator, defined for n ≤ N. With replacement: Dodge et al. (2019).")
+	return t
+}
+
+func pointAt(pts []evp.Point, n int) (evp.Point, bool) {
+	if n >= 1 && n <= len(pts) && pts[n-1].N == n {
+		return pts[n-1], true
+	}
+	return evp.Point{}, false
+}
+
+// CrossingTable lists the budgets at which curves swap order.
+func (r *EVPReport) CrossingTable(e evp.Estimator) *Table {
+	x := "budget (trials)"
+	if r.Cost != "" {
+		x = r.budgetHeader()
+	}
+	t := &Table{
+		Caption: fmt.Sprintf("Budgets at which expected-performance curves cross (%s)", humanEstimator(e)),
+		Label:   "tab:evp-crossings",
+		Header:  []string{"ahead below", "ahead above", x, "E[max] at crossing"},
+		Align:   []byte("llrr"),
+	}
+	for _, c := range r.Crossings[e] {
+		t.AddRow(Text(c.Before), Text(c.After), SI(c.X), Num(c.Y))
+	}
+	if len(r.Crossings[e]) == 0 {
+		t.Notes = append(t.Notes, "No curves cross within the budgets they share.")
+	}
+	return t
+}
+
+func humanEstimator(e evp.Estimator) string {
+	if e == evp.WithReplacement {
+		return "with replacement"
+	}
+	return "without replacement"
+}
+
+// Figure draws every model's curve for estimator e with a ±1 sd band and
+// marks the crossings.
+func (r *EVPReport) Figure(e evp.Estimator, x, y plot.Scale) *plot.Figure {
+	ax := r.budgetAxis()
+	ax.Scale = x
+	p := plot.NewPanel(fmt.Sprintf("Expected validation performance (%s)", humanEstimator(e)),
+		ax, plot.Axis{Label: "Expected max " + r.Score + " (±1 sd)", Scale: y})
+	for _, m := range r.Models {
+		pts := m.Curves[e]
+		xs, ys, sd := make([]float64, len(pts)), make([]float64, len(pts)), make([]float64, len(pts))
+		for i, pt := range pts {
+			xs[i], ys[i], sd[i] = m.Budget(pt.N), pt.Mean, pt.SD
+		}
+		p.Line(fmt.Sprintf("%s (N=%d)", m.Model, m.Trials), xs, ys, sd)
+	}
+	if cs := r.Crossings[e]; len(cs) > 0 {
+		xs, ys := make([]float64, len(cs)), make([]float64, len(cs))
+		for i, c := range cs {
+			xs[i], ys[i] = c.X, c.Y
+		}
+		p.Markers("curves cross", xs, ys)
+	}
+	return &plot.Figure{Panels: []*plot.Panel{p}}
+}

@@ -1,0 +1,255 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/greenai/greenai/internal/plot"
+)
+
+// Cell is one table cell: Text is what people read (Markdown, LaTeX); Raw,
+// if set, is the machine-readable value written to CSV (full precision,
+// no SI prefix).
+type Cell struct {
+	Text string
+	Raw  string
+}
+
+// Text returns a cell holding plain text.
+func Text(s string) Cell { return Cell{Text: s} }
+
+// Num returns a cell for a plain number: four significant digits for
+// people, full precision in CSV. NaN gives an empty cell.
+func Num(v float64) Cell {
+	if math.IsNaN(v) {
+		return Cell{}
+	}
+	return Cell{Text: strconv.FormatFloat(v, 'g', 4, 64), Raw: strconv.FormatFloat(v, 'g', -1, 64)}
+}
+
+// Int returns a cell for an integer.
+func Int(v int) Cell { return Cell{Text: strconv.Itoa(v)} }
+
+// SI returns a cell for a quantity printed with an SI prefix ("1.23G");
+// CSV gets the full-precision number. NaN gives an empty cell.
+func SI(v float64) Cell {
+	if math.IsNaN(v) {
+		return Cell{}
+	}
+	return Cell{Text: plot.SI(v, 3), Raw: strconv.FormatFloat(v, 'g', -1, 64)}
+}
+
+func (c Cell) raw() string {
+	if c.Raw != "" {
+		return c.Raw
+	}
+	return c.Text
+}
+
+// Table is a titled table that can be written as Markdown, LaTeX or CSV.
+type Table struct {
+	Caption string
+	Label   string // LaTeX \label; empty for none
+	Header  []string
+	// Align holds one of 'l', 'r', 'c' per column; missing entries are 'l'.
+	Align []byte
+	Rows  [][]Cell
+	Notes []string // printed below the table (not in CSV)
+	// Widths, where set for a column, make it a LaTeX paragraph column
+	// p{width} that wraps long text (e.g. "0.4\\linewidth").
+	Widths []string
+	// Inline writes LaTeX without a floating table environment (the
+	// caption becomes a bold line above the tabular).
+	Inline bool
+}
+
+// AddRow appends a row.
+func (t *Table) AddRow(cells ...Cell) { t.Rows = append(t.Rows, cells) }
+
+// Output formats for tables.
+const (
+	Markdown = "markdown"
+	LaTeX    = "latex"
+	CSV      = "csv"
+)
+
+// Write writes the table in format (Markdown, LaTeX or CSV).
+func (t *Table) Write(w io.Writer, format string) error {
+	switch format {
+	case Markdown:
+		return t.WriteMarkdown(w)
+	case LaTeX:
+		return t.WriteLaTeX(w)
+	case CSV:
+		return t.WriteCSV(w)
+	}
+	return fmt.Errorf("report: unknown table format %q (want markdown, latex or csv)", format)
+}
+
+func (t *Table) align(i int) byte {
+	if i < len(t.Align) && (t.Align[i] == 'r' || t.Align[i] == 'c') {
+		return t.Align[i]
+	}
+	return 'l'
+}
+
+func (t *Table) cell(row []Cell, i int) Cell {
+	if i < len(row) {
+		return row[i]
+	}
+	return Cell{}
+}
+
+// WriteMarkdown writes a GitHub-flavoured Markdown table, the caption in
+// bold above it and the notes below.
+func (t *Table) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	if t.Caption != "" {
+		fmt.Fprintf(&b, "**%s**\n\n", mdEscape(t.Caption))
+	}
+	widths := make([]int, len(t.Header))
+	for i, h := range t.Header {
+		widths[i] = max(3, len([]rune(mdEscape(h))))
+		for _, r := range t.Rows {
+			widths[i] = max(widths[i], len([]rune(mdEscape(t.cell(r, i).Text))))
+		}
+	}
+	line := func(cells []string) {
+		b.WriteString("|")
+		for i, c := range cells {
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if t.align(i) == 'r' {
+				fmt.Fprintf(&b, " %s%s |", pad, c)
+			} else {
+				fmt.Fprintf(&b, " %s%s |", c, pad)
+			}
+		}
+		b.WriteString("\n")
+	}
+	hdr := make([]string, len(t.Header))
+	for i, h := range t.Header {
+		hdr[i] = mdEscape(h)
+	}
+	line(hdr)
+	sep := make([]string, len(t.Header))
+	for i := range sep {
+		d := strings.Repeat("-", widths[i])
+		switch t.align(i) {
+		case 'r':
+			d = d[:len(d)-1] + ":"
+		case 'c':
+			d = ":" + d[2:] + ":"
+		}
+		sep[i] = d
+	}
+	line(sep)
+	for _, r := range t.Rows {
+		cells := make([]string, len(t.Header))
+		for i := range cells {
+			cells[i] = mdEscape(t.cell(r, i).Text)
+		}
+		line(cells)
+	}
+	for _, n := range t.Notes {
+		fmt.Fprintf(&b, "\n%s\n", n)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+// WriteLaTeX writes a booktabs table environment (needs
+// \usepackage{booktabs}).
+func (t *Table) WriteLaTeX(w io.Writer) error {
+	var b strings.Builder
+	switch {
+	case t.Inline && t.Caption != "":
+		fmt.Fprintf(&b, "\\noindent\\textbf{%s}\\par\\smallskip\n\\noindent", plot.TeXEscape(t.Caption))
+	case t.Inline:
+		b.WriteString("\\noindent")
+	default:
+		b.WriteString("\\begin{table}[htbp]\n\\centering\n")
+		if t.Caption != "" {
+			fmt.Fprintf(&b, "\\caption{%s}\n", plot.TeXEscape(t.Caption))
+		}
+		if t.Label != "" {
+			fmt.Fprintf(&b, "\\label{%s}\n", t.Label)
+		}
+	}
+	var spec strings.Builder
+	for i := range t.Header {
+		if i < len(t.Widths) && t.Widths[i] != "" {
+			fmt.Fprintf(&spec, "p{%s}", t.Widths[i])
+		} else {
+			spec.WriteByte(t.align(i))
+		}
+	}
+	fmt.Fprintf(&b, "\\begin{tabular}{%s}\n\\toprule\n", spec.String())
+	esc := func(cells []string) string {
+		out := make([]string, len(cells))
+		for i, c := range cells {
+			out[i] = plot.TeXEscape(c)
+		}
+		return strings.Join(out, " & ")
+	}
+	b.WriteString(esc(t.Header) + " \\\\\n\\midrule\n")
+	for _, r := range t.Rows {
+		cells := make([]string, len(t.Header))
+		for i := range cells {
+			cells[i] = t.cell(r, i).Text
+		}
+		b.WriteString(esc(cells) + " \\\\\n")
+	}
+	b.WriteString("\\bottomrule\n\\end{tabular}\n")
+	for _, n := range t.Notes {
+		fmt.Fprintf(&b, "\n\\smallskip{\\footnotesize %s\\par}\n", plot.TeXEscape(n))
+	}
+	if !t.Inline {
+		b.WriteString("\\end{table}\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteCSV writes the header and rows as CSV, numbers at full precision.
+func (t *Table) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Header); err != nil {
+		return err
+	}
+	for _, r := range t.Rows {
+		rec := make([]string, len(t.Header))
+		for i := range rec {
+			rec[i] = t.cell(r, i).raw()
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTables writes several tables in one format, separated by a blank
+// line (CSV tables are separated by a blank line too, each with its own
+// header).
+func WriteTables(w io.Writer, format string, tables ...*Table) error {
+	for i, t := range tables {
+		if i > 0 {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+		if err := t.Write(w, format); err != nil {
+			return err
+		}
+	}
+	return nil
+}
