@@ -308,30 +308,20 @@ func minmax(kind atomKind, a, b Expr) Expr {
 	}
 	// Pull out terms common to both: max(x+c, y+c) = max(x, y) + c.
 	var common, ra, rb []term
-	ta, tb := termsOf(a), termsOf(b)
-	i, j := 0, 0
-	for i < len(ta) && j < len(tb) {
-		switch c := cmpTerm(ta[i], tb[j]); {
-		case c < 0:
-			ra = append(ra, ta[i])
-			i++
-		case c > 0:
-			rb = append(rb, tb[j])
-			j++
-		default:
-			if ta[i].coef == tb[j].coef {
-				common = append(common, ta[i])
-			} else {
-				ra = append(ra, ta[i])
-				rb = append(rb, tb[j])
-			}
-			i++
-			j++
+	mergeSorted(termsOf(a), termsOf(b), cmpTerm, func(t term, fromA bool) {
+		if fromA {
+			ra = append(ra, t)
+		} else {
+			rb = append(rb, t)
 		}
-	}
+	}, func(t, u term) {
+		if t.coef == u.coef {
+			common = append(common, t)
+		} else {
+			ra, rb = append(ra, t), append(rb, u)
+		}
+	})
 	if common != nil {
-		ra = append(ra, ta[i:]...)
-		rb = append(rb, tb[j:]...)
 		return fromTerms(common).Add(minmax(kind, fromTerms(ra), fromTerms(rb)))
 	}
 	// Pull out a positive common factor: max(2x, 2y) = 2*max(x, y).

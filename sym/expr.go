@@ -242,28 +242,42 @@ func cmpTerm(a, b term) int {
 	return cmp.Compare(len(a.mono), len(b.mono))
 }
 
-// addTerms merges two canonical term lists.
-func addTerms(a, b []term) []term {
-	out := make([]term, 0, len(a)+len(b))
+// mergeSorted walks the sorted slices a and b in order, passing elements
+// found on one side only to one (with fromA telling the side) and elements
+// that compare equal to both.
+func mergeSorted[T any](a, b []T, cmp func(x, y T) int, one func(x T, fromA bool), both func(x, y T)) {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		switch c := cmpTerm(a[i], b[j]); {
+		switch c := cmp(a[i], b[j]); {
 		case c < 0:
-			out = append(out, a[i])
+			one(a[i], true)
 			i++
 		case c > 0:
-			out = append(out, b[j])
+			one(b[j], false)
 			j++
 		default:
-			if s := add64(a[i].coef, b[j].coef); s != 0 {
-				out = append(out, term{coef: s, deg: a[i].deg, mono: a[i].mono})
-			}
+			both(a[i], b[j])
 			i++
 			j++
 		}
 	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
+	for _, x := range a[i:] {
+		one(x, true)
+	}
+	for _, y := range b[j:] {
+		one(y, false)
+	}
+}
+
+// addTerms merges two canonical term lists.
+func addTerms(a, b []term) []term {
+	out := make([]term, 0, len(a)+len(b))
+	mergeSorted(a, b, cmpTerm, func(t term, _ bool) { out = append(out, t) }, func(t, u term) {
+		if s := add64(t.coef, u.coef); s != 0 {
+			out = append(out, term{coef: s, deg: t.deg, mono: t.mono})
+		}
+	})
+	return out
 }
 
 // mulTerm returns t*u.
@@ -298,23 +312,10 @@ func mulMono(a, b []factor) []factor {
 		return a
 	}
 	out := make([]factor, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		switch c := cmpAtom(a[i].a, b[j].a); {
-		case c < 0:
-			out = append(out, a[i])
-			i++
-		case c > 0:
-			out = append(out, b[j])
-			j++
-		default:
-			out = append(out, factor{a: a[i].a, pow: int(add64(int64(a[i].pow), int64(b[j].pow)))})
-			i++
-			j++
-		}
-	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
+	mergeSorted(a, b, func(x, y factor) int { return cmpAtom(x.a, y.a) },
+		func(f factor, _ bool) { out = append(out, f) },
+		func(f, g factor) { out = append(out, factor{a: f.a, pow: int(add64(int64(f.pow), int64(g.pow)))}) })
+	return out
 }
 
 // divMono returns a/b when the monomial b divides a.
