@@ -3,6 +3,7 @@ package sym
 import (
 	"cmp"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -180,7 +181,13 @@ func ivPow(a ival, n int) ival {
 func intersect(a, b ival) ival { return ival{xmax(a.lo, b.lo), xmin(a.hi, b.hi)} }
 
 // exprBounds returns bounds of e assuming all variables are >= 1.
-func exprBounds(e Expr) ival {
+func exprBounds(e Expr) ival { return boundsDepth(e, 0) }
+
+// maxLinearize bounds how many floor/ceil atoms one bounds computation
+// replaces (see linearBounds).
+const maxLinearize = 2
+
+func boundsDepth(e Expr, depth int) ival {
 	if e.p == nil {
 		return point(e.c)
 	}
@@ -188,7 +195,65 @@ func exprBounds(e Expr) ival {
 	if sh, ok := shiftBounds(e.p.terms); ok {
 		iv = intersect(iv, sh)
 	}
+	if iv.lo.inf < 0 && iv.hi.inf > 0 && depth < maxLinearize {
+		if lin, ok := linearBounds(e.p.terms, depth); ok {
+			iv = intersect(iv, lin)
+		}
+	}
 	return iv
+}
+
+// linearBounds bounds a polynomial in which some atom A = floor(N/c) or
+// ceil(N/c) (constant c > 0) occurs only to the first power, using
+// c*floor(N/c) = N - m and c*ceil(N/c) = N + m with 0 <= m < c: bounds of
+// c*e with A so replaced give bounds of e. This relates A to N, e.g. it
+// proves floor(x/2) - x < 0.
+func linearBounds(ts []term, depth int) (ival, bool) {
+	var target *atom
+	maxPow := map[string]int{}
+	for _, t := range ts {
+		for _, f := range t.mono {
+			maxPow[f.a.key] = max(maxPow[f.a.key], f.pow)
+			if target == nil && (f.a.kind == kFloor || f.a.kind == kCeil) && f.a.y.p == nil {
+				target = f.a
+			}
+		}
+	}
+	if target == nil || maxPow[target.key] > 1 {
+		return ival{}, false
+	}
+	c := target.y.c
+	m := atomExpr(&atom{kind: kVar, key: "\x01" + strconv.Itoa(depth), b: ival{fin(0), fin(c - 1)}})
+	if target.kind == kFloor {
+		m = m.Neg()
+	}
+	scaled, ok := try(func() Expr {
+		repl := target.x.Add(m)
+		parts := make([]Expr, len(ts))
+		for i, t := range ts {
+			parts[i] = fromTerms([]term{t}).MulInt(c)
+			for j, f := range t.mono {
+				if f.a.key == target.key {
+					rest := term{coef: t.coef, deg: t.deg - 1, mono: slices.Delete(slices.Clone(t.mono), j, j+1)}
+					parts[i] = fromTerms([]term{rest}).Mul(repl)
+					break
+				}
+			}
+		}
+		return Sum(parts...)
+	})
+	if !ok {
+		return ival{}, false
+	}
+	sub := boundsDepth(scaled, depth+1)
+	r := fullIval
+	if sub.lo.inf == 0 {
+		r.lo = fin(ceilDiv64(sub.lo.v, c))
+	}
+	if sub.hi.inf == 0 {
+		r.hi = fin(floorDiv64(sub.hi.v, c))
+	}
+	return r, true
 }
 
 // evalIval evaluates terms in interval arithmetic over the atoms' bounds.

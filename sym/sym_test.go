@@ -267,6 +267,13 @@ func TestSimplify(t *testing.T) {
 		{"min(x, y) - min(y, x)", "0"},
 		{"max(x, y, z)", "max(max(x, y), z)"},
 		{"max(mod(x, 4), 3)", "3"},
+		{"max(floor(x/2), x)", "x"},
+		{"min(floor(x/2), x)", "floor(x/2)"},
+		{"max(floor((H+1)/2), H)", "H"},
+		{"min(ceil(x/3), x)", "ceil(x/3)"},
+		{"floor(floor(x/2)/x)", "0"},
+		{"max(2*floor(x/2), x)", "x"},
+		{"max(2*floor(x/2), x - 1)", "2*floor(x/2)"},
 		// names that are not identifiers
 		{"\"seq len\"*2", "2*\"seq len\""},
 	}
