@@ -1,0 +1,242 @@
+package meter
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrGPUNotSupported is returned by a GPUDevice query the device does not
+// support (NVML_ERROR_NOT_SUPPORTED).
+var ErrGPUNotSupported = errors.New("not supported by this GPU")
+
+// GPUDevice is one GPU as the driver library sees it.
+type GPUDevice interface {
+	Index() int
+	Name() string
+	UUID() string
+	// TotalEnergy is the energy counter in millijoules since the driver
+	// was loaded (Volta and newer).
+	TotalEnergy() (uint64, error)
+	// Power is the current board power in milliwatts.
+	Power() (uint32, error)
+	// Utilization is the percentage of time a kernel ran over the last
+	// sample period.
+	Utilization() (uint32, error)
+}
+
+// GPULib is a GPU driver library (NVML, or a fake in tests).
+type GPULib interface {
+	Devices() ([]GPUDevice, error)
+	Close() error
+}
+
+type gpuMode int
+
+const (
+	gpuCounter  gpuMode = iota // NVML total energy counter
+	gpuPower                   // integrate sampled power
+	gpuTDPxUtil                // TDP table × sampled utilisation
+)
+
+type gpuState struct {
+	dev     GPUDevice
+	mode    gpuMode
+	tdp     float64
+	tdpHow  string
+	started bool
+	last    uint64    // counter mode: last mJ
+	lastW   float64   // power/util mode: last watts
+	lastT   time.Time // time of the last sample
+	joules  float64
+	mj      uint64
+}
+
+// GPU meters the energy of the GPUs a run may use, one figure per device:
+// the total-energy counter where the GPU has one (Volta and newer),
+// otherwise sampled power integrated over time, otherwise (no power
+// reading at all) the TDP table × sampled utilisation.
+type GPU struct {
+	lib   GPULib
+	devs  []*gpuState
+	notes []string
+}
+
+// NewGPU meters the devices of lib that CUDA_VISIBLE_DEVICES allows
+// (visible is its value, set whether it is set at all).
+func NewGPU(lib GPULib, visible string, set bool) (*GPU, error) {
+	all, err := lib.Devices()
+	if err != nil {
+		return nil, fmt.Errorf("gpu: list devices: %w", err)
+	}
+	g := &GPU{lib: lib}
+	devs, notes := VisibleGPUs(all, visible, set)
+	g.notes = append(g.notes, notes...)
+	for _, d := range devs {
+		st := &gpuState{dev: d}
+		if _, err := d.TotalEnergy(); err == nil {
+			st.mode = gpuCounter
+		} else if _, err := d.Power(); err == nil {
+			st.mode = gpuPower
+			g.notef("GPU %d (%s): no energy counter, power is sampled and integrated", d.Index(), d.Name())
+		} else if _, err := d.Utilization(); err == nil {
+			st.mode = gpuTDPxUtil
+			st.tdp, st.tdpHow = GPUTDP(d.Name())
+			g.notef("GPU %d (%s): no energy or power reading, estimated from TDP × utilisation", d.Index(), d.Name())
+		} else {
+			g.notef("GPU %d (%s): reports neither energy, power nor utilisation; not measured", d.Index(), d.Name())
+			continue
+		}
+		g.devs = append(g.devs, st)
+	}
+	if len(g.devs) == 0 {
+		return nil, fmt.Errorf("gpu: no usable GPU among %d device(s) (%s)", len(all), strings.Join(g.notes, "; "))
+	}
+	return g, nil
+}
+
+// VisibleGPUs applies CUDA_VISIBLE_DEVICES to the devices: unset means all,
+// empty means none; entries are indices or (prefixes of) UUIDs, and CUDA
+// stops at the first entry that names no device.
+func VisibleGPUs(all []GPUDevice, visible string, set bool) ([]GPUDevice, []string) {
+	if !set {
+		return all, nil
+	}
+	var out []GPUDevice
+	var notes []string
+	used := map[string]bool{}
+	for _, e := range strings.Split(visible, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			break
+		}
+		var found GPUDevice
+		if n, err := strconv.Atoi(e); err == nil {
+			for _, d := range all {
+				if d.Index() == n {
+					found = d
+				}
+			}
+		} else if strings.HasPrefix(e, "GPU-") {
+			for _, d := range all {
+				if strings.HasPrefix(d.UUID(), e) {
+					found = d
+					break
+				}
+			}
+		} else if strings.HasPrefix(e, "MIG-") {
+			notes = append(notes, fmt.Sprintf("CUDA_VISIBLE_DEVICES entry %s is a MIG instance: its energy cannot be separated from the parent GPU, not measured", e))
+			continue
+		}
+		if found == nil {
+			notes = append(notes, fmt.Sprintf("CUDA_VISIBLE_DEVICES entry %q names no device: CUDA ignores it and the entries after it", e))
+			break
+		}
+		if !used[found.UUID()] {
+			used[found.UUID()] = true
+			out = append(out, found)
+		}
+	}
+	return out, notes
+}
+
+// Name implements EnergyMeter.
+func (g *GPU) Name() string { return "nvml" }
+
+// Notes lists what the meter could not do.
+func (g *GPU) Notes() []string { return g.notes }
+
+// Models lists the measured GPU models.
+func (g *GPU) Models() []string {
+	var s []string
+	for _, d := range g.devs {
+		s = append(s, d.dev.Name())
+	}
+	return s
+}
+
+// MaxInterval implements EnergyMeter.
+func (g *GPU) MaxInterval() time.Duration { return 0 }
+
+// Close implements EnergyMeter.
+func (g *GPU) Close() error { return g.lib.Close() }
+
+// Sample implements EnergyMeter. Power and utilisation are integrated with
+// the trapezoid rule between samples.
+func (g *GPU) Sample(now time.Time) error {
+	var first error
+	fail := func(d *gpuState, err error) {
+		if first == nil {
+			first = fmt.Errorf("gpu %d: %w", d.dev.Index(), err)
+		}
+	}
+	for _, d := range g.devs {
+		switch d.mode {
+		case gpuCounter:
+			v, err := d.dev.TotalEnergy()
+			if err != nil {
+				fail(d, err)
+				continue
+			}
+			if d.started && v >= d.last {
+				d.mj += v - d.last
+			}
+			d.last = v
+		default:
+			var w float64
+			if d.mode == gpuPower {
+				mw, err := d.dev.Power()
+				if err != nil {
+					fail(d, err)
+					continue
+				}
+				w = float64(mw) / 1000
+			} else {
+				u, err := d.dev.Utilization()
+				if err != nil {
+					fail(d, err)
+					continue
+				}
+				w = d.tdp * float64(min(u, 100)) / 100
+			}
+			if d.started {
+				d.joules += (d.lastW + w) / 2 * now.Sub(d.lastT).Seconds()
+			}
+			d.lastW = w
+			d.lastT = now
+		}
+		d.started = true
+	}
+	return first
+}
+
+// Energy implements EnergyMeter.
+func (g *GPU) Energy() []Energy {
+	out := make([]Energy, 0, len(g.devs))
+	for _, d := range g.devs {
+		e := Energy{Component: "gpu", Device: d.dev.UUID(), Scope: ScopeDevice}
+		label := fmt.Sprintf("GPU %d %s", d.dev.Index(), d.dev.Name())
+		switch d.mode {
+		case gpuCounter:
+			e.Joules = float64(d.mj) / 1000
+			e.Provenance = MeasuredCounter
+			e.Method = "NVML total energy counter, " + label
+		case gpuPower:
+			e.Joules = d.joules
+			e.Provenance = IntegratedPower
+			e.Method = "NVML power samples integrated (trapezoid), " + label
+		default:
+			e.Joules = d.joules
+			e.Provenance = ModelEstimate
+			e.Method = "fallback estimate, no GPU power reading: " + d.tdpHow + " × sampled utilisation, " + label
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (g *GPU) notef(format string, args ...any) {
+	g.notes = append(g.notes, fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,146 @@
+package meter
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func fakeGPUs() *FakeGPULib {
+	return &FakeGPULib{Devs: []*FakeGPUDevice{
+		{Idx: 0, Model: "NVIDIA A100-SXM4-40GB", ID: "GPU-aaaa-0000", EnergyMJ: 1_000_000},
+		{Idx: 1, Model: "Tesla P100-PCIE-16GB", ID: "GPU-bbbb-1111", EnergyErr: ErrGPUNotSupported, PowerMW: 100_000},
+		{Idx: 2, Model: "Tesla K80", ID: "GPU-cccc-2222", EnergyErr: ErrGPUNotSupported, PowerErr: ErrGPUNotSupported, Util: 50},
+		{Idx: 3, Model: "Old", ID: "GPU-dddd-3333", EnergyErr: ErrGPUNotSupported, PowerErr: ErrGPUNotSupported, UtilErr: ErrGPUNotSupported},
+	}}
+}
+
+func TestGPUMeterModes(t *testing.T) {
+	lib := fakeGPUs()
+	g, err := NewGPU(lib, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(0, 0)
+	if err := g.Sample(t0); err != nil {
+		t.Fatal(err)
+	}
+	lib.Devs[0].EnergyMJ += 2500 // 2.5 J
+	lib.Devs[1].PowerMW = 200_000
+	lib.Devs[2].Util = 100
+	if err := g.Sample(t0.Add(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		j float64
+		p Provenance
+	}{
+		"GPU-aaaa-0000": {2.5, MeasuredCounter},
+		"GPU-bbbb-1111": {(100 + 200) / 2.0 * 2, IntegratedPower},
+		"GPU-cccc-2222": {300 * (0.5 + 1) / 2 * 2, ModelEstimate}, // K80 TDP 300 W
+	}
+	es := g.Energy()
+	if len(es) != len(want) {
+		t.Fatalf("got %d figures, want %d: %+v", len(es), len(want), es)
+	}
+	for _, e := range es {
+		w := want[e.Device]
+		if e.Joules != w.j || e.Provenance != w.p || e.Component != "gpu" || e.Scope != ScopeDevice {
+			t.Errorf("%s: %v J %s %s, want %v J %s", e.Device, e.Joules, e.Provenance, e.Scope, w.j, w.p)
+		}
+	}
+	if n := strings.Join(g.Notes(), "\n"); !strings.Contains(n, "GPU 3 (Old)") {
+		t.Errorf("notes lack the unmeasurable GPU: %s", n)
+	}
+	if err := g.Close(); err != nil || !lib.Closed {
+		t.Error("Close did not close the library")
+	}
+}
+
+func TestVisibleGPUs(t *testing.T) {
+	all, _ := fakeGPUs().Devices()
+	tests := []struct {
+		visible string
+		set     bool
+		want    []int
+		note    string
+	}{
+		{"", false, []int{0, 1, 2, 3}, ""},
+		{"", true, nil, ""},
+		{"1", true, []int{1}, ""},
+		{"2,0", true, []int{2, 0}, ""},
+		{"GPU-bbbb", true, []int{1}, ""},
+		{"0,7,1", true, []int{0}, "names no device"},
+		{"-1", true, nil, "names no device"},
+		{"MIG-1234,3", true, []int{3}, "MIG"},
+		{"0,0", true, []int{0}, ""},
+	}
+	for _, tc := range tests {
+		got, notes := VisibleGPUs(all, tc.visible, tc.set)
+		var idx []int
+		for _, d := range got {
+			idx = append(idx, d.Index())
+		}
+		if len(idx) != len(tc.want) {
+			t.Errorf("%q: got %v, want %v", tc.visible, idx, tc.want)
+			continue
+		}
+		for i := range idx {
+			if idx[i] != tc.want[i] {
+				t.Errorf("%q: got %v, want %v", tc.visible, idx, tc.want)
+			}
+		}
+		if tc.note != "" && !strings.Contains(strings.Join(notes, " "), tc.note) {
+			t.Errorf("%q: notes %v lack %q", tc.visible, notes, tc.note)
+		}
+	}
+}
+
+func TestDiscover(t *testing.T) {
+	env := func(m map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+	}
+	noGPU := func() (GPULib, error) { return nil, errors.New("nvml: no NVIDIA driver library") }
+	withGPU := func() (GPULib, error) { return fakeGPUs(), nil }
+	tests := []struct {
+		name      string
+		tree      string
+		open      func() (GPULib, error)
+		env       map[string]string
+		meters    []string
+		notes     []string
+		gpuModels int
+	}{
+		{"bare VM", "", noGPU, nil, nil, []string{"CPU/DRAM energy not measured", "no GPU measured: nvml"}, 0},
+		{"server with GPUs", "two-socket-server", withGPU, nil, []string{"rapl", "nvml"}, []string{"GPU 3 (Old)"}, 3},
+		{"GPUs hidden", "two-socket-server", withGPU, map[string]string{"CUDA_VISIBLE_DEVICES": ""}, []string{"rapl"}, []string{"CUDA_VISIBLE_DEVICES is empty"}, 0},
+		{"one GPU", "laptop-psys", withGPU, map[string]string{"CUDA_VISIBLE_DEVICES": "0"}, []string{"rapl", "nvml"}, []string{"psys", "CUDA_VISIBLE_DEVICES=0"}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			if tc.tree != "" {
+				root = loadTree(t, tc.tree)
+			}
+			f := Discover(os.DirFS(root), tc.open, env(tc.env))
+			var names []string
+			for _, m := range f.Meters {
+				names = append(names, m.Name())
+			}
+			if strings.Join(names, ",") != strings.Join(tc.meters, ",") {
+				t.Errorf("meters %v, want %v", names, tc.meters)
+			}
+			notes := strings.Join(f.Notes, "\n")
+			for _, n := range tc.notes {
+				if !strings.Contains(notes, n) {
+					t.Errorf("notes lack %q:\n%s", n, notes)
+				}
+			}
+			if len(f.GPUModels) != tc.gpuModels {
+				t.Errorf("GPU models %v, want %d", f.GPUModels, tc.gpuModels)
+			}
+		})
+	}
+}

@@ -1,0 +1,157 @@
+//go:build linux && (amd64 || arm64) && !nonvml
+
+package meter
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/ebitengine/purego"
+)
+
+// nvmlLibrary is the NVIDIA Management Library soname, installed with the
+// driver. It is loaded at run time without cgo.
+const nvmlLibrary = "libnvidia-ml.so.1"
+
+const (
+	nvmlSuccess      = 0
+	nvmlNotSupported = 3
+	nvmlBufferSize   = 96
+)
+
+type nvmlUtilization struct{ GPU, Memory uint32 }
+
+type nvmlLib struct {
+	handle          uintptr
+	init            func() int32
+	shutdown        func() int32
+	errorString     func(int32) string
+	deviceCount     func(*uint32) int32
+	handleByIndex   func(uint32, *uintptr) int32
+	deviceName      func(uintptr, *byte, uint32) int32
+	deviceUUID      func(uintptr, *byte, uint32) int32
+	totalEnergy     func(uintptr, *uint64) int32
+	powerUsage      func(uintptr, *uint32) int32
+	utilizationRate func(uintptr, *nvmlUtilization) int32
+	closeOnce       sync.Once
+}
+
+// OpenNVML loads libnvidia-ml.so.1 and initialises it. It fails, without
+// cgo and without a crash, on machines with no NVIDIA driver.
+func OpenNVML() (GPULib, error) {
+	h, err := purego.Dlopen(nvmlLibrary, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	if err != nil {
+		why := strings.TrimSpace(err.Error())
+		if why == "" {
+			why = "not found"
+		}
+		return nil, fmt.Errorf("nvml: no NVIDIA driver library: %s: %s", nvmlLibrary, why)
+	}
+	l := &nvmlLib{handle: h}
+	syms := []struct {
+		fptr any
+		name string
+	}{
+		{&l.init, "nvmlInit_v2"},
+		{&l.shutdown, "nvmlShutdown"},
+		{&l.errorString, "nvmlErrorString"},
+		{&l.deviceCount, "nvmlDeviceGetCount_v2"},
+		{&l.handleByIndex, "nvmlDeviceGetHandleByIndex_v2"},
+		{&l.deviceName, "nvmlDeviceGetName"},
+		{&l.deviceUUID, "nvmlDeviceGetUUID"},
+		{&l.totalEnergy, "nvmlDeviceGetTotalEnergyConsumption"},
+		{&l.powerUsage, "nvmlDeviceGetPowerUsage"},
+		{&l.utilizationRate, "nvmlDeviceGetUtilizationRates"},
+	}
+	for _, s := range syms {
+		p, err := purego.Dlsym(h, s.name)
+		if err != nil || p == 0 {
+			_ = purego.Dlclose(h)
+			return nil, fmt.Errorf("nvml: %s lacks %s (driver too old?)", nvmlLibrary, s.name)
+		}
+		purego.RegisterFunc(s.fptr, p)
+	}
+	if rc := l.init(); rc != nvmlSuccess {
+		err := fmt.Errorf("nvml: init: %s", l.errorString(rc))
+		_ = purego.Dlclose(h)
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *nvmlLib) check(what string, rc int32) error {
+	switch rc {
+	case nvmlSuccess:
+		return nil
+	case nvmlNotSupported:
+		return fmt.Errorf("nvml: %s: %w", what, ErrGPUNotSupported)
+	}
+	return fmt.Errorf("nvml: %s: %s", what, l.errorString(rc))
+}
+
+func (l *nvmlLib) Devices() ([]GPUDevice, error) {
+	var n uint32
+	if err := l.check("device count", l.deviceCount(&n)); err != nil {
+		return nil, err
+	}
+	var out []GPUDevice
+	for i := uint32(0); i < n; i++ {
+		var h uintptr
+		if err := l.check("device handle", l.handleByIndex(i, &h)); err != nil {
+			return nil, err
+		}
+		d := &nvmlDevice{lib: l, h: h, index: int(i)}
+		d.name = l.str(h, l.deviceName)
+		d.uuid = l.str(h, l.deviceUUID)
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (l *nvmlLib) str(h uintptr, f func(uintptr, *byte, uint32) int32) string {
+	buf := make([]byte, nvmlBufferSize)
+	if f(h, &buf[0], uint32(len(buf))) != nvmlSuccess {
+		return "unknown"
+	}
+	for i, c := range buf {
+		if c == 0 {
+			return string(buf[:i])
+		}
+	}
+	return string(buf)
+}
+
+func (l *nvmlLib) Close() error {
+	l.closeOnce.Do(func() { l.shutdown() })
+	return nil
+}
+
+type nvmlDevice struct {
+	lib        *nvmlLib
+	h          uintptr
+	index      int
+	name, uuid string
+}
+
+func (d *nvmlDevice) Index() int   { return d.index }
+func (d *nvmlDevice) Name() string { return d.name }
+func (d *nvmlDevice) UUID() string { return d.uuid }
+
+func (d *nvmlDevice) TotalEnergy() (uint64, error) {
+	var v uint64
+	err := d.lib.check("total energy", d.lib.totalEnergy(d.h, &v))
+	return v, err
+}
+
+func (d *nvmlDevice) Power() (uint32, error) {
+	var v uint32
+	err := d.lib.check("power", d.lib.powerUsage(d.h, &v))
+	return v, err
+}
+
+func (d *nvmlDevice) Utilization() (uint32, error) {
+	var u nvmlUtilization
+	err := d.lib.check("utilization", d.lib.utilizationRate(d.h, &u))
+	return u.GPU, err
+}
