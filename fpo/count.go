@@ -305,6 +305,27 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 		}
 		return b
 	}
+	// Values computed only from weights and constants (Identity of an
+	// initializer, folded shape arithmetic) are not activations.
+	static := map[*shape.Value]bool{}
+	for _, v := range g.Initializers {
+		static[v] = true
+	}
+	for _, nr := range g.Nodes {
+		all := len(nr.Subgraphs) == 0
+		for _, v := range nr.Inputs {
+			if v != nil && !static[v] && v.Init == nil {
+				all = false
+			}
+		}
+		if all {
+			for _, v := range nr.Outputs {
+				if v != nil {
+					static[v] = true
+				}
+			}
+		}
+	}
 	var live sym.Expr
 	alive := map[*shape.Value]bool{}
 	for _, v := range g.Inputs {
@@ -316,7 +337,7 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 	peak = live
 	for i, nr := range g.Nodes {
 		for _, v := range nr.Outputs {
-			if v == nil || v.Init != nil || alive[v] {
+			if v == nil || v.Init != nil || alive[v] || static[v] {
 				continue
 			}
 			s := size(v)
