@@ -117,8 +117,11 @@ type CardSection struct {
 }
 
 // item is one line of a card table: what, the value, and where it came
-// from.
-type item struct{ what, value, source string }
+// from; num is the value as a number where it is one.
+type item struct {
+	what, value, source string
+	num                 *float64
+}
 
 func itemTable(items []item) *Table {
 	t := &Table{
@@ -138,7 +141,7 @@ func itemTable(items []item) *Table {
 
 const fromSpec = "card spec"
 
-func specItem(what, value string) item { return item{what, value, fromSpec} }
+func specItem(what, value string) item { return item{what: what, value: value, source: fromSpec} }
 
 func numItem(what string, v *float64, unit, source string) item {
 	if v == nil {
@@ -147,7 +150,7 @@ func numItem(what string, v *float64, unit, source string) item {
 	if source == "" {
 		source = fromSpec
 	}
-	return item{what, plot.SI(*v, 3) + " " + unit, source}
+	return item{what, plot.SI(*v, 3) + " " + unit, source, v}
 }
 
 // BuildCard fills in the card from the spec and, if trials is not nil, the
@@ -178,9 +181,11 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 	}
 	metric := spec.Metric
 	if metric == "" {
-		metric = "validation score"
+		sub = append(sub, "Metric: "+NotReported+" (the trials' score column)")
+		metric = "score"
+	} else {
+		sub = append(sub, "Metric: "+metric)
 	}
-	sub = append(sub, "Metric: "+metric)
 	card.Subtitle = strings.Join(sub, ". ") + "."
 	groups := GroupByModel(trials)
 	from := func(what string) string { return what + " (" + trialsName + ")" }
@@ -198,12 +203,12 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 		}
 		if spec.Runtime.AveragePerTrial == "" {
 			if m, err := MeanCost(g.Trials, "seconds"); err == nil {
-				infra = append(infra, item{"Average runtime per trial" + label, duration(m), from(fmt.Sprintf("mean of seconds over %d trials", len(g.Trials)))})
+				infra = append(infra, item{"Average runtime per trial" + label, duration(m), from(fmt.Sprintf("mean of seconds over %d trials", len(g.Trials))), nil})
 			}
 		}
 		if spec.Runtime.Total == "" {
 			if s, err := TotalCost(g.Trials, "seconds"); err == nil {
-				infra = append(infra, item{"Total runtime" + label, duration(s), from(fmt.Sprintf("sum of seconds over %d trials", len(g.Trials)))})
+				infra = append(infra, item{"Total runtime" + label, duration(s), from(fmt.Sprintf("sum of seconds over %d trials", len(g.Trials))), nil})
 			}
 		}
 	}
@@ -223,7 +228,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 	switch {
 	case len(groups) > 0:
 		for _, g := range groups {
-			search = append(search, item{"Number of trials, " + g.Model, strconv.Itoa(len(g.Trials)), from("rows")})
+			search = append(search, item{"Number of trials, " + g.Model, strconv.Itoa(len(g.Trials)), from("rows"), nil})
 		}
 	case spec.Search.Trials > 0:
 		search = append(search, specItem("Number of trials", strconv.Itoa(spec.Search.Trials)))
@@ -259,7 +264,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 		}
 		tables = append(tables, best)
 	} else {
-		tables = append(tables, itemTable([]item{{what: "Best configuration"}}))
+		tables[0].AddRow(Text("Best configuration"), Text(NotReported), Text(""))
 	}
 	card.Sections = append(card.Sections, CardSection{Heading: "Hyperparameter search", Tables: tables})
 
@@ -289,19 +294,17 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 	switch {
 	case spec.Carbon.KgCO2e != nil:
 		compute = append(compute, numItem("Carbon", spec.Carbon.KgCO2e, "kg CO2e", spec.Carbon.Provenance))
-	case spec.Carbon.IntensityGPerKWh != nil && len(energy) == 1 && energy[0].value != "":
-		var e float64
-		if spec.Energy.KWh != nil {
-			e = *spec.Energy.KWh
-		} else {
-			e, _ = TotalCost(trials, "kwh")
-		}
-		kg := e * *spec.Carbon.IntensityGPerKWh / 1000
-		src := fmt.Sprintf("energy × %s g CO2e/kWh", plot.SI(*spec.Carbon.IntensityGPerKWh, 4))
+	case spec.Carbon.IntensityGPerKWh != nil && energy[0].num != nil:
+		// Derived, and labelled as such: energy × the stated intensity.
+		g := *spec.Carbon.IntensityGPerKWh
+		src := fmt.Sprintf("energy × %s g CO2e/kWh", plot.SI(g, 4))
 		if spec.Carbon.Provenance != "" {
 			src += "; intensity: " + spec.Carbon.Provenance
 		}
-		compute = append(compute, item{"Carbon", plot.SI(kg, 3) + " kg CO2e", src})
+		for _, e := range energy {
+			kg := *e.num * g / 1000
+			compute = append(compute, item{strings.Replace(e.what, "Energy", "Carbon", 1), plot.SI(kg, 3) + " kg CO2e", src, &kg})
+		}
 	default:
 		compute = append(compute, summed("Carbon", nil, "", "kg CO2e", trials, "co2_kg", from)...)
 	}
@@ -327,7 +330,7 @@ func summed(what string, v *float64, source, unit string, trials []Trial, col st
 		if len(groups) > 1 {
 			label += ", " + g.Model
 		}
-		out = append(out, item{label, plot.SI(s, 3) + " " + unit, from(fmt.Sprintf("sum of %s over %d trials", col, len(g.Trials)))})
+		out = append(out, item{label, plot.SI(s, 3) + " " + unit, from(fmt.Sprintf("sum of %s over %d trials", col, len(g.Trials))), &s})
 	}
 	if len(out) == 0 {
 		return []item{{what: what}}
@@ -346,15 +349,19 @@ func hasItem(items []item, prefix string) bool {
 
 // duration prints seconds in the largest unit that keeps it readable.
 func duration(s float64) string {
+	secs := fmt.Sprintf("%.3g s", s)
+	if s >= 100 {
+		secs = fmt.Sprintf("%.0f s", s)
+	}
 	switch {
 	case s >= 2*86400:
-		return fmt.Sprintf("%.3g s (%.3g days)", s, s/86400)
+		return fmt.Sprintf("%s (%.3g days)", secs, s/86400)
 	case s >= 2*3600:
-		return fmt.Sprintf("%.3g s (%.3g h)", s, s/3600)
+		return fmt.Sprintf("%s (%.3g h)", secs, s/3600)
 	case s >= 120:
-		return fmt.Sprintf("%.3g s (%.3g min)", s, s/60)
+		return fmt.Sprintf("%s (%.3g min)", secs, s/60)
 	}
-	return fmt.Sprintf("%.3g s", s)
+	return secs
 }
 
 // WriteMarkdown writes the card as Markdown.

@@ -293,3 +293,9 @@ func SizeTable(curves []SizeCurve, size, score string) *Table {
 	}
 	return t
 }
+
+// ColumnAxis is an axis labelled with a column name and, for a known cost
+// column, its unit.
+func ColumnAxis(col string) plot.Axis {
+	return plot.Axis{Label: col, Unit: CostUnit(col)}
+}

@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/greenai/greenai/internal/plot"
 )
@@ -85,6 +84,8 @@ func modelAxis(name string) (plot.Axis, func(ModelRow) float64, error) {
 	return plot.Axis{}, nil, fmt.Errorf("report: unknown model axis %q (want fpo, macs or params)", name)
 }
 
+var panelNames = map[string]string{"fpo": "compute (FPO)", "macs": "compute (MAC)", "params": "parameters"}
+
 // ModelComparison draws top-1 accuracy against compute and size, with the
 // Pareto front, as in Green AI's Figure 4.
 type ModelComparison struct {
@@ -115,7 +116,7 @@ func (c *ModelComparison) Views(axes []string) (views []*ScatterView, warnings [
 			return nil, nil, err
 		}
 		v := &ScatterView{
-			Title:   fmt.Sprintf("(%c) Top-1 accuracy against %s", 'a'+rune(i), strings.ToLower(axisHeader(ax))),
+			Title:   fmt.Sprintf("(%c) Accuracy against %s", 'a'+rune(i), panelNames[name]),
 			X:       ax,
 			Y:       c.accAxis(),
 			Labels:  true,

@@ -153,6 +153,15 @@ func (p *Panel) Markers(name string, xs, ys []float64) {
 	p.items = append(p.items, item{kind: markersItem, name: name, xs: xs, ys: ys})
 }
 
+func (p *Panel) hasLabels() bool {
+	for _, it := range p.items {
+		if it.labels != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *Panel) next() int {
 	p.series++
 	return p.series - 1
@@ -332,6 +341,11 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 		}
 	}
 	g.X.Min, g.X.Max = pad(xmin, xmax, logX)
+	if p.hasLabels() {
+		// Room for the text right of the rightmost points.
+		_, g.X.Max = pad(xmin, g.X.Max, logX)
+		_, g.X.Max = pad(xmin, g.X.Max, logX)
+	}
 	g.Y.Min, g.Y.Max = pad(ymin, ymax, logY)
 	p.placeLegend(g, xmin, xmax, ymin, ymax, logX, logY)
 	return g, nil

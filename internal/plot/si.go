@@ -66,7 +66,7 @@ func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
 	d1 := int(math.Ceil(math.Log10(hi)))
 	decades := d1 - d0
 	labelled := map[int]bool{1: true}
-	if decades <= 2 {
+	if math.Log10(hi/lo) <= 2 {
 		labelled[2], labelled[5] = true, true
 	}
 	// Keep at most about eight labelled decades.

@@ -1,0 +1,380 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/greenai/greenai/evp"
+	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/internal/plot/plottest"
+)
+
+// goldenTables writes each table in every format and compares with
+// testdata/golden/NAME.{md,tex,csv}.
+func goldenTables(t *testing.T, name string, tables ...*Table) {
+	t.Helper()
+	for format, ext := range map[string]string{Markdown: "md", LaTeX: "tex", CSV: "csv"} {
+		var buf bytes.Buffer
+		if err := WriteTables(&buf, format, tables...); err != nil {
+			t.Fatal(err)
+		}
+		plottest.Golden(t, filepath.Join("testdata", "golden", name+"."+ext), buf.Bytes())
+	}
+}
+
+// svgTexts renders f as SVG, compares it with the golden file and returns
+// its text elements.
+func svgTexts(t *testing.T, f *plot.Figure, golden string) []string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := f.Render(&buf, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	plottest.Golden(t, filepath.Join("testdata", "golden", golden), buf.Bytes())
+	texts, err := plottest.SVGTexts(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts
+}
+
+func wantTexts(t *testing.T, texts []string, want ...string) {
+	t.Helper()
+	if miss := plottest.Missing(texts, want); len(miss) > 0 {
+		t.Errorf("figure lacks %q; has %q", miss, texts)
+	}
+}
+
+func TestEVPReport(t *testing.T) {
+	trials := readTrials(t, "testdata/trials.csv")
+	rep, err := ComputeEVP(trials, EVPOptions{Cost: "fpo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Models) != 2 || rep.Models[0].Model != "cnn" || rep.Models[0].Trials != 8 {
+		t.Fatalf("models: %+v", rep.Models)
+	}
+	cnn := rep.Models[0]
+	if got := cnn.Curves[evp.WithoutReplacement][7]; got.Mean != 0.745 || got.SD != 0 {
+		t.Errorf("cnn n=N: %+v", got)
+	}
+	// On the FPO axis the cheaper lstm leads at small budgets and the cnn
+	// overtakes it.
+	cs := rep.Crossings[evp.WithoutReplacement]
+	if len(cs) != 1 || cs[0].Before != "lstm" || cs[0].After != "cnn" {
+		t.Fatalf("crossings: %+v", cs)
+	}
+	goldenTables(t, "evp", rep.Table(nil), rep.CrossingTable(evp.WithoutReplacement))
+
+	texts := svgTexts(t, rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto), "evp.svg")
+	wantTexts(t, texts, "Expected validation performance (without replacement)",
+		"Budget: trials × mean fpo per trial (FPO)", "Expected max score (±1 sd)",
+		"cnn (N=8)", "lstm (N=6)", "curves cross", "5P", "10P")
+
+	var png bytes.Buffer
+	if err := rep.Figure(evp.WithReplacement, plot.Auto, plot.Auto).Render(&png, "png"); err != nil {
+		t.Fatal(err)
+	}
+	img, err := plottest.DecodePNG(png.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if n := plottest.CountColor(img, plot.Palette[i]); n < 100 {
+			t.Errorf("series %d colour: only %d pixels", i, n)
+		}
+	}
+}
+
+func TestEVPTrialAxisAndMaxN(t *testing.T) {
+	trials := readTrials(t, "testdata/trials.csv")
+	rep, err := ComputeEVP(trials, EVPOptions{MaxN: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rep.Models[0].Curves[evp.WithReplacement]); n != 10 {
+		t.Errorf("with replacement: %d points, want 10", n)
+	}
+	if n := len(rep.Models[0].Curves[evp.WithoutReplacement]); n != 8 {
+		t.Errorf("without replacement: %d points, want N=8", n)
+	}
+	var buf bytes.Buffer
+	if err := rep.Table([]int{1, 8, 10}).WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	plottest.Golden(t, "testdata/golden/evp_trials.md", buf.Bytes())
+
+	if _, err := ComputeEVP(trials, EVPOptions{Cost: "joules"}); err == nil || !strings.Contains(err.Error(), "trials.csv:3: trial has no joules cost") {
+		t.Errorf("missing cost column: %v", err)
+	}
+	if _, err := ComputeEVP(nil, EVPOptions{}); err == nil {
+		t.Error("no trials: want error")
+	}
+	single := readTrials(t, "testdata/single.csv")
+	rep, err = ComputeEVP(single, EVPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range evp.Estimators {
+		if pts := rep.Models[0].Curves[e]; len(pts) != 1 || pts[0] != (evp.Point{N: 1, Mean: 0.7}) {
+			t.Errorf("single trial %v: %+v", e, pts)
+		}
+	}
+	if err := rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto).Render(&bytes.Buffer{}, "svg"); err != nil {
+		t.Errorf("single-trial figure: %v", err)
+	}
+}
+
+func TestTrialsView(t *testing.T) {
+	trials := readTrials(t, "testdata/trials.csv")
+	v, err := TrialsView(trials, "kwh", "score", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goldenTables(t, "trials_front", v.Table())
+	texts := svgTexts(t, Figure([]*ScatterView{v}), "trials_front.svg")
+	wantTexts(t, texts, "kwh (kWh)", "score", "cnn", "lstm", "Pareto front")
+	if _, err := TrialsView(trials, "joules", "score", false); err == nil {
+		t.Error("missing cost: want error")
+	}
+}
+
+func TestModelComparison(t *testing.T) {
+	in, err := ReadFile("testdata/models.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, err := ModelsFromInput(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &ModelComparison{Models: models, Connect: map[string]bool{"sweep": true}}
+	views, warnings, err := c.Views(ModelAxes)
+	if err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
+	}
+	// Front on FPO: net-a, sweep-d10? (69.5 < 70.1 at higher cost: no),
+	// sweep-d20, sweep-d40, net-b (76.0 at 8.2e9 equals sweep-d40's cost
+	// with higher accuracy), net-c.
+	var front []string
+	for _, k := range views[0].Front() {
+		front = append(front, views[0].Points[k].Label)
+	}
+	if strings.Join(front, ",") != "net-a,sweep-d20,net-b,net-c" {
+		t.Errorf("FPO front: %v", front)
+	}
+	goldenTables(t, "models", c.Table(views, ModelAxes))
+	f := Figure(views)
+	texts := svgTexts(t, f, "models.svg")
+	wantTexts(t, texts,
+		"(a) Accuracy against compute (FPO)",
+		"(b) Accuracy against compute (MAC)",
+		"(c) Accuracy against parameters",
+		"Compute per example (FPO)", "Compute per example (MAC)", "Parameters", "Top-1 accuracy (%)",
+		"comparison", "sweep", "Pareto front", "net-a", "net-d", "sweep-d80", "1G", "10G", "10M", "100M")
+
+	var png bytes.Buffer
+	if err := f.Render(&png, "png"); err != nil {
+		t.Fatal(err)
+	}
+	img, err := plottest.DecodePNG(png.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 15*plot.PNGDPI || b.Dy() != 35*plot.PNGDPI/10 {
+		t.Errorf("PNG size %v", b)
+	}
+	if n := plottest.CountColor(img, plot.FrontColor); n < 300 {
+		t.Errorf("front colour: only %d pixels", n)
+	}
+	if os.Getenv("GREENAI_WRITE_FIGURES") != "" {
+		_ = os.WriteFile(filepath.Join(os.TempDir(), "greenai-models.png"), png.Bytes(), 0o644)
+	}
+}
+
+func TestModelsMissingValues(t *testing.T) {
+	in, err := ReadFile("testdata/models_missing.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	models, err := ModelsFromInput(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &ModelComparison{Models: models}
+	views, warnings, err := c.Views([]string{"fpo", "params"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "models_missing.csv:3: net-b has no fpo value; left out of panel (a)") {
+		t.Errorf("warnings: %q", warnings)
+	}
+	if len(views[0].Points) != 1 || len(views[1].Points) != 2 {
+		t.Errorf("points: %d, %d", len(views[0].Points), len(views[1].Points))
+	}
+	if _, _, err := c.Views([]string{"flops"}); err == nil {
+		t.Error("unknown axis: want error")
+	}
+	bad, _ := Read(strings.NewReader("model,params,macs,fpo\na,1,2,3\n"), "m.csv", "")
+	if _, err := ModelsFromInput(bad); err == nil || !strings.Contains(err.Error(), `m.csv:1: missing column "acc1"`) {
+		t.Errorf("missing acc1: %v", err)
+	}
+	bad, _ = Read(strings.NewReader("model,params,macs,fpo,acc1\na,0,2,3,50\n"), "m.csv", "")
+	if _, err := ModelsFromInput(bad); err == nil || !strings.Contains(err.Error(), "m.csv:2: params 0 must be positive") {
+		t.Errorf("zero params: %v", err)
+	}
+}
+
+func TestTrainingCurves(t *testing.T) {
+	in, err := ReadFile("testdata/curves.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	curves, err := CurvesFromInputs([]*Input{in}, CurveOptions{Y: "val_acc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(curves) != 2 || curves[0].Name != "small" || len(curves[0].X) != 4 {
+		t.Fatalf("curves: %+v", curves)
+	}
+	goldenTables(t, "curves", CurvesTable(curves, "fpo", "val_acc"))
+	texts := svgTexts(t, CurvesFigure(curves, ColumnAxis("fpo"), ColumnAxis("val_acc")), "curves.svg")
+	wantTexts(t, texts, "val_acc against cumulative fpo", "fpo (FPO)", "val_acc", "small", "large")
+
+	inc, err := ReadFile("testdata/curves_increments.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := CurvesFromInputs([]*Input{inc}, CurveOptions{Y: "val_acc", Increments: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := got[0].X; len(x) != 3 || x[0] != 4e15 || x[2] != 9e15 {
+		t.Errorf("increments: %v", x)
+	}
+	if _, err := CurvesFromInputs([]*Input{inc}, CurveOptions{Y: "val_acc"}); err == nil ||
+		!strings.Contains(err.Error(), "curves_increments.csv:4: fpo decreases") {
+		t.Errorf("decreasing cumulative cost: %v", err)
+	}
+	if _, err := CurvesFromInputs([]*Input{in}, CurveOptions{Y: "test_acc"}); err == nil ||
+		!strings.Contains(err.Error(), `missing column "test_acc"`) {
+		t.Errorf("missing metric: %v", err)
+	}
+}
+
+func TestDataSize(t *testing.T) {
+	in, err := ReadFile("testdata/datasize.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	curves, err := SizeCurves(in, SizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(curves) != 2 || len(curves[0].Points) != 3 || curves[0].Points[0].Runs != 2 {
+		t.Fatalf("curves: %+v", curves)
+	}
+	goldenTables(t, "datasize", SizeTable(curves, "train_size", "score"))
+	texts := svgTexts(t, SizeFigure(curves, "train_size", "score"), "datasize.svg")
+	wantTexts(t, texts, "Training examples (train_size)", "score (mean ±1 sd over runs)", "cnn", "lstm", "1k", "10k", "100k")
+}
+
+func TestCard(t *testing.T) {
+	spec, err := ReadCardSpec("testdata/card.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Figure = "evp.pdf"
+	trials := readTrials(t, "testdata/trials.csv")
+	card, err := BuildCard(spec, trials, "trials.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md, tex, doc bytes.Buffer
+	if err := card.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := card.WriteLaTeX(&tex, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := card.WriteLaTeX(&doc, true); err != nil {
+		t.Fatal(err)
+	}
+	plottest.Golden(t, "testdata/golden/card.md", md.Bytes())
+	plottest.Golden(t, "testdata/golden/card.tex", tex.Bytes())
+	for _, want := range []string{
+		"| Computing infrastructure", "1x GPU (16 GB), 8 CPU cores",
+		"Average runtime per trial, cnn", "mean of seconds over 8 trials (trials.csv)",
+		"Bounds: dropout", "uniform random search", "Number of trials, lstm", "lr=1e-4",
+		"FPO per inference example", "4.1G FPO", "Energy, cnn", "2.37 kWh",
+		"Carbon, cnn", "0.948 kg CO2e", "energy × 400 g CO2e/kWh; intensity: grid average (example value)",
+		"![Expected validation performance](evp.pdf)",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("card lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`\| FPO per training example +\| not reported +\|`).MatchString(md.String()) {
+		t.Error("training FPO, given nowhere, is not marked as not reported")
+	}
+	if !strings.HasPrefix(doc.String(), `\documentclass`) || !strings.HasSuffix(doc.String(), "\\end{document}\n") {
+		t.Error("standalone LaTeX card is not a document")
+	}
+}
+
+func TestCardWithoutTrials(t *testing.T) {
+	spec, err := ReadCardSpec("testdata/card_min.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := BuildCard(spec, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := card.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	plottest.Golden(t, "testdata/golden/card_min.md", md.Bytes())
+	s := md.String()
+	for _, item := range []string{"Computing infrastructure", "Average runtime per trial", "Number of trials",
+		"Hyperparameter bounds", "Best configuration", "Expected validation performance", "Total FPO", "Energy", "Carbon"} {
+		if !strings.Contains(s, "| "+item) {
+			t.Errorf("card lacks item %q", item)
+		}
+	}
+	if n := strings.Count(s, NotReported); n < 12 {
+		t.Errorf("only %d items not reported:\n%s", n, s)
+	}
+}
+
+func TestCardErrors(t *testing.T) {
+	if _, err := ReadCardSpec("testdata/card_typo.yaml"); err == nil || !strings.Contains(err.Error(), "testdata/card_typo.yaml:2: field serach not found") {
+		t.Errorf("typo: %v", err)
+	}
+	if _, err := ParseCardSpec([]byte("fpo: {total: lots}"), "c.yaml"); err == nil || !strings.Contains(err.Error(), "c.yaml:1:") {
+		t.Errorf("bad number: %v", err)
+	}
+	if _, err := ParseCardSpec([]byte("{"), "c.json"); err == nil || !strings.Contains(err.Error(), "c.json") {
+		t.Errorf("bad JSON: %v", err)
+	}
+	spec := &CardSpec{Model: "transformer"}
+	if _, err := BuildCard(spec, readTrials(t, "testdata/trials.csv"), "trials.csv"); err == nil || !strings.Contains(err.Error(), `no trials of model "transformer"`) {
+		t.Errorf("unknown model: %v", err)
+	}
+}
+
+func TestTableFormats(t *testing.T) {
+	tb := &Table{Caption: "A | b_c", Label: "tab:x", Header: []string{"name", "value", "mid"}, Align: []byte("lrc"),
+		Notes: []string{"50% of $"}}
+	tb.AddRow(Text("a|b"), Num(1.23456789), Text("x"))
+	tb.AddRow(Text("c&d"), SI(2.5e9), Int(3))
+	goldenTables(t, "table", tb)
+	if err := tb.Write(&bytes.Buffer{}, "html"); err == nil {
+		t.Error("html: want error")
+	}
+}
