@@ -138,6 +138,9 @@ func (d *decoder) tensor(f field) (*Tensor, error) {
 }
 
 func tensorErr(t *Tensor, err error) error {
+	if err == nil {
+		return nil
+	}
 	if t.Name != "" {
 		return fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
