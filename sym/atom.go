@@ -88,6 +88,17 @@ func divide(kind atomKind, a, b Expr) Expr {
 	if a.isZero() {
 		return a
 	}
+	if g := monoGCD(a, b); g != nil {
+		// floor(g*a'/(g*b')) = floor(a'/b') as g != 0 when b != 0;
+		// mod(g*a', g*b') = g*mod(a', b').
+		gt := term{coef: 1, deg: monoDeg(g), mono: g}
+		a, b = fromTerms(divTermsMono(a.p.terms, g)), fromTerms(divTermsMono(b.p.terms, g))
+		res := divide(kind, a, b)
+		if kind == kMod {
+			res = res.Mul(fromTerms([]term{gt}))
+		}
+		return res
+	}
 	negate := false
 	if b.leadCoef() < 0 {
 		// floor(a/b) = floor(-a/-b), likewise ceil; mod(a, b) = -mod(-a, -b).
@@ -238,41 +249,44 @@ func reduceRem(kind atomKind, r, b Expr) Expr {
 				}
 			}
 		}
-		if at := singleAtom(r); at != nil {
-			switch {
-			case kind == kMod && at.kind == kMod:
-				// mod(mod(x, d), c) = mod(x, c) when c divides d.
-				if d, ok := at.y.IsConst(); ok && d%c == 0 {
-					return Mod(at.x, b)
-				}
-			case kind == at.kind: // floor(floor(y)/c) = floor(y/c) for integer c > 0; ceil alike.
-				if d, ok := try(func() Expr { return at.y.MulInt(c) }); ok {
-					return divide(kind, at.x, d)
-				}
-			}
-		}
 	} else if e, ok := foldByBounds(kind, r, b); ok {
 		return e
-	} else if exprBounds(b).lo.geq(1) {
-		if at := singleAtom(r); at != nil && at.kind == kind && kind != kMod {
+	}
+	g := content(r, b)
+	if g <= 1 || g > math.MaxInt64 {
+		return nestedOrAtom(kind, r, b)
+	}
+	r, b = r.divExact(int64(g)), b.divExact(int64(g))
+	res := nestedOrAtom(kind, r, b)
+	if kind == kMod {
+		res = res.MulInt(int64(g))
+	}
+	return res
+}
+
+// nestedOrAtom returns kind(r, b) for reduced arguments: nested
+// applications of the same kind merge, otherwise it is an atom.
+func nestedOrAtom(kind atomKind, r, b Expr) Expr {
+	if at := singleAtom(r); at != nil {
+		c, constDivisor := b.IsConst()
+		switch {
+		case kind == kMod && at.kind == kMod:
+			// mod(mod(x, d), c) = mod(x, c) when c divides d.
+			if d, ok := at.y.IsConst(); ok && constDivisor && d%c == 0 {
+				return Mod(at.x, b)
+			}
+		case kind == at.kind && kind != kMod && (constDivisor || exprBounds(b).lo.geq(1)):
+			// floor(floor(y)/b) = floor(y/b) for integer b >= 1; ceil alike.
 			if d, ok := try(func() Expr { return at.y.Mul(b) }); ok {
 				return divide(kind, at.x, d)
 			}
 		}
 	}
-	g := content(r, b)
-	if g > 1 && g <= math.MaxInt64 {
-		r, b = r.divExact(int64(g)), b.divExact(int64(g))
-	}
 	at := newAtom(kind, r, b)
-	res := atomExpr(at)
 	if at.b.isPoint() {
-		res = Expr{c: at.b.lo.v}
+		return Expr{c: at.b.lo.v}
 	}
-	if kind == kMod && g > 1 && g <= math.MaxInt64 {
-		res = res.MulInt(int64(g))
-	}
-	return res
+	return atomExpr(at)
 }
 
 // Min returns the smaller of a and b.
@@ -332,4 +346,39 @@ func minmax(kind atomKind, a, b Expr) Expr {
 		a, b = b, a
 	}
 	return atomExpr(newAtom(kind, a, b))
+}
+
+// monoGCD returns the greatest monomial dividing every term of a and b, or
+// nil if that is 1.
+func monoGCD(a, b Expr) []factor {
+	if a.p == nil || b.p == nil {
+		return nil
+	}
+	g := a.p.terms[0].mono
+	for _, ts := range [2][]term{a.p.terms, b.p.terms} {
+		for _, t := range ts {
+			if len(g) == 0 {
+				return nil
+			}
+			var common []factor
+			mergeSorted(g, t.mono, func(x, y factor) int { return cmpAtom(x.a, y.a) }, func(factor, bool) {},
+				func(x, y factor) { common = append(common, factor{a: x.a, pow: min(x.pow, y.pow)}) })
+			g = common
+		}
+	}
+	if len(g) == 0 {
+		return nil
+	}
+	return g
+}
+
+// divTermsMono divides every term by the monomial g, which divides them all.
+func divTermsMono(ts []term, g []factor) []term {
+	out := make([]term, len(ts))
+	d := monoDeg(g)
+	for i, t := range ts {
+		m, _ := divMono(t.mono, g)
+		out[i] = term{coef: t.coef, deg: t.deg - d, mono: m}
+	}
+	return out
 }
