@@ -1,0 +1,143 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+)
+
+const backendNodeTests = "/usr/share/libonnx-testdata/data/node"
+
+// valueTests names the backend tests whose computed contents are compared
+// with the reference outputs: the operators of tensor*.go, index*.go and
+// reduce.go that have an evaluator.
+var valueTests = regexp.MustCompile(`^test_(shape|size|reshape|flatten|squeeze|unsqueeze|transpose|concat|split|slice|gather|scatter|expand|tile|edge_pad|reflect_pad|constant_pad|wrap_pad|onehot|nonzero|compress|unique|top_k|argmax|argmin|reduce|reversesequence)`)
+
+// TestEvalMatchesReference runs each selected backend test with its inputs
+// and, where an output's contents were computed, compares them with the
+// reference output (exactly for integers and strings, to float32
+// precision for floats).
+func TestEvalMatchesReference(t *testing.T) {
+	ents, err := os.ReadDir(backendNodeTests)
+	if err != nil {
+		t.Skipf("%s not installed", backendNodeTests)
+	}
+	checked := 0
+	for _, e := range ents {
+		if !e.IsDir() || !valueTests.MatchString(e.Name()) {
+			continue
+		}
+		n, err := checkValues(filepath.Join(backendNodeTests, e.Name()))
+		if err != nil {
+			t.Errorf("%s: %v", e.Name(), err)
+		}
+		checked += n
+	}
+	t.Logf("%d computed outputs match the reference", checked)
+	if checked == 0 {
+		t.Errorf("no computed outputs to compare")
+	}
+}
+
+func checkValues(dir string) (int, error) {
+	m, err := onnx.Open(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	inits := map[string]bool{}
+	for _, t := range m.Graph.Initializers {
+		inits[t.Name] = true
+	}
+	opts := shape.Options{InputValues: map[string]*shape.Value{}}
+	i := 0
+	for _, in := range m.Graph.Inputs {
+		if inits[in.Name] {
+			continue
+		}
+		p := filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i))
+		i++
+		if _, err := os.Stat(p); err != nil {
+			break
+		}
+		d, err := onnx.ReadValueFile(p, in.Type)
+		if err != nil {
+			return 0, err
+		}
+		v, err := shape.FromData(d, 1<<16)
+		if err != nil {
+			return 0, err
+		}
+		opts.InputValues[in.Name] = v
+	}
+	res, err := shape.Infer(m, opts)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i, out := range m.Graph.Outputs {
+		got := res.Graph.Outputs[i]
+		if got == nil || got.Const == nil {
+			continue
+		}
+		p := filepath.Join(dir, "test_data_set_0", fmt.Sprintf("output_%d.pb", i))
+		d, err := onnx.ReadValueFile(p, out.Type)
+		if err != nil {
+			return n, err
+		}
+		want, err := shape.ConstFromTensor(d.Tensor)
+		if err != nil {
+			return n, err
+		}
+		if err := sameContents(got.Const, want); err != nil {
+			return n, fmt.Errorf("output %d %q: %w", i, out.Name, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func sameContents(got, want *shape.Const) error {
+	if got.Len() != want.Len() {
+		return fmt.Errorf("%d values, want %d", got.Len(), want.Len())
+	}
+	for i := range want.Len() {
+		switch {
+		case want.Ints != nil:
+			if got.Ints == nil || !got.Ints[i].Equal(want.Ints[i]) {
+				return fmt.Errorf("value %d: got %v, want %v", i, elemString(got, i), want.Ints[i])
+			}
+		case want.Floats != nil:
+			if got.Floats == nil {
+				return fmt.Errorf("value %d: got %v, want %v", i, elemString(got, i), want.Floats[i])
+			}
+			a, b := got.Floats[i], want.Floats[i]
+			if !(math.IsNaN(a) && math.IsNaN(b)) && math.Abs(a-b) > 1e-5*math.Max(1, math.Abs(b)) {
+				return fmt.Errorf("value %d: got %v, want %v", i, a, b)
+			}
+		case want.Strs != nil:
+			if got.Strs == nil || got.Strs[i] != want.Strs[i] {
+				return fmt.Errorf("value %d: got %v, want %q", i, elemString(got, i), want.Strs[i])
+			}
+		}
+	}
+	return nil
+}
+
+func elemString(c *shape.Const, i int) string {
+	switch {
+	case c.Ints != nil:
+		return c.Ints[i].String()
+	case c.Floats != nil:
+		return fmt.Sprint(c.Floats[i])
+	case c.Strs != nil:
+		return fmt.Sprintf("%q", c.Strs[i])
+	}
+	return "?"
+}
