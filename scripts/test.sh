@@ -8,6 +8,9 @@ need_apt=()
 # ONNX's own backend test suite: the conformance oracle for shape inference.
 [ -d /usr/share/libonnx-testdata/data ] || need_apt+=(libonnx-testdata)
 # --- extra Debian packages the suite needs are added here ---
+# PostgreSQL server: the shared run store (internal/store, greenai run) is
+# tested against a real one.
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || need_apt+=(postgresql)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -20,6 +23,28 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # --- services the suite needs are started here ---
+# A throwaway PostgreSQL cluster for the run store tests: a temporary
+# directory, a free loopback port, trust authentication; stopped and
+# removed when this script exits. The tests fail (not skip) without it.
+pg_bin=$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)
+pg_dir=$(mktemp -d /tmp/greenai-pg.XXXXXX)
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
+stop_postgres() {
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_postgres EXIT
+pg_port=
+for p in $(seq 55432 55632); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then pg_port=$p; break; fi
+done
+[ -n "$pg_port" ] || { echo "test.sh: no free port for PostgreSQL" >&2; exit 1; }
+as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -U greenai --auth=trust -E UTF8 >/dev/null
+as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=off" start >/dev/null
+export GREENAI_TEST_POSTGRES="postgres://greenai@127.0.0.1:$pg_port/postgres?sslmode=disable"
+export GREENAI_REQUIRE_POSTGRES=1
 
 export GREENAI_REQUIRE_CONFORMANCE=1
 go vet ./...

@@ -1,0 +1,324 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/greenai/greenai/tracker"
+)
+
+// EnvTestPostgres names a PostgreSQL server for the tests; scripts/test.sh
+// starts one. With GREENAI_REQUIRE_POSTGRES=1 its absence fails the tests.
+const EnvTestPostgres = "GREENAI_TEST_POSTGRES"
+
+// PostgresURL returns a URL to a fresh schema of the test server, or skips
+// the test (fails it under GREENAI_REQUIRE_POSTGRES=1).
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv(EnvTestPostgres)
+	if base == "" {
+		if os.Getenv("GREENAI_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("%s is not set but GREENAI_REQUIRE_POSTGRES=1: scripts/test.sh starts a PostgreSQL server", EnvTestPostgres)
+		}
+		t.Skipf("%s not set: no PostgreSQL server to test against", EnvTestPostgres)
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano(), os.Getpid())
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema on %s: %v", redact(base), err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
+
+type backend struct {
+	name   string
+	target func(t *testing.T) string
+}
+
+var backends = []backend{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "sub", "runs.db") }},
+	{"postgres", postgresURL},
+}
+
+func forEachBackend(t *testing.T, f func(t *testing.T, target string)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { f(t, b.target(t)) })
+	}
+}
+
+func open(t *testing.T, target string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func record(id, exp string, start time.Time, complete bool) *tracker.Record {
+	r := &tracker.Record{
+		ID: id, Status: tracker.StatusStarted, Command: "python train.py", Argv: []string{"python", "train.py"},
+		Start: start.UTC(), Host: "h", PID: 1, Experiment: exp,
+		Params: map[string]string{"lr": "0.1"}, Tags: []string{"baseline"},
+		Energy: []tracker.Energy{{Component: "cpu", Joules: 12.5, Provenance: tracker.MeasuredCounter, Scope: "process"}},
+	}
+	if complete {
+		end := start.Add(time.Minute).UTC()
+		code := 0
+		r.End, r.ExitCode, r.Complete, r.Status = &end, &code, true, tracker.StatusFinished
+		r.EnergyJoules, r.CarbonG, r.PUE = 12.5, 0.001, 1
+	}
+	return r
+}
+
+func TestSaveGetList(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		s := open(t, target)
+		t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+		if err := s.Save(ctx, record("20240501T120000-aaaa0001", "resnet", t0, false)); err != nil {
+			t.Fatal(err)
+		}
+		r2 := record("20240502T120000-bbbb0002", "bert", t0.Add(24*time.Hour), true)
+		r2.Tags, r2.Group = []string{"ablation"}, "slurm:7"
+		for _, r := range []*tracker.Record{record("20240501T120000-aaaa0001", "resnet", t0, true), r2,
+			record("20240503T120000-cccc0003", "resnet", t0.Add(48*time.Hour), true)} {
+			if err := s.Save(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A stale incomplete save never replaces a complete record.
+		if err := s.Save(ctx, record("20240501T120000-aaaa0001", "resnet", t0, false)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, "20240501T120000-aaaa")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Complete || *got.ExitCode != 0 || got.Energy[0].Joules != 12.5 || got.Params["lr"] != "0.1" {
+			t.Errorf("got %+v", got)
+		}
+		if _, err := s.Get(ctx, "2024050"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
+			t.Errorf("ambiguous prefix: %v", err)
+		}
+		if _, err := s.Get(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing id: %v", err)
+		}
+		tests := []struct {
+			f    Filter
+			want []string
+		}{
+			{Filter{}, []string{"aaaa0001", "bbbb0002", "cccc0003"}},
+			{Filter{Experiment: "resnet"}, []string{"aaaa0001", "cccc0003"}},
+			{Filter{Tags: []string{"baseline"}}, []string{"aaaa0001", "cccc0003"}},
+			{Filter{Tags: []string{"lr=0.1", "ablation"}}, []string{"bbbb0002"}},
+			{Filter{Tags: []string{"lr=0.2"}}, nil},
+			{Filter{Group: "slurm:7"}, []string{"bbbb0002"}},
+			{Filter{Since: t0.Add(time.Hour)}, []string{"bbbb0002", "cccc0003"}},
+			{Filter{Until: t0.Add(25 * time.Hour)}, []string{"aaaa0001", "bbbb0002"}},
+			{Filter{Limit: 2}, []string{"bbbb0002", "cccc0003"}},
+		}
+		for _, tc := range tests {
+			recs, err := s.List(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, r := range recs {
+				ids = append(ids, r.ID[len(r.ID)-8:])
+			}
+			if strings.Join(ids, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("%+v: got %v, want %v", tc.f, ids, tc.want)
+			}
+		}
+	})
+}
+
+// TestConcurrentWriters has ten writers, each with its own connection
+// pool as separate greenai processes would, save a started record,
+// checkpoints and a final record at once. None may be lost.
+func TestConcurrentWriters(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, target string) {
+		ctx := context.Background()
+		const writers = 10
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		t0 := time.Now()
+		for i := 0; i < writers; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				s, err := Open(ctx, target)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer s.Close()
+				id := fmt.Sprintf("run-%02d", i)
+				for step := 0; step < 4; step++ {
+					if err := s.Save(ctx, record(id, "conc", t0.Add(time.Duration(i)*time.Second), false)); err != nil {
+						errs <- err
+						return
+					}
+				}
+				if err := s.Save(ctx, record(id, "conc", t0.Add(time.Duration(i)*time.Second), true)); err != nil {
+					errs <- err
+				}
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		recs, err := open(t, target).List(ctx, Filter{Experiment: "conc"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		complete := 0
+		for _, r := range recs {
+			if r.Complete {
+				complete++
+			}
+		}
+		if len(recs) != writers || complete != writers {
+			t.Errorf("%d records, %d complete; want %d of each", len(recs), complete, writers)
+		}
+	})
+}
+
+// TestLockedSQLite holds the write lock of the database from another
+// connection; a save must wait for it instead of failing.
+func TestLockedSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.db")
+	s := open(t, path)
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	release := time.AfterFunc(300*time.Millisecond, func() {
+		_, _ = conn.ExecContext(context.Background(), "COMMIT")
+	})
+	defer release.Stop()
+	if err := s.Save(context.Background(), record("locked-1", "x", time.Now(), true)); err != nil {
+		t.Fatalf("save under a held lock: %v", err)
+	}
+	if _, err := s.Get(context.Background(), "locked-1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSpoolImport(t *testing.T) {
+	dir := t.TempDir()
+	r := record("spooled-1", "x", time.Now(), true)
+	p, err := Spool(dir, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(p) != "spooled-1.json" {
+		t.Errorf("spooled to %s", p)
+	}
+	s := open(t, filepath.Join(t.TempDir(), "runs.db"))
+	n, err := s.FlushSpool(context.Background(), dir)
+	if err != nil || n != 1 {
+		t.Fatalf("flushed %d: %v", n, err)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Error("spooled file not removed after import")
+	}
+	if got, err := s.Get(context.Background(), "spooled-1"); err != nil || !got.Complete {
+		t.Errorf("imported %v, %v", got, err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte("{}"), 0o644)
+	if _, err := s.Import(context.Background(), []string{bad}, ""); err == nil {
+		t.Error("imported a file without a record")
+	}
+}
+
+func TestTarget(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	tests := []struct {
+		flag string
+		env  map[string]string
+		want string
+	}{
+		{"/x/runs.db", map[string]string{"GREENAI_DB": "postgres://h/db"}, "/x/runs.db"},
+		{"", map[string]string{"GREENAI_DB": "postgres://h/db"}, "postgres://h/db"},
+		{"", map[string]string{"XDG_DATA_HOME": "/data", "HOME": "/home/u"}, "/data/greenai/runs.db"},
+		{"", map[string]string{"XDG_DATA_HOME": "relative", "HOME": "/home/u"}, "/home/u/.local/share/greenai/runs.db"},
+		{"", map[string]string{"HOME": "/home/u"}, "/home/u/.local/share/greenai/runs.db"},
+	}
+	for _, tc := range tests {
+		if got := Target(tc.flag, env(tc.env)); got != tc.want {
+			t.Errorf("Target(%q, %v) = %s, want %s", tc.flag, tc.env, got, tc.want)
+		}
+	}
+	if !IsPostgres("postgresql://x") || IsPostgres("/tmp/postgres://x") {
+		t.Error("IsPostgres")
+	}
+	if got := redact("postgres://u:secret@h:5432/db"); got != "postgres://u:***@h:5432/db" {
+		t.Errorf("redact: %s", got)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{errors.New("database is locked (5) (SQLITE_BUSY)"), true},
+		{&pgconn.PgError{Code: "40001"}, true},
+		{&pgconn.PgError{Code: "57P03"}, true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"), true},
+		{errors.New("syntax error"), false},
+	}
+	for _, tc := range tests {
+		if got := retryable(tc.err); got != tc.want {
+			t.Errorf("retryable(%v) = %v", tc.err, got)
+		}
+	}
+}
+
+func TestRebind(t *testing.T) {
+	s := &Store{pg: true}
+	if got := s.rebind("a = ? AND b = ?"); got != "a = $1 AND b = $2" {
+		t.Errorf("rebind: %s", got)
+	}
+}
