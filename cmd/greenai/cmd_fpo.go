@@ -316,19 +316,23 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 	fmt.Fprintf(w, "Convention   %s (%s)\n\n", rep.Convention, fpo.ConventionDoc(rep.Convention))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Totals per inference\t\t\n")
-	fmt.Fprintf(tw, "  FPO\t%s\t%s\n", fpo.FormatSI(rep.FPO), exact(rep.FPO))
+	fmt.Fprintf(tw, "  FPO\t%s\t%s\n", short(rep.FPO), exactCol(rep.FPO))
 	if !rep.FPO.Equal(rep.FPOMin) {
-		fmt.Fprintf(tw, "  FPO (cheaper If branches)\t%s\t%s\n", fpo.FormatSI(rep.FPOMin), exact(rep.FPOMin))
+		fmt.Fprintf(tw, "  FPO (cheaper If branches)\t%s\t%s\n", short(rep.FPOMin), exactCol(rep.FPOMin))
 	}
-	fmt.Fprintf(tw, "  MACs\t%s\t%s (= %s FPO)\n", fpo.FormatSI(rep.MACs), exact(rep.MACs), fpo.FormatSI(rep.MACs.MulInt(2)))
+	fmt.Fprintf(tw, "  MACs\t%s\t%s (= %s FPO)\n", short(rep.MACs), exactCol(rep.MACs), short(rep.MACs.MulInt(2)))
 	fmt.Fprintf(tw, "  Params\t%s\t%d in %d tensors\n", fpo.SI(float64(rep.Params.Params)), rep.Params.Params, rep.Params.Tensors)
 	fmt.Fprintf(tw, "  Param bytes\t%s\t\n", siBytes(rep.Params.TotalBytes))
-	fmt.Fprintf(tw, "  Activations (sum)\t%s\tbytes\n", fpo.FormatSI(rep.ActivationBytes))
-	fmt.Fprintf(tw, "  Activations (peak live)\t%s\tbytes\n", fpo.FormatSI(rep.ActivationPeak))
-	fmt.Fprintf(tw, "  Data moved\t%s\tbytes (0 FPO ops)\n", fpo.FormatSI(rep.Bytes))
+	fmt.Fprintf(tw, "  Activations (sum)\t%s\tbytes\n", short(rep.ActivationBytes))
+	fmt.Fprintf(tw, "  Activations (peak live)\t%s\tbytes\n", short(rep.ActivationPeak))
+	fmt.Fprintf(tw, "  Data moved\t%s\tbytes by data-movement operators (0 FPO)\n", short(rep.Bytes))
 	tw.Flush()
-	if r.symbolic != nil && len(r.symbolic.FPO.Vars()) > 0 {
-		fmt.Fprintf(w, "\nSymbolic     FPO  = %s\n             MACs = %s\n", fpo.FormatSI(r.symbolic.FPO), fpo.FormatSI(r.symbolic.MACs))
+	symRep := rep
+	if r.symbolic != nil {
+		symRep = r.symbolic
+	}
+	if len(symRep.FPO.Vars()) > 0 {
+		fmt.Fprintf(w, "\nSymbolic (exact)\n  FPO  = %s\n  MACs = %s\n", symRep.FPO.String(), symRep.MACs.String())
 	}
 	fmt.Fprintln(w, "\nBy operator type")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -394,6 +398,26 @@ func exact(e sym.Expr) string {
 		return fmt.Sprint(v)
 	}
 	return e.String()
+}
+
+// short renders an expression for the text table: SI-formatted, or a hint
+// when the formula is too long to read (a peak over many incomparable
+// polynomials).
+func short(e sym.Expr) string {
+	s := fpo.FormatSI(e)
+	if len(s) > 100 {
+		return "symbolic (" + fmt.Sprint(len(e.Vars())) + " symbols; bind them with --dim)"
+	}
+	return s
+}
+
+// exactCol is the exact value for concrete totals, empty for symbolic ones
+// (their exact polynomial is printed under "Symbolic").
+func exactCol(e sym.Expr) string {
+	if v, ok := e.IsConst(); ok {
+		return fmt.Sprint(v)
+	}
+	return ""
 }
 
 func approxF(e sym.Expr) float64 {
