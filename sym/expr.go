@@ -159,16 +159,50 @@ func (e Expr) Pow(n int) Expr {
 		}
 		return Expr{p: &poly{terms: []term{{coef: pow64(t.coef, n), deg: int(mul64(int64(t.deg), int64(n))), mono: m}}}}
 	}
-	r := Expr{c: 1}
-	for b := e; n > 0; n >>= 1 {
-		if n&1 != 0 {
-			r = r.Mul(b)
-		}
-		if n > 1 {
-			b = b.Mul(b)
-		}
+	if len(e.p.terms) == 2 {
+		return binomialPow(e.p.terms[0], e.p.terms[1], n)
+	}
+	// Repeated multiplication beats squaring for sparse bases, and it ends
+	// quickly: the coefficients of a power of a polynomial with two or more
+	// terms grow exponentially, so they overflow after a few dozen steps.
+	r := e
+	for range n - 1 {
+		r = r.Mul(e)
 	}
 	return r
+}
+
+// binomialPow returns (t+u)^n = sum C(n,k) t^k u^(n-k) for canonical terms
+// t > u. The terms come out distinct and in canonical order, so each
+// coefficient is final and any overflow is genuine.
+func binomialPow(t, u term, n int) Expr {
+	pows := func(t term) []term { // t^0 .. t^n
+		p := make([]term, n+1)
+		p[0] = term{coef: 1}
+		for k := 1; k <= n; k++ {
+			p[k] = mulTerm(p[k-1], t)
+		}
+		return p
+	}
+	tp, up := pows(t), pows(u)
+	out := make([]term, n+1)
+	binom := uint64(1) // C(n, k) for k = n - i, built up as C(n, i)
+	for i := 0; i <= n; i++ {
+		if i > 0 {
+			// C(n, i) = C(n, i-1) * (n-i+1) / i without intermediate overflow:
+			// i/g divides (n-i+1) once g = gcd(C(n, i-1), i) is taken out.
+			g := gcdU(binom, uint64(i))
+			num, ok := CheckedMul(int64(binom/g), int64(uint64(n-i+1)/(uint64(i)/g)))
+			if !ok {
+				panic(&OverflowError{Op: "*", A: int64(binom / g), B: int64(uint64(n-i+1) / (uint64(i) / g))})
+			}
+			binom = uint64(num)
+		}
+		x := mulTerm(tp[n-i], up[i])
+		x.coef = mul64(x.coef, int64(binom))
+		out[i] = x
+	}
+	return fromTerms(out)
 }
 
 // Sum returns the sum of xs (0 for none).
@@ -286,6 +320,17 @@ func mulTerm(t, u term) term {
 }
 
 func mulTerms(a, b []term) []term {
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	if len(b) <= 8 {
+		// Multiplying by one term keeps the order: merge the len(b) rows.
+		var out []term
+		for _, y := range b {
+			out = addTerms(out, scaleTerms(y, a))
+		}
+		return out
+	}
 	out := make([]term, 0, len(a)*len(b))
 	for _, x := range a {
 		for _, y := range b {
@@ -295,7 +340,8 @@ func mulTerms(a, b []term) []term {
 	return normalize(out)
 }
 
-// scaleTerms returns t*b for a single term t (the result stays canonical).
+// scaleTerms returns t*b for a single term t (the result stays canonical:
+// cmpTerm is a monomial order).
 func scaleTerms(t term, b []term) []term {
 	out := make([]term, len(b))
 	for i, u := range b {

@@ -227,11 +227,11 @@ func (p *parser) power() Expr {
 		p.fail("exponent %d too large", n)
 	}
 	p.opPos = start
-	if base.p == nil || len(base.p.terms) == 1 {
+	if base.p == nil || len(base.p.terms) <= 2 || n == 0 {
 		return base.Pow(int(n))
 	}
-	r := Const(1)
-	for range n { // each step overflows or grows, so this ends quickly
+	r := base
+	for range n - 1 { // as in Pow, with a size check at each step
 		p.checkSize(r, base)
 		r = r.Mul(base)
 	}

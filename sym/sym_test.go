@@ -761,3 +761,28 @@ func BenchmarkEval(b *testing.B) {
 		}
 	}
 }
+
+func TestPowMatchesRepeatedMul(t *testing.T) {
+	x, y := Var("x"), Var("y")
+	for _, base := range []Expr{x.AddInt(1), x.MulInt(2).Sub(y.MulInt(3)), x.Sub(y), x.Mul(y).AddInt(-1), x.Add(y).AddInt(1), x.MulInt(-1).AddInt(2)} {
+		want := Const(1)
+		var wantErr error
+		for n := 0; n <= 70; n++ {
+			if n > 0 && wantErr == nil {
+				func() {
+					defer Catch(&wantErr)
+					want = want.Mul(base)
+				}()
+			}
+			var got Expr
+			var err error
+			func() {
+				defer Catch(&err)
+				got = base.Pow(n)
+			}()
+			if (err != nil) != (wantErr != nil) || err == nil && !got.Equal(want) {
+				t.Fatalf("(%v)^%d = %v, %v; want %v, %v", base, n, got, err, want, wantErr)
+			}
+		}
+	}
+}
