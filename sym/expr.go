@@ -88,15 +88,17 @@ func (e Expr) Add(f Expr) Expr {
 	if e.p == nil && f.p == nil {
 		return Expr{c: add64(e.c, f.c)}
 	}
-	return fromTerms(addTerms(termsOf(e), termsOf(f)))
+	return addSlow(e, f)
 }
+
+func addSlow(e, f Expr) Expr { return fromTerms(addTerms(termsOf(e), termsOf(f))) }
 
 // Sub returns e-f.
 func (e Expr) Sub(f Expr) Expr {
 	if e.p == nil && f.p == nil {
 		return Expr{c: sub64(e.c, f.c)}
 	}
-	return e.Add(f.Neg())
+	return addSlow(e, f.Neg())
 }
 
 // Neg returns -e.
@@ -104,7 +106,7 @@ func (e Expr) Neg() Expr {
 	if e.p == nil {
 		return Expr{c: neg64(e.c)}
 	}
-	return e.MulInt(-1)
+	return scaleSlow(e, -1)
 }
 
 // AddInt returns e+k.
@@ -115,6 +117,10 @@ func (e Expr) MulInt(k int64) Expr {
 	if e.p == nil {
 		return Expr{c: mul64(e.c, k)}
 	}
+	return scaleSlow(e, k)
+}
+
+func scaleSlow(e Expr, k int64) Expr {
 	switch k {
 	case 0:
 		return Expr{}
@@ -131,11 +137,18 @@ func (e Expr) MulInt(k int64) Expr {
 
 // Mul returns e*f.
 func (e Expr) Mul(f Expr) Expr {
+	if e.p == nil && f.p == nil {
+		return Expr{c: mul64(e.c, f.c)}
+	}
+	return mulSlow(e, f)
+}
+
+func mulSlow(e, f Expr) Expr {
 	switch {
 	case f.p == nil:
-		return e.MulInt(f.c)
+		return scaleSlow(e, f.c)
 	case e.p == nil:
-		return f.MulInt(e.c)
+		return scaleSlow(f, e.c)
 	}
 	return fromTerms(mulTerms(e.p.terms, f.p.terms))
 }
