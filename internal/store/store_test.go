@@ -14,46 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/greenai/greenai/internal/store/storetest"
 	"github.com/greenai/greenai/tracker"
 )
-
-// EnvTestPostgres names a PostgreSQL server for the tests; scripts/test.sh
-// starts one. With GREENAI_REQUIRE_POSTGRES=1 its absence fails the tests.
-const EnvTestPostgres = "GREENAI_TEST_POSTGRES"
-
-// PostgresURL returns a URL to a fresh schema of the test server, or skips
-// the test (fails it under GREENAI_REQUIRE_POSTGRES=1).
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(EnvTestPostgres)
-	if base == "" {
-		if os.Getenv("GREENAI_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("%s is not set but GREENAI_REQUIRE_POSTGRES=1: scripts/test.sh starts a PostgreSQL server", EnvTestPostgres)
-		}
-		t.Skipf("%s not set: no PostgreSQL server to test against", EnvTestPostgres)
-	}
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	schema := fmt.Sprintf("t_%d_%d", time.Now().UnixNano(), os.Getpid())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema on %s: %v", redact(base), err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err == nil {
-			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
-			db.Close()
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
 
 type backend struct {
 	name   string
@@ -62,7 +25,7 @@ type backend struct {
 
 var backends = []backend{
 	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "sub", "runs.db") }},
-	{"postgres", postgresURL},
+	{"postgres", func(t *testing.T) string { return storetest.PostgresURL(t) }},
 }
 
 func forEachBackend(t *testing.T, f func(t *testing.T, target string)) {

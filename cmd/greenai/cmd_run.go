@@ -1,0 +1,420 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+	"unsafe"
+
+	"github.com/greenai/greenai/internal/carbon"
+	"github.com/greenai/greenai/internal/meter"
+	"github.com/greenai/greenai/internal/store"
+	"github.com/greenai/greenai/tracker"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "run a command and record what it really cost (time, energy, carbon)",
+		usage:   runUsage,
+		run:     runRun,
+	})
+}
+
+const runUsage = `Usage: greenai run [flags] -- COMMAND [ARGS...]
+
+Runs COMMAND as a child process and measures what it really used: elapsed
+time, CPU time of the whole process tree, peak memory, and energy, turned
+into carbon. Works for any program in any language (python train.py,
+torchrun ..., a shell script).
+
+Standard input, output and error are the command's. Ctrl-C, SIGTERM,
+SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 reach the command, and greenai exits
+with the command's exit status (128+N when it was killed by signal N).
+
+A run record is written to the database when the run starts (marked
+incomplete), every --checkpoint while it runs, and finalised when the
+command ends, also when it crashes, is killed, or greenai is interrupted:
+a greenai killed with SIGKILL leaves a record marked incomplete. A short
+summary is printed on standard error at the end.
+
+Meters (each figure says its provenance):
+  wall, CPU, memory  wall time; user+system CPU time of the process tree
+                     (wait4, and /proc sampling); peak RSS summed over the
+                     tree.
+  cpu, dram          RAPL powercap counters (/sys/class/powercap), chosen by
+                     zone name: packages and DRAM, never psys, core or uncore;
+                     MMIO copies and mirrored dies counted once; counter
+                     wrap-around corrected. Host-wide counters are billed by
+                     the run's share of the host's busy CPU time, so runs that
+                     share a node are not billed each other's work.
+                     provenance: measured-counter.
+  gpu                NVML (libnvidia-ml.so.1, loaded without cgo): the total
+                     energy counter (Volta and newer), else sampled power
+                     integrated (integrated-power), for the devices
+                     CUDA_VISIBLE_DEVICES allows.
+  estimates          where no counter is readable: CPU = TDP table × CPU
+                     time; RAM = 0.3725 W per GB of resident memory over
+                     time. provenance: model-estimate, and said so.
+When a meter cannot be read greenai says why and how to enable it (RAPL
+energy_uj is root-only since Linux 5.10); it never substitutes a guess
+silently.
+
+Carbon = energy × PUE × grid carbon intensity, from a bundled offline table
+(Our World in Data 2023 country figures, CC BY 4.0, and common cloud
+regions mapped to their country). No network look-ups, no IP geolocation:
+without --country, --region or --carbon-intensity the world average is used
+and the report says so.
+
+The command finds in $GREENAI_METRICS a file to append JSON lines to, one
+object per line, e.g. {"step":100,"val_acc":0.71}; they are stored with the
+run. $GREENAI_RUN_ID holds the run's id.
+
+Flags:
+  --db PATH|URL           database: a SQLite file, or a postgres:// URL to pool
+                          runs from many machines (default $GREENAI_DB, else
+                          $XDG_DATA_HOME/greenai/runs.db or
+                          ~/.local/share/greenai/runs.db)
+  --experiment NAME       experiment the run belongs to
+  --trial NAME            trial within the experiment
+  --param KEY=VALUE       a hyperparameter (repeatable)
+  --tag LABEL             a free label (repeatable)
+  --group ID              distributed job id shared by its nodes/ranks (default:
+                          detected from SLURM_JOB_ID[.SLURM_STEP_ID],
+                          TORCHELASTIC_RUN_ID, PBS_JOBID or LSB_JOBID)
+  --rank N                rank within the group (default: RANK, SLURM_PROCID,
+                          OMPI_COMM_WORLD_RANK or PMI_RANK)
+  --pue F                 power usage effectiveness of the facility (default
+                          $GREENAI_PUE, else 1.0); stated in every report
+  --carbon-intensity G    grid carbon intensity in g CO2e/kWh (default
+                          $GREENAI_CARBON_INTENSITY)
+  --country CODE          country of the machine: ISO code or name (default
+                          $GREENAI_COUNTRY)
+  --region NAME           cloud region, e.g. aws:eu-west-1, gcp:europe-west4,
+                          azure:westeurope (default $GREENAI_REGION)
+  --list-intensities      print the bundled carbon intensity table and exit
+  --model FILE            model file whose FPO to record (with --spec)
+  --spec SPEC             input spec for the FPO of --model
+  --progress              show a live line of elapsed time, power and energy
+  --interval DURATION     sampling period (default 1s; shortened if a RAPL
+                          counter could wrap faster)
+  --checkpoint DURATION   how often the record is saved during the run (default
+                          30s)
+  --record FILE           also write the final record as JSON to FILE
+  --quiet                 no summary at the end
+
+Examples:
+  greenai run --experiment resnet --param lr=0.1 -- python train.py
+  greenai run --country DE --pue 1.2 --progress -- ./train.sh
+  GREENAI_DB=postgres://lab@db/greenai greenai run -- torchrun train.py
+
+See also "greenai runs" to list, show and export records, and
+docs/measure.md for the meters, the models and their limits.
+`
+
+type runFlags struct {
+	db, experiment, trial, group, rank string
+	params, tags                       multiFlag
+	pue, intensity, country, region    string
+	listIntensities, progress, quiet   bool
+	model, spec, recordFile            string
+	interval, checkpoint               time.Duration
+}
+
+func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["run"]
+	fs := newFlagSet(c, stderr)
+	var f runFlags
+	fs.StringVar(&f.db, "db", "", "database")
+	fs.StringVar(&f.experiment, "experiment", "", "experiment")
+	fs.StringVar(&f.trial, "trial", "", "trial")
+	fs.Var(&f.params, "param", "KEY=VALUE")
+	fs.Var(&f.tags, "tag", "label")
+	fs.StringVar(&f.group, "group", "", "group id")
+	fs.StringVar(&f.rank, "rank", "", "rank")
+	fs.StringVar(&f.pue, "pue", os.Getenv("GREENAI_PUE"), "PUE")
+	fs.StringVar(&f.intensity, "carbon-intensity", os.Getenv("GREENAI_CARBON_INTENSITY"), "g/kWh")
+	fs.StringVar(&f.country, "country", os.Getenv("GREENAI_COUNTRY"), "country")
+	fs.StringVar(&f.region, "region", os.Getenv("GREENAI_REGION"), "cloud region")
+	fs.BoolVar(&f.listIntensities, "list-intensities", false, "print the table")
+	fs.StringVar(&f.model, "model", "", "model file")
+	fs.StringVar(&f.spec, "spec", "", "input spec")
+	fs.BoolVar(&f.progress, "progress", false, "live line")
+	fs.DurationVar(&f.interval, "interval", time.Second, "sampling period")
+	fs.DurationVar(&f.checkpoint, "checkpoint", 30*time.Second, "save period")
+	fs.StringVar(&f.recordFile, "record", "", "record file")
+	fs.BoolVar(&f.quiet, "quiet", false, "no summary")
+	argv, err := parseRunArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if f.listIntensities {
+		return printIntensities(stdout)
+	}
+	if len(argv) == 0 {
+		return usageError("run: no command given (greenai run [flags] -- COMMAND [ARGS...])")
+	}
+	if f.interval <= 0 || f.checkpoint <= 0 {
+		return usageError("run: --interval and --checkpoint must be positive")
+	}
+	params := map[string]string{}
+	for _, p := range f.params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return usageError("run: --param %q: want KEY=VALUE", p)
+		}
+		params[k] = v
+	}
+	setting, err := carbonSetting(f)
+	if err != nil {
+		return usageError("run: %v", err)
+	}
+	if f.spec != "" && f.model == "" {
+		return usageError("run: --spec needs --model")
+	}
+	group, rank := tracker.DetectGroup(os.Getenv)
+	if f.group != "" {
+		group = f.group
+	}
+	if f.rank != "" {
+		rank = f.rank
+	}
+
+	found := meter.Discover(meter.HostFS, meter.OpenNVML, os.LookupEnv)
+	hw := meter.ReadHardware(meter.HostFS)
+	if len(found.GPUModels) > 0 {
+		hw.GPUs = found.GPUModels
+	}
+
+	target := store.Target(f.db, os.Getenv)
+	var sink tracker.Sink
+	st, err := store.Open(ctx, target)
+	if err != nil {
+		fmt.Fprintf(stderr, "greenai: warning: %v; the record will be spooled\n", err)
+	} else {
+		defer st.Close()
+		sink = st
+		if n, err := st.FlushSpool(ctx, store.SpoolDir(os.Getenv)); n > 0 || err != nil {
+			fmt.Fprintf(stderr, "greenai: imported %d spooled record(s) into %s (%v)\n", n, st.Where(), err)
+		}
+	}
+
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+
+	cfg := tracker.Config{
+		Argv: argv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr,
+		Interval: f.interval, Checkpoint: f.checkpoint,
+		Signals: sigs, Forward: forwardSignal,
+		Sink: sink,
+		OnSaveError: func(err error) {
+			fmt.Fprintf(stderr, "greenai: warning: %v (will retry at the end)\n", err)
+		},
+		Meters: found.Meters, Notes: found.Notes, Hardware: hw, Carbon: setting,
+		Experiment: f.experiment, Trial: f.trial, Params: params, Tags: f.tags,
+		Group: group, Rank: rank, Model: f.model, Spec: f.spec, Version: version,
+	}
+	if f.progress {
+		cfg.OnProgress = progressPrinter(stderr)
+	}
+	// The command is stopped by the signals forwarded to it, not by
+	// greenai's own interrupt context: its record must still be written.
+	rec, runErr := tracker.Run(context.WithoutCancel(ctx), cfg)
+	if f.progress && isTerminal(stderr) {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if rec == nil {
+		return runErr
+	}
+	saved := "saved to " + target
+	if st != nil {
+		saved = "saved to " + st.Where()
+	}
+	var saveErr *tracker.SaveError
+	if sink == nil || errors.As(runErr, &saveErr) {
+		saved = spoolRecord(rec, stderr)
+	}
+	if f.recordFile != "" {
+		if err := writeJSONFile(f.recordFile, rec); err != nil {
+			fmt.Fprintf(stderr, "greenai: warning: %v\n", err)
+		}
+	}
+	if !f.quiet {
+		printSummary(stderr, rec, saved)
+	}
+	code := 1
+	if rec.ExitCode != nil {
+		code = *rec.ExitCode
+	}
+	if rec.Status == tracker.StatusFailed {
+		return &exitError{code: code, msg: rec.Error}
+	}
+	if code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// parseRunArgs parses flags up to the first non-flag argument or "--";
+// everything after belongs to the command, flags included.
+func parseRunArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil, &exitError{code: 0}
+		}
+		return nil, &exitError{code: 2, msg: err.Error()}
+	}
+	return fs.Args(), nil
+}
+
+func carbonSetting(f runFlags) (carbon.Setting, error) {
+	var o carbon.Options
+	if f.pue != "" {
+		v, err := strconv.ParseFloat(f.pue, 64)
+		if err != nil {
+			return carbon.Setting{}, fmt.Errorf("--pue %q: not a number", f.pue)
+		}
+		o.PUE = v
+	}
+	if f.intensity != "" {
+		v, err := strconv.ParseFloat(f.intensity, 64)
+		if err != nil {
+			return carbon.Setting{}, fmt.Errorf("--carbon-intensity %q: not a number", f.intensity)
+		}
+		o.Intensity = &v
+	}
+	o.Country, o.Region = f.country, f.region
+	return carbon.Resolve(o)
+}
+
+func printIntensities(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tG CO2E/KWH\tYEAR\tNAME\tSOURCE")
+	for _, in := range carbon.Table() {
+		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%s\t%s\n", in.Code, in.GramsPerKWh, in.Year, in.Name, in.Source)
+	}
+	return tw.Flush()
+}
+
+// forwardSignal decides whether a signal greenai received goes on to the
+// command. Ctrl-C and Ctrl-\ typed at a terminal already reach the whole
+// foreground process group, the command included: forwarding them again
+// would deliver them twice. Everything else (kill, a scheduler's SIGTERM)
+// is forwarded.
+func forwardSignal(sig os.Signal) bool {
+	if sig != syscall.SIGINT && sig != syscall.SIGQUIT {
+		return true
+	}
+	return !inForegroundOfTerminal()
+}
+
+// inForegroundOfTerminal reports whether greenai's process group is the
+// foreground group of the terminal on its standard input, output or error.
+func inForegroundOfTerminal() bool {
+	me := syscall.Getpgrp()
+	for fd := 0; fd <= 2; fd++ {
+		var pgrp int32
+		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.TIOCGPGRP, uintptr(unsafe.Pointer(&pgrp)))
+		if e == 0 {
+			return int(pgrp) == me
+		}
+	}
+	return false
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	var t syscall.Termios
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	return e == 0
+}
+
+// progressPrinter shows the live line: rewritten in place on a terminal,
+// one line every 10 s otherwise.
+func progressPrinter(w io.Writer) func(tracker.Progress) {
+	tty := isTerminal(w)
+	var last time.Duration
+	return func(p tracker.Progress) {
+		line := fmt.Sprintf("greenai: %s  %.1f W  %s  cpu %.1f s  rss %s",
+			p.Elapsed.Truncate(time.Second), p.Watts, meter.FormatJoules(p.Joules), p.CPUSeconds, formatBytes(p.RSSBytes))
+		if tty {
+			fmt.Fprint(w, "\r\033[K"+line)
+			return
+		}
+		if p.Elapsed-last >= 10*time.Second {
+			last = p.Elapsed
+			fmt.Fprintln(w, line)
+		}
+	}
+}
+
+func spoolRecord(rec *tracker.Record, stderr io.Writer) string {
+	p, err := store.Spool(store.SpoolDir(os.Getenv), rec)
+	if err != nil {
+		fmt.Fprintf(stderr, "greenai: error: the run record could not be saved anywhere: %v\n", err)
+		return "NOT SAVED"
+	}
+	return "the database was unreachable: record spooled to " + p + " (imported by the next greenai run or \"greenai runs import\")"
+}
+
+func printSummary(w io.Writer, r *tracker.Record, saved string) {
+	exit := "?"
+	if r.ExitCode != nil {
+		exit = strconv.Itoa(*r.ExitCode)
+	}
+	how := r.Status
+	if r.Signal != "" {
+		how += " by " + r.Signal
+	}
+	if r.InterruptedBy != "" {
+		how += " (greenai got " + r.InterruptedBy + ")"
+	}
+	fmt.Fprintf(w, "\ngreenai: run %s %s, exit status %s\n", r.ID, how, exit)
+	fmt.Fprintf(w, "  wall %.2f s   cpu %.2f s (user %.2f, sys %.2f)   peak RSS %s\n",
+		r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, formatBytes(r.PeakRSSBytes))
+	fmt.Fprintf(w, "  energy %s\n", meter.FormatJoules(r.EnergyJoules))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, e := range r.Energy {
+		dev := e.Component
+		if e.Device != "" {
+			dev += " " + e.Device
+		}
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", dev, meter.FormatJoules(e.Joules), e.Provenance, e.Method)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "  carbon %.3g g CO2e = energy × PUE × intensity (%s)\n", r.CarbonG, r.Carbon)
+	if r.FPO != nil {
+		fmt.Fprintf(w, "  FPO %.4g (per example %.4g, MACs %.4g; %s)\n", r.FPO.TotalFPO, r.FPO.PerExampleFPO, r.FPO.MACs, r.FPO.Source)
+	}
+	if len(r.Metrics) > 0 {
+		fmt.Fprintf(w, "  metrics: %d line(s) from $GREENAI_METRICS\n", len(r.Metrics))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	fmt.Fprintf(w, "  %s\n", saved)
+}
+
+func formatBytes(b uint64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	default:
+		return fmt.Sprintf("%d KiB", b/1024)
+	}
+}
