@@ -133,23 +133,22 @@ func negIf(e Expr, neg bool) Expr {
 // foldByBounds evaluates op(r, b) for a symbolic divisor b >= 1 when r is
 // provably within [-b, b]: floor(r/b) is then 0 or -1, and so on.
 func foldByBounds(kind atomKind, r, b Expr) (Expr, bool) {
-	if !exprBounds(b).lo.geq(1) {
-		return Expr{}, false
-	}
-	rb := exprBounds(r)
-	below, ok1 := try(func() Expr { return b.Sub(r) }) // b - r
-	above, ok2 := try(func() Expr { return b.Add(r) }) // b + r
-	if !ok1 || !ok2 {
-		return Expr{}, false
-	}
-	// Which of the ranges [-b, -1], [0, b-1] (floor, mod) or [-b+1, 0],
-	// [1, b] (ceil) holds r?
+	// Which of the ranges [0, b-1], [-b, -1] (floor, mod) or [1, b],
+	// [-b+1, 0] (ceil) holds r? Cheap tests first.
 	lowShift := int64(0)
 	if kind == kCeil {
 		lowShift = 1
 	}
-	switch {
-	case rb.lo.geq(lowShift) && exprBounds(below).lo.geq(1-lowShift):
+	rb := exprBounds(r)
+	nonneg, neg := rb.lo.geq(lowShift), rb.hi.leq(lowShift-1)
+	if !nonneg && !neg || !exprBounds(b).lo.geq(1) {
+		return Expr{}, false
+	}
+	if nonneg {
+		below, ok := try(func() Expr { return b.Sub(r) })
+		if !ok || !exprBounds(below).lo.geq(1-lowShift) {
+			return Expr{}, false
+		}
 		switch kind {
 		case kFloor:
 			return Expr{}, true
@@ -157,16 +156,18 @@ func foldByBounds(kind atomKind, r, b Expr) (Expr, bool) {
 			return Expr{c: 1}, true
 		}
 		return r, true
-	case rb.hi.leq(lowShift-1) && exprBounds(above).lo.geq(lowShift):
-		switch kind {
-		case kFloor:
-			return Expr{c: -1}, true
-		case kCeil:
-			return Expr{}, true
-		}
-		return above, true
 	}
-	return Expr{}, false
+	above, ok := try(func() Expr { return b.Add(r) })
+	if !ok || !exprBounds(above).lo.geq(lowShift) {
+		return Expr{}, false
+	}
+	switch kind {
+	case kFloor:
+		return Expr{c: -1}, true
+	case kCeil:
+		return Expr{}, true
+	}
+	return above, true
 }
 
 // maxDivSteps bounds the work of polynomial division by a symbolic divisor.

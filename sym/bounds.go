@@ -273,7 +273,7 @@ func evalIval(ts []term) ival {
 }
 
 // maxShiftTerms bounds the expansion done by shiftBounds.
-const maxShiftTerms = 2048
+const maxShiftTerms = 512
 
 // shiftBounds tightens bounds of a polynomial with mixed-sign coefficients by
 // substituting a = L + y (y >= 0) for every atom a with finite lower bound L

@@ -113,8 +113,9 @@ func (e *UnboundError) Error() string {
 // Eval evaluates e with the given variable values. It returns an
 // *UnboundError naming the first (in sorted order) variable missing from
 // bind, an *OverflowError on overflow, or a *DivisionByZeroError.
-// Evaluation is exact; no assumption about the sign of the values is made
-// beyond those already used to simplify e (see Expr).
+// Evaluation is exact. Values should be >= 1, as assumed when e was
+// simplified (see Expr); with other values the result may differ from that
+// of the unsimplified construction.
 func (e Expr) Eval(bind map[string]int64) (v int64, err error) {
 	if e.p == nil {
 		return e.c, nil

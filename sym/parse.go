@@ -8,7 +8,8 @@ import (
 )
 
 // ParseError reports a syntax error (or an arithmetic error while building
-// the expression) at a byte offset of the input.
+// the expression) at a byte offset of the input; Error prints it as a
+// 1-based column.
 type ParseError struct {
 	Input string
 	Pos   int // byte offset of the problem
@@ -151,8 +152,6 @@ func (p *parser) product() Expr {
 	for {
 		start := p.pos
 		switch {
-		case p.peek("**"):
-			p.fail("unexpected '**'")
 		case p.accept("*"):
 			f := p.unary()
 			p.opPos = start
