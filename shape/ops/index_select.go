@@ -57,15 +57,17 @@ func (k elemKeys) cmp(i, j int64) int {
 	return cmp.Compare(k.strs[i], k.strs[j])
 }
 
-// nonzero reports whether element i is not zero (not empty for strings).
-func (k elemKeys) nonzero(i int64) bool {
+// isNonzero reports whether element i is not zero (not empty for
+// strings); symbolic integers count when their sign is known.
+func isNonzero(cv *shape.Const, i int64) (nz, ok bool) {
 	switch {
-	case k.ints != nil:
-		return k.ints[i] != 0
-	case k.floats != nil:
-		return k.floats[i] != 0
+	case cv.Ints != nil:
+		s := cv.Ints[i].Sign()
+		return s != 0, s != 2
+	case cv.Floats != nil:
+		return cv.Floats[i] != 0, true
 	}
-	return k.strs[i] != ""
+	return cv.Strs[i] != "", true
 }
 
 // --- NonZero ---
@@ -89,16 +91,16 @@ func evalNonZero(c *shape.Ctx) error {
 	if !ok || src == nil {
 		return nil
 	}
-	keys, ok := keysOf(src)
-	if !ok {
-		return nil
-	}
 	if len(dims) == 0 {
 		dims = []int64{1} // a scalar counts as a one-element vector
 	}
 	var hits []int64
 	for f := range int64(src.Len()) {
-		if keys.nonzero(f) {
+		nz, ok := isNonzero(src, f)
+		if !ok {
+			return nil
+		}
+		if nz {
 			hits = append(hits, f)
 		}
 	}
