@@ -158,16 +158,9 @@ func numItem(what string, v *float64, unit, source string) item {
 // that neither gives are "not reported".
 func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error) {
 	if spec.Model != "" && trials != nil {
-		var kept []Trial
-		for _, t := range trials {
-			if t.Model == spec.Model {
-				kept = append(kept, t)
-			}
-		}
-		if len(kept) == 0 {
+		if trials = FilterModel(trials, spec.Model); len(trials) == 0 {
 			return nil, fmt.Errorf("report: %s has no trials of model %q named in the card spec", trialsName, spec.Model)
 		}
-		trials = kept
 	}
 	card := &Card{Title: spec.Title, Figure: spec.Figure}
 	if card.Title == "" {

@@ -17,7 +17,7 @@ import (
 // testdata/golden/NAME.{md,tex,csv}.
 func goldenTables(t *testing.T, name string, tables ...*Table) {
 	t.Helper()
-	for format, ext := range map[string]string{Markdown: "md", LaTeX: "tex", CSV: "csv"} {
+	for format, ext := range map[string]string{Plain: "txt", Markdown: "md", LaTeX: "tex", CSV: "csv"} {
 		var buf bytes.Buffer
 		if err := WriteTables(&buf, format, tables...); err != nil {
 			t.Fatal(err)
@@ -261,7 +261,7 @@ func TestTrainingCurves(t *testing.T) {
 		t.Errorf("decreasing cumulative cost: %v", err)
 	}
 	if _, err := CurvesFromInputs([]*Input{in}, CurveOptions{Y: "test_acc"}); err == nil ||
-		!strings.Contains(err.Error(), `missing column "test_acc"`) {
+		!strings.Contains(err.Error(), `curves.jsonl: no record has the field "test_acc"`) {
 		t.Errorf("missing metric: %v", err)
 	}
 }

@@ -73,6 +73,8 @@ type Input struct {
 	Source  string
 	Columns []string // lower-case, in file order (CSV) or first-seen order (JSONL)
 	Rows    []Row
+	// HeaderLine is the line of the CSV header row (0 for JSONL).
+	HeaderLine int
 }
 
 // HasColumn reports whether the table has column col.
@@ -81,9 +83,13 @@ func (t *Input) HasColumn(col string) bool { return slices.Contains(t.Columns, c
 // Require checks that the table has every column in cols.
 func (t *Input) Require(cols ...string) error {
 	for _, c := range cols {
-		if !t.HasColumn(c) {
-			return fmt.Errorf("%s:1: missing column %q (columns: %s)", t.Source, c, strings.Join(t.Columns, ", "))
+		if t.HasColumn(c) {
+			continue
 		}
+		if t.HeaderLine == 0 {
+			return fmt.Errorf("%s: no record has the field %q (fields: %s)", t.Source, c, strings.Join(t.Columns, ", "))
+		}
+		return fmt.Errorf("%s:%d: missing column %q (columns: %s)", t.Source, t.HeaderLine, c, strings.Join(t.Columns, ", "))
 	}
 	return nil
 }
@@ -169,6 +175,7 @@ func readCSV(r io.Reader, source string, comma rune) (*Input, error) {
 		return nil, csvError(source, err)
 	}
 	t := &Input{Source: source}
+	t.HeaderLine, _ = cr.FieldPos(0)
 	seen := map[string]bool{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))

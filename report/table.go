@@ -72,6 +72,7 @@ func (t *Table) AddRow(cells ...Cell) { t.Rows = append(t.Rows, cells) }
 
 // Output formats for tables.
 const (
+	Plain    = "text"
 	Markdown = "markdown"
 	LaTeX    = "latex"
 	CSV      = "csv"
@@ -80,6 +81,8 @@ const (
 // Write writes the table in format (Markdown, LaTeX or CSV).
 func (t *Table) Write(w io.Writer, format string) error {
 	switch format {
+	case Plain:
+		return t.WriteText(w)
 	case Markdown:
 		return t.WriteMarkdown(w)
 	case LaTeX:
@@ -87,7 +90,7 @@ func (t *Table) Write(w io.Writer, format string) error {
 	case CSV:
 		return t.WriteCSV(w)
 	}
-	return fmt.Errorf("report: unknown table format %q (want markdown, latex or csv)", format)
+	return fmt.Errorf("report: unknown table format %q (want text, markdown, latex or csv)", format)
 }
 
 func (t *Table) align(i int) byte {
@@ -102,6 +105,50 @@ func (t *Table) cell(row []Cell, i int) Cell {
 		return row[i]
 	}
 	return Cell{}
+}
+
+// WriteText writes the table for a terminal: the caption, then columns
+// aligned with two spaces between them, then the notes.
+func (t *Table) WriteText(w io.Writer) error {
+	var b strings.Builder
+	if t.Caption != "" {
+		b.WriteString(t.Caption + "\n\n")
+	}
+	widths := make([]int, len(t.Header))
+	for i, h := range t.Header {
+		widths[i] = len([]rune(h))
+		for _, r := range t.Rows {
+			widths[i] = max(widths[i], len([]rune(t.cell(r, i).Text)))
+		}
+	}
+	line := func(cells []string) {
+		var l strings.Builder
+		for i, c := range cells {
+			if i > 0 {
+				l.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if t.align(i) == 'r' {
+				l.WriteString(pad + c)
+			} else {
+				l.WriteString(c + pad)
+			}
+		}
+		b.WriteString(strings.TrimRight(l.String(), " ") + "\n")
+	}
+	line(t.Header)
+	for _, r := range t.Rows {
+		cells := make([]string, len(t.Header))
+		for i := range cells {
+			cells[i] = t.cell(r, i).Text
+		}
+		line(cells)
+	}
+	for _, n := range t.Notes {
+		b.WriteString("\n" + n + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // WriteMarkdown writes a GitHub-flavoured Markdown table, the caption in

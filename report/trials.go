@@ -152,6 +152,20 @@ func (f FileTrials) Trials() ([]Trial, error) {
 	return TrialsFromInput(t, f.Options)
 }
 
+// FilterModel returns the trials of model; an empty model keeps them all.
+func FilterModel(trials []Trial, model string) []Trial {
+	if model == "" {
+		return trials
+	}
+	var out []Trial
+	for _, t := range trials {
+		if t.Model == model {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // ModelTrials are the trials of one model, in input order.
 type ModelTrials struct {
 	Model  string

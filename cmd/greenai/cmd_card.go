@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/greenai/greenai/evp"
+	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/report"
+)
+
+func init() {
+	register(&command{
+		name:    "card",
+		summary: "one-page efficiency card (Show Your Work checklist) for a paper's appendix",
+		usage:   cardUsage,
+		run:     runCard,
+	})
+}
+
+const cardUsage = `Usage:
+  greenai card [flags] SPEC [TRIALS]
+
+Writes an efficiency card: a one-page Markdown or LaTeX summary for a
+paper's appendix that fills in the compute items of the "Show Your Work"
+reproducibility checklist (Dodge et al. 2019):
+  - computing infrastructure, average runtime per trial, total runtime
+  - number of trials, search strategy, selection criterion, hyperparameter
+    bounds, best configuration
+  - the expected-validation-performance table (and figure)
+  - FPO per training and per inference example, total FPO
+  - energy and carbon, each with its provenance
+Each value says where it came from (the spec, or which column of the trials
+file). An item that the spec does not give and the trials cannot supply is
+printed as "not reported": nothing is estimated or invented. Carbon is
+derived from energy only when the spec gives a carbon intensity, and the
+card says so.
+
+SPEC is a YAML or JSON file (unknown keys are errors); every key is optional:
+  title: BERT-base on SST-2
+  task: sentence classification
+  model: bert            # only this model's trials (default: all)
+  metric: validation accuracy
+  infrastructure: {hardware: "1x V100 16 GB", software: "PyTorch 2.3"}
+  runtime: {average_per_trial: "2.1 h", total: "42 h"}
+  search:
+    strategy: uniform random search
+    criterion: best validation accuracy
+    bounds: {lr: "loguniform [1e-5, 1e-3]", batch_size: "{16, 32}"}
+    trials: 20           # only used without a trials file
+  fpo: {train_per_example: 3.1e9, inference_per_example: 1.0e9,
+        total: 5.2e17, source: "greenai fpo model.onnx"}
+  energy: {kwh: 12.5, provenance: "measured by greenai run (NVML, RAPL)"}
+  carbon: {kg_co2e: 4.3, intensity_g_per_kwh: 350, provenance: "..."}
+  figure: evp.pdf        # a figure to include
+TRIALS is a trials file as for "greenai evp" (model, score, costs,
+hyperparameters). From it the card takes the number of trials, the best
+configuration, the expected-performance table, and, where the spec is
+silent, runtime (sum/mean of a seconds column), total FPO (sum of fpo),
+energy (sum of kwh) and carbon (sum of co2_kg).
+
+Flags:
+  --spec FILE       the card spec (instead of the first argument)
+  --trials FILE     the trials file (instead of the second argument)
+  --markdown        Markdown output (the default)
+  --latex           a LaTeX fragment to \input (needs booktabs, graphicx)
+  --standalone      with --latex: a complete document
+  --plot FILE       also draw the expected-performance figure (without
+                    replacement) to FILE (.svg, .png, .pdf or .tex) and
+                    include it in the card
+  -o FILE           write the card to FILE instead of standard output
+
+Examples:
+  greenai card card.yaml trials.csv -o CARD.md
+  greenai card card.yaml trials.csv --latex --plot evp.pdf -o card.tex
+`
+
+func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["card"]
+	fs := newFlagSet(c, stderr)
+	var (
+		specPath, trialsPath, out, plotPath string
+		markdown, latex, standalone         bool
+	)
+	fs.StringVar(&specPath, "spec", "", "card spec (YAML or JSON)")
+	fs.StringVar(&trialsPath, "trials", "", "trials file")
+	fs.BoolVar(&markdown, "markdown", false, "Markdown output")
+	fs.BoolVar(&latex, "latex", false, "LaTeX output")
+	fs.BoolVar(&standalone, "standalone", false, "complete LaTeX document")
+	fs.StringVar(&plotPath, "plot", "", "draw the expected-performance figure to FILE")
+	fs.StringVar(&out, "o", "", "write the card to FILE")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if markdown && latex {
+		return usageError("card: choose --markdown or --latex, not both")
+	}
+	if standalone && !latex {
+		return usageError("card: --standalone needs --latex")
+	}
+	for _, dst := range []*string{&specPath, &trialsPath} {
+		if *dst == "" && len(pos) > 0 {
+			*dst, pos = pos[0], pos[1:]
+		}
+	}
+	if len(pos) > 0 {
+		return usageError("card: unexpected arguments %q", pos)
+	}
+	if specPath == "" {
+		return usageError("card: name a card spec (YAML or JSON)")
+	}
+	if plotPath != "" {
+		if _, err := plot.FormatOf(plotPath); err != nil {
+			return usageError("--plot %s: want a .svg, .png, .pdf or .tex file", plotPath)
+		}
+		if trialsPath == "" {
+			return usageError("card: --plot needs a trials file")
+		}
+	}
+	spec, err := report.ReadCardSpec(specPath)
+	if err != nil {
+		return err
+	}
+	var trials []report.Trial
+	if trialsPath != "" {
+		if trials, err = (report.FileTrials{Path: trialsPath}).Trials(); err != nil {
+			return err
+		}
+	}
+	card, err := report.BuildCard(spec, trials, filepath.Base(trialsPath))
+	if err != nil {
+		return err
+	}
+	if plotPath != "" {
+		rep, err := report.ComputeEVP(report.FilterModel(trials, spec.Model), report.EVPOptions{Score: spec.Metric})
+		if err != nil {
+			return err
+		}
+		if err := rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto).Save(plotPath); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "greenai: wrote %s\n", plotPath)
+		card.Figure = plotPath
+		if out != "" {
+			// Refer to the figure relative to the card.
+			if rel, err := filepath.Rel(filepath.Dir(out), plotPath); err == nil {
+				card.Figure = filepath.ToSlash(rel)
+			}
+		}
+	}
+	o := &outputFlags{out: out}
+	return o.emit(stdout, func(w io.Writer) error {
+		if latex {
+			return card.WriteLaTeX(w, standalone)
+		}
+		return card.WriteMarkdown(w)
+	})
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/greenai/greenai/evp"
+	"github.com/greenai/greenai/report"
+)
+
+func init() {
+	register(&command{
+		name:    "evp",
+		summary: "expected validation performance against the tuning budget (Show Your Work)",
+		usage:   evpUsage,
+		run:     runEVP,
+	})
+}
+
+const evpUsage = `Usage:
+  greenai evp [flags] TRIALS...
+
+Expected maximum validation performance: how good a model is expected to
+look after a hyperparameter search of n trials, for every budget n, from the
+trials you ran (Dodge et al. 2019, "Show Your Work"). Reporting the curve
+instead of the single best score shows what a result cost to find, and at
+which budget one model overtakes another.
+
+With the N trial scores of a model sorted, v(1) ≤ … ≤ v(N),
+    E[max of n] = Σ_i v(i)·(F_n(i) − F_n(i−1))
+with two estimators of F_n(i), the probability that the best of n trials is
+at most v(i):
+  with replacement      F_n(i) = (i/N)^n, the original paper's; any n
+  without replacement   F_n(i) = C(i,n)/C(N,n), unbiased; n ≤ N
+Both also give the standard deviation of the best of n. Tied scores are
+handled exactly; N in the hundreds of thousands is fine.
+
+Input: one or more CSV, TSV or JSONL files of trials (format from the
+extension, else from the content), one row or object per trial:
+  model           the model or approach; one curve each (required)
+  score           the validation score, higher is better (required)
+  fpo, macs, seconds, hours, gpu_hours, kwh, joules, co2_kg, cost_NAME
+                  optional per-trial costs (numbers ≥ 0; empty = unknown)
+  anything else   a hyperparameter (reported for the best trial)
+Example CSV:
+  model,score,fpo,seconds,lr
+  bert,0.912,3.1e16,5400,2e-5
+JSONL objects may nest hyperparameters under "params" and costs under
+"costs". Lines starting with '#' are comments. A single trial gives the
+degenerate curve E = that score, sd = 0.
+
+Flags:
+  --score COL       the score column (default score)
+  --model COL       the model column (default model)
+  --cost COL        put the budget in cost instead of trials: budget =
+                    n × the model's mean COL per trial, e.g. --cost fpo,
+                    --cost seconds or --cost kwh. Every trial needs COL.
+  --max-n N         the largest budget in trials (default: each model's N).
+                    Without replacement stops at N regardless.
+  --budgets LIST    the budgets n shown in tables, comma-separated
+                    (default 1,2,3,5,10,20,30,50,100,… and N)
+  --estimator E     the estimator drawn by --plot: without (default) or with
+
+Output:
+  (default)         a table of E[max] and sd for both estimators at the
+                    table budgets, then where the curves of the --estimator
+                    cross
+  --json            JSON, one entry per model:
+                      {"MODEL": {"trials": N, "best": {...},
+                                 "with_replacement":    [{"n":1,"mean":…,"sd":…}, …],
+                                 "without_replacement": [{"n":1,"mean":…,"sd":…}, …],
+                                 "crossings": {...}}}
+                    every n from 1 to the maximum budget; with --cost,
+                    points also carry "budget" and the entry "cost",
+                    "cost_unit" and "mean_cost". "crossings" lists, per
+                    estimator, the budgets where this model's curve
+                    crosses another's ("other", "budget", "mean",
+                    "ahead_below", "ahead_above").
+  --markdown        the tables as Markdown
+  --latex           the tables as LaTeX (booktabs)
+  --csv             the tables as CSV, numbers at full precision
+  -o FILE           write the table or JSON to FILE instead of standard output
+  --plot FILE       draw all models' curves (±1 sd band, crossings marked)
+                    to FILE: .svg, .png, .pdf, or .tex (PGF/TikZ picture).
+                    Repeatable.
+  --logx MODE       budget axis: auto (log when it spans two decades or
+                    more), linear or log
+  --logy MODE       score axis, likewise
+
+Examples:
+  greenai evp trials.csv
+  greenai evp trials.csv --cost fpo --plot evp.pdf --latex -o evp.tex
+  greenai evp --json trials.jsonl
+`
+
+func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := commands["evp"]
+	fs := newFlagSet(c, stderr)
+	o := &outputFlags{}
+	o.register(fs)
+	var (
+		score, model, cost, budgets, estimator string
+		maxN                                   int
+		asJSON                                 bool
+	)
+	fs.StringVar(&score, "score", "score", "score column")
+	fs.StringVar(&model, "model", "model", "model column")
+	fs.StringVar(&cost, "cost", "", "cost column for the budget axis")
+	fs.IntVar(&maxN, "max-n", 0, "largest budget in trials")
+	fs.StringVar(&budgets, "budgets", "", "table budgets, comma-separated")
+	fs.StringVar(&estimator, "estimator", "without", "estimator to plot: with or without")
+	fs.BoolVar(&asJSON, "json", false, "JSON output")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	format, err := o.format(map[string]bool{"--json": asJSON})
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usageError("evp: name at least one trials file")
+	}
+	if err := o.checkPlots(); err != nil {
+		return err
+	}
+	est, err := evp.ParseEstimator(estimator)
+	if err != nil {
+		return usageError("--estimator: want with or without, not %q", estimator)
+	}
+	if maxN < 0 {
+		return usageError("--max-n must be positive")
+	}
+	ns, err := parseBudgets(budgets)
+	if err != nil {
+		return err
+	}
+	xs, ys, err := o.scales()
+	if err != nil {
+		return err
+	}
+	cost = strings.ToLower(cost)
+	opts := report.TrialOptions{ModelColumn: model, ScoreColumn: score}
+	if cost != "" {
+		opts.CostColumns = []string{cost}
+	}
+	var trials []report.Trial
+	for _, p := range pos {
+		t, err := report.FileTrials{Path: p, Options: opts}.Trials()
+		if err != nil {
+			return err
+		}
+		trials = append(trials, t...)
+	}
+	rep, err := report.ComputeEVP(trials, report.EVPOptions{Cost: cost, MaxN: maxN, Score: strings.ToLower(score)})
+	if err != nil {
+		return err
+	}
+	if err := o.savePlots(rep.Figure(est, xs, ys), stderr); err != nil {
+		return err
+	}
+	if asJSON {
+		return o.emit(stdout, func(w io.Writer) error { return writeEVPJSON(w, rep) })
+	}
+	tables := []*report.Table{rep.Table(ns)}
+	if len(rep.Models) > 1 {
+		tables = append(tables, rep.CrossingTable(est))
+	}
+	return o.tables(stdout, format, tables...)
+}
+
+func parseBudgets(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, usageError("--budgets: %q is not a positive whole number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+type jsonPoint struct {
+	N      int      `json:"n"`
+	Mean   float64  `json:"mean"`
+	SD     float64  `json:"sd"`
+	Budget *float64 `json:"budget,omitempty"`
+}
+
+type jsonCrossing struct {
+	Other      string  `json:"other"`
+	Budget     float64 `json:"budget"`
+	Mean       float64 `json:"mean"`
+	AheadBelow string  `json:"ahead_below"`
+	AheadAbove string  `json:"ahead_above"`
+}
+
+type jsonBest struct {
+	Score  float64           `json:"score"`
+	Params map[string]string `json:"params"`
+	Where  string            `json:"where,omitempty"`
+}
+
+type jsonModel struct {
+	Trials             int                       `json:"trials"`
+	MeanScore          float64                   `json:"mean_score"`
+	Best               jsonBest                  `json:"best"`
+	Cost               string                    `json:"cost,omitempty"`
+	CostUnit           string                    `json:"cost_unit,omitempty"`
+	MeanCost           *float64                  `json:"mean_cost,omitempty"`
+	WithReplacement    []jsonPoint               `json:"with_replacement"`
+	WithoutReplacement []jsonPoint               `json:"without_replacement"`
+	Crossings          map[string][]jsonCrossing `json:"crossings"`
+}
+
+func writeEVPJSON(w io.Writer, rep *report.EVPReport) error {
+	out := map[string]*jsonModel{}
+	for _, m := range rep.Models {
+		jm := &jsonModel{
+			Trials:    m.Trials,
+			MeanScore: m.MeanScore,
+			Best:      jsonBest{Score: m.Best.Score, Params: m.Best.Params, Where: m.Best.Where()},
+			Crossings: map[string][]jsonCrossing{},
+		}
+		if jm.Best.Params == nil {
+			jm.Best.Params = map[string]string{}
+		}
+		if rep.Cost != "" {
+			mc := m.MeanCost
+			jm.Cost, jm.CostUnit, jm.MeanCost = rep.Cost, rep.CostUnit, &mc
+		}
+		points := func(pts []evp.Point) []jsonPoint {
+			js := make([]jsonPoint, len(pts))
+			for i, p := range pts {
+				js[i] = jsonPoint{N: p.N, Mean: p.Mean, SD: p.SD}
+				if rep.Cost != "" {
+					b := m.Budget(p.N)
+					js[i].Budget = &b
+				}
+			}
+			return js
+		}
+		jm.WithReplacement = points(m.Curves[evp.WithReplacement])
+		jm.WithoutReplacement = points(m.Curves[evp.WithoutReplacement])
+		for _, e := range evp.Estimators {
+			list := []jsonCrossing{}
+			for _, c := range rep.Crossings[e] {
+				other := ""
+				switch m.Model {
+				case c.A:
+					other = c.B
+				case c.B:
+					other = c.A
+				default:
+					continue
+				}
+				list = append(list, jsonCrossing{Other: other, Budget: c.X, Mean: c.Y, AheadBelow: c.Before, AheadAbove: c.After})
+			}
+			jm.Crossings[e.String()] = list
+		}
+		if _, dup := out[m.Model]; dup {
+			return fmt.Errorf("evp: model %q appears twice", m.Model)
+		}
+		out[m.Model] = jm
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

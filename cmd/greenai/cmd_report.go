@@ -1,0 +1,415 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/report"
+)
+
+func init() {
+	register(&command{
+		name:    "report",
+		summary: "budget views: accuracy vs FPO with Pareto front (Figure 4), training curves, data size",
+		usage:   reportUsage,
+		run:     runReport,
+	})
+}
+
+const reportUsage = `Usage:
+  greenai report pareto   [flags] MODELS.csv     accuracy against FPO, MACs and parameters
+  greenai report trials   [flags] TRIALS.csv     each trial's score against its cost
+  greenai report curves   [flags] RECORDS...     training metric against cumulative cost
+  greenai report datasize [flags] RESULTS.csv    score against training-set size
+
+Budget views of results, each as a table (standard output) and, with --plot,
+a figure. Inputs are CSV (header row; '#' starts a comment line), TSV, or
+JSONL (one JSON object per line); the format is taken from the extension
+(.csv, .tsv, .jsonl, .ndjson) or else from the content. Column names are
+matched without regard to case.
+
+report pareto: Green AI's Figure 4. MODELS.csv has the columns
+    model,params,macs,fpo,acc1        (and optionally group)
+  one row per model: parameter count, multiply-accumulates and FPO per
+  example (one forward pass), and top-1 accuracy (a fraction or a
+  percentage). params, macs or fpo may be empty in a row: the model is then
+  left out of that panel, with a warning. group names the series (for
+  example "leading models" and "ResNet depth"). The figure has one panel
+  per axis: accuracy against FPO, against MACs (the same compute in the MAC
+  convention, 1 MAC = 2 FPO for the multiply-accumulates) and against
+  parameters, all on log axes, with labelled points and the Pareto front
+  (no other model is both cheaper and more accurate) drawn in red.
+    --axes LIST        panels, from fpo, macs, params (default fpo,macs,params)
+    --connect GROUP    join the points of GROUP with a line, in x order, to
+                       show a sweep's diminishing returns (repeatable)
+
+report trials: TRIALS.csv has the columns model,score and per-trial costs
+  (see "greenai help evp"); one point per trial, one series per model,
+  Pareto front over all trials.
+    --cost COL         the cost column for the x axis (required), for
+                       example fpo, seconds or kwh
+    --score COL        the score column (default score)
+    --model COL        the model column (default model)
+    --labels           write the model name next to every point
+
+report curves: per-step records such as
+    {"run":"base","step":100,"val_acc":0.71,"fpo":1.2e15}
+  (JSONL) or the same as CSV columns, from one or more files. Records that
+  lack the metric (training-loss records between evaluations) add their
+  cost but no point; within a run records are ordered by step if there is a
+  step column.
+    --y COL            the metric (required), e.g. val_acc
+    --x COL            the cost axis (default fpo); kwh, seconds, … work too
+    --increments       each record's x is the cost since the previous record
+                       of the run (summed); default: x is already cumulative
+    --group COL        the column naming the run (default run, else model,
+                       else one curve per file)
+
+report datasize: RESULTS.csv has the columns model, train_size and score;
+  repeated runs (seeds) at one size are averaged and shown as mean ±1 sd.
+    --size COL         the training-set size column (default train_size)
+    --score COL        the score column (default score)
+    --model COL        the model column (default model)
+
+Output (all subcommands):
+  (default)            a table for the terminal
+  --markdown           the table as Markdown
+  --latex              the table as a LaTeX booktabs table
+  --csv                the table as CSV (numbers at full precision)
+  -o FILE              write the table to FILE instead of standard output
+  --plot FILE          draw the figure to FILE; the extension picks the
+                       format: .svg, .png, .pdf, or .tex (a PGF picture to
+                       \input after \usepackage{tikz}). Repeatable.
+  --logx MODE          x axis: auto (log when the data span two decades or
+                       more), linear or log
+  --logy MODE          y axis, likewise
+
+Tick labels carry decimal SI prefixes: k = 1e3, M = 1e6, G = 1e9, T = 1e12,
+P = 1e15.
+
+Examples:
+  greenai report pareto models.csv --plot fig4.pdf --connect "ResNet depth"
+  greenai report trials trials.csv --cost kwh --plot front.svg --markdown
+  greenai report curves train.jsonl --y val_acc --x fpo --plot curve.png
+`
+
+// outputFlags are the output flags the report commands share.
+type outputFlags struct {
+	markdown, latex, csv bool
+	out                  string
+	plots                multiFlag
+	logx, logy           string
+}
+
+func (o *outputFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&o.markdown, "markdown", false, "table as Markdown")
+	fs.BoolVar(&o.latex, "latex", false, "table as LaTeX")
+	fs.BoolVar(&o.csv, "csv", false, "table as CSV")
+	fs.StringVar(&o.out, "o", "", "write the table to FILE")
+	fs.Var(&o.plots, "plot", "draw the figure to FILE (.svg, .png, .pdf, .tex); repeatable")
+	fs.StringVar(&o.logx, "logx", "auto", "x axis scale: auto, linear or log")
+	fs.StringVar(&o.logy, "logy", "auto", "y axis scale: auto, linear or log")
+}
+
+// format returns the table format chosen by the flags; extra names other
+// mutually exclusive output flags that are set (like --json).
+func (o *outputFlags) format(extra map[string]bool) (string, error) {
+	chosen := map[string]bool{"--markdown": o.markdown, "--latex": o.latex, "--csv": o.csv}
+	for k, v := range extra {
+		chosen[k] = v
+	}
+	var set []string
+	for k, v := range chosen {
+		if v {
+			set = append(set, k)
+		}
+	}
+	if len(set) > 1 {
+		slices.Sort(set)
+		return "", usageError("choose one output format, not %s", strings.Join(set, " and "))
+	}
+	switch {
+	case o.markdown:
+		return report.Markdown, nil
+	case o.latex:
+		return report.LaTeX, nil
+	case o.csv:
+		return report.CSV, nil
+	}
+	return report.Plain, nil
+}
+
+// scales parses --logx and --logy.
+func (o *outputFlags) scales() (x, y plot.Scale, err error) {
+	if x, err = plot.ParseScale(o.logx); err != nil {
+		return x, y, usageError("--logx: %v", err)
+	}
+	if y, err = plot.ParseScale(o.logy); err != nil {
+		return x, y, usageError("--logy: %v", err)
+	}
+	return x, y, nil
+}
+
+// checkPlots validates the --plot file names before any work is done.
+func (o *outputFlags) checkPlots() error {
+	for _, p := range o.plots {
+		if _, err := plot.FormatOf(p); err != nil {
+			return usageError("--plot %s: want a .svg, .png, .pdf or .tex file", p)
+		}
+	}
+	return nil
+}
+
+// savePlots draws fig to every --plot file and reports each on stderr.
+func (o *outputFlags) savePlots(fig *plot.Figure, stderr io.Writer) error {
+	for _, p := range o.plots {
+		if err := fig.Save(p); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "greenai: wrote %s\n", p)
+	}
+	return nil
+}
+
+// emit writes the rendered output to -o FILE or stdout.
+func (o *outputFlags) emit(stdout io.Writer, write func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	if o.out == "" {
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}
+
+// tables writes tables in the chosen format.
+func (o *outputFlags) tables(stdout io.Writer, format string, tables ...*report.Table) error {
+	return o.emit(stdout, func(w io.Writer) error { return report.WriteTables(w, format, tables...) })
+}
+
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, reportUsage)
+		return usageError("report: name a view: pareto, trials, curves or datasize")
+	}
+	views := map[string]func([]string, io.Writer, io.Writer) error{
+		"pareto":   reportPareto,
+		"trials":   reportTrials,
+		"curves":   reportCurves,
+		"datasize": reportDataSize,
+	}
+	view, ok := views[args[0]]
+	if !ok {
+		if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+			fmt.Fprint(stdout, reportUsage)
+			return nil
+		}
+		return usageError("report: unknown view %q (want pareto, trials, curves or datasize)", args[0])
+	}
+	return view(args[1:], stdout, stderr)
+}
+
+// reportFlags parses a view's flags: the shared output flags plus the
+// view's own, set up by extra.
+func reportFlags(args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*outputFlags, []string, string, error) {
+	fs := newFlagSet(commands["report"], stderr)
+	o := &outputFlags{}
+	o.register(fs)
+	extra(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	format, err := o.format(nil)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := o.checkPlots(); err != nil {
+		return nil, nil, "", err
+	}
+	return o, pos, format, nil
+}
+
+func oneFile(view string, pos []string) (string, error) {
+	if len(pos) != 1 {
+		return "", usageError("report %s: want exactly one input file, got %d", view, len(pos))
+	}
+	return pos[0], nil
+}
+
+func reportPareto(args []string, stdout, stderr io.Writer) error {
+	var axes string
+	var connect multiFlag
+	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&axes, "axes", "fpo,macs,params", "panels: fpo, macs, params")
+		fs.Var(&connect, "connect", "join the points of GROUP (repeatable)")
+	})
+	if err != nil {
+		return err
+	}
+	path, err := oneFile("pareto", pos)
+	if err != nil {
+		return err
+	}
+	in, err := report.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	models, err := report.ModelsFromInput(in)
+	if err != nil {
+		return err
+	}
+	cmp := &report.ModelComparison{Models: models, Connect: map[string]bool{}}
+	for _, g := range connect {
+		cmp.Connect[g] = true
+	}
+	axisList := strings.Split(axes, ",")
+	for i := range axisList {
+		axisList[i] = strings.ToLower(strings.TrimSpace(axisList[i]))
+	}
+	views, warnings, err := cmp.Views(axisList)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "greenai: warning:", w)
+	}
+	x, y, err := o.scales()
+	if err != nil {
+		return err
+	}
+	for _, v := range views {
+		if o.logx != "auto" {
+			v.X.Scale = x
+		}
+		v.Y.Scale = y
+	}
+	if err := o.savePlots(report.Figure(views), stderr); err != nil {
+		return err
+	}
+	return o.tables(stdout, format, cmp.Table(views, axisList))
+}
+
+func reportTrials(args []string, stdout, stderr io.Writer) error {
+	var cost, score, model string
+	var labels bool
+	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&cost, "cost", "", "cost column for the x axis")
+		fs.StringVar(&score, "score", "score", "score column")
+		fs.StringVar(&model, "model", "model", "model column")
+		fs.BoolVar(&labels, "labels", false, "label every point")
+	})
+	if err != nil {
+		return err
+	}
+	if cost == "" {
+		return usageError("report trials: --cost COL is required (for example --cost fpo)")
+	}
+	path, err := oneFile("trials", pos)
+	if err != nil {
+		return err
+	}
+	cost = strings.ToLower(cost)
+	trials, err := report.FileTrials{Path: path, Options: report.TrialOptions{
+		ModelColumn: model, ScoreColumn: score, CostColumns: []string{cost}}}.Trials()
+	if err != nil {
+		return err
+	}
+	v, err := report.TrialsView(trials, cost, score, labels)
+	if err != nil {
+		return err
+	}
+	if v.X.Scale, v.Y.Scale, err = o.scales(); err != nil {
+		return err
+	}
+	if err := o.savePlots(report.Figure([]*report.ScatterView{v}), stderr); err != nil {
+		return err
+	}
+	return o.tables(stdout, format, v.Table())
+}
+
+func reportCurves(args []string, stdout, stderr io.Writer) error {
+	var opts report.CurveOptions
+	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&opts.Y, "y", "", "metric column")
+		fs.StringVar(&opts.X, "x", "fpo", "cost column")
+		fs.BoolVar(&opts.Increments, "increments", false, "x holds per-record increments")
+		fs.StringVar(&opts.Group, "group", "", "run column")
+	})
+	if err != nil {
+		return err
+	}
+	if opts.Y == "" {
+		return usageError("report curves: --y COL is required (for example --y val_acc)")
+	}
+	if len(pos) == 0 {
+		return usageError("report curves: name at least one records file")
+	}
+	var inputs []*report.Input
+	for _, p := range pos {
+		in, err := report.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		inputs = append(inputs, in)
+	}
+	curves, err := report.CurvesFromInputs(inputs, opts)
+	if err != nil {
+		return err
+	}
+	xa, ya := report.ColumnAxis(strings.ToLower(opts.X)), report.ColumnAxis(strings.ToLower(opts.Y))
+	if xa.Scale, ya.Scale, err = o.scales(); err != nil {
+		return err
+	}
+	if err := o.savePlots(report.CurvesFigure(curves, xa, ya), stderr); err != nil {
+		return err
+	}
+	return o.tables(stdout, format, report.CurvesTable(curves, strings.ToLower(opts.X), strings.ToLower(opts.Y)))
+}
+
+func reportDataSize(args []string, stdout, stderr io.Writer) error {
+	var opts report.SizeOptions
+	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&opts.Size, "size", "train_size", "training-set size column")
+		fs.StringVar(&opts.Score, "score", "score", "score column")
+		fs.StringVar(&opts.Model, "model", "model", "model column")
+	})
+	if err != nil {
+		return err
+	}
+	path, err := oneFile("datasize", pos)
+	if err != nil {
+		return err
+	}
+	in, err := report.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	opts.Size, opts.Score, opts.Model = strings.ToLower(opts.Size), strings.ToLower(opts.Score), strings.ToLower(opts.Model)
+	curves, err := report.SizeCurves(in, opts)
+	if err != nil {
+		return err
+	}
+	fig := report.SizeFigure(curves, opts.Size, opts.Score)
+	x, y, err := o.scales()
+	if err != nil {
+		return err
+	}
+	fig.Panels[0].X.Scale, fig.Panels[0].Y.Scale = x, y
+	if err := o.savePlots(fig, stderr); err != nil {
+		return err
+	}
+	return o.tables(stdout, format, report.SizeTable(curves, opts.Size, opts.Score))
+}
