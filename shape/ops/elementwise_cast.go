@@ -80,6 +80,10 @@ func inferCastLike(c *shape.Ctx) error {
 		return err
 	}
 	c.Output(0).DType = c.ElemType(1)
+	// Only input 0's contents matter: the engine evaluates only when all are known.
+	if c.Const(0) != nil {
+		return evalCast(c)
+	}
 	return nil
 }
 
@@ -337,7 +341,7 @@ func init() {
 		shape.Register(shape.Op{Type: "Cast", Since: s, Infer: inferCast, Eval: evalCast})
 	}
 	for _, s := range []int64{15, 19, 21, 23, 24, 25} {
-		shape.Register(shape.Op{Type: "CastLike", Since: s, Infer: inferCastLike, Eval: evalCast})
+		shape.Register(shape.Op{Type: "CastLike", Since: s, Infer: inferCastLike})
 	}
 	shape.Register(shape.Op{Type: "BitCast", Since: 26, Infer: inferBitCast, Eval: evalBitCast})
 }

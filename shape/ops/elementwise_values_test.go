@@ -33,7 +33,7 @@ var ewValueSkip = map[string]string{
 // TestConformanceValues runs the backend tests whose nodes are all of this
 // family and compares every computed output content with output_N.pb, so
 // the evaluators are checked against ONNX's reference values.
-func TestConformanceValues(t *testing.T) {
+func TestElementwiseValuesMatchReference(t *testing.T) {
 	if _, err := os.Stat(ewConformanceRoot); err != nil {
 		t.Skipf("%s not installed", ewConformanceRoot)
 	}
@@ -163,8 +163,8 @@ func ewCompareConst(got *shape.Value, want *onnx.Tensor) error {
 				return fmt.Errorf("got non-string contents")
 			}
 			if g := got.Const.Strs[i]; g != s {
-				gf, e1 := parseFloatLoose(g)
-				wf, e2 := parseFloatLoose(s)
+				gf, e1 := ewParseFloat(g)
+				wf, e2 := ewParseFloat(s)
 				if e1 != nil || e2 != nil || !ewClose(gf, wf, 1e-6) {
 					return fmt.Errorf("value %d: %q, want %q", i, g, s)
 				}
@@ -195,7 +195,7 @@ func ewCompareConst(got *shape.Value, want *onnx.Tensor) error {
 	return nil
 }
 
-func parseFloatLoose(s string) (float64, error) {
+func ewParseFloat(s string) (float64, error) {
 	var f float64
 	_, err := fmt.Sscan(s, &f)
 	return f, err
