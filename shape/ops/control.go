@@ -32,6 +32,8 @@ const (
 	// maxLoopWork bounds the node inferences spent running bodies one
 	// iteration at a time, for one node.
 	maxLoopWork = 1 << 16
+	// maxLoopElems bounds the computed contents (elements) those runs produce.
+	maxLoopElems = 1 << 24
 )
 
 // graphAttr returns a required graph attribute.
@@ -291,51 +293,34 @@ func elemOf(c *shape.Ctx, items []*shape.Value, fallback *shape.Value, hint stri
 }
 
 func sameShape(a, b *shape.Value) bool {
-	if a.Rank != b.Rank || len(a.Shape) != len(b.Shape) {
-		return false
-	}
-	for i := range a.Shape {
-		if !a.Shape[i].Equal(b.Shape[i]) {
-			return false
-		}
-	}
-	return true
+	return a.Rank == b.Rank && equalEach(a.Shape, b.Shape, sym.Expr.Equal)
 }
 
 func sameConst(a, b *shape.Const) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	if a.Len() != b.Len() {
+	switch {
+	case a.Len() != b.Len():
+		return false
+	case a.Len() == 0:
+		return true
+	case a.Ints != nil:
+		return equalEach(a.Ints, b.Ints, sym.Expr.Equal)
+	case a.Floats != nil:
+		return equalEach(a.Floats, b.Floats, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+	}
+	return equalEach(a.Strs, b.Strs, func(x, y string) bool { return x == y })
+}
+
+// equalEach reports whether a and b have the same length and equal entries.
+func equalEach[T any](a, b []T, eq func(T, T) bool) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	switch {
-	case a.Ints != nil:
-		if b.Ints == nil && b.Len() != 0 {
+	for i := range a {
+		if !eq(a[i], b[i]) {
 			return false
-		}
-		for i := range a.Ints {
-			if !a.Ints[i].Equal(b.Ints[i]) {
-				return false
-			}
-		}
-	case a.Floats != nil:
-		if b.Floats == nil && b.Len() != 0 {
-			return false
-		}
-		for i := range a.Floats {
-			if math.Float64bits(a.Floats[i]) != math.Float64bits(b.Floats[i]) {
-				return false
-			}
-		}
-	default:
-		if b.Strs == nil && b.Len() != 0 {
-			return false
-		}
-		for i := range a.Strs {
-			if a.Strs[i] != b.Strs[i] {
-				return false
-			}
 		}
 	}
 	return true
@@ -411,6 +396,7 @@ type bodyRuns struct {
 	varied bool
 	inputs [][]*shape.Value
 	work   int
+	elems  int
 }
 
 func newBodyRuns(c *shape.Ctx, attr string, g *onnx.Graph) *bodyRuns {
@@ -420,7 +406,7 @@ func newBodyRuns(c *shape.Ctx, attr string, g *onnx.Graph) *bodyRuns {
 // run infers one iteration. ok is false when the budget is spent or the
 // body failed; the caller then gives up iterating (see abort).
 func (r *bodyRuns) run(c *shape.Ctx, ins []*shape.Value) (*shape.GraphResult, bool) {
-	if len(r.inputs) >= maxLoopIterations || r.work > maxLoopWork {
+	if len(r.inputs) >= maxLoopIterations || r.work > maxLoopWork || r.elems > maxLoopElems {
 		return nil, false
 	}
 	gr, err := c.InferSubgraph(r.attr, r.g, ins, sym.Const(1), 1)
@@ -428,6 +414,13 @@ func (r *bodyRuns) run(c *shape.Ctx, ins []*shape.Value) (*shape.GraphResult, bo
 		return nil, false
 	}
 	r.work += len(gr.Nodes) + 1
+	for _, n := range gr.Nodes {
+		for _, o := range n.Outputs {
+			if o != nil && o.Const != nil {
+				r.elems += o.Const.Len()
+			}
+		}
+	}
 	subs := c.Subgraphs()
 	sig := bodySignature(gr)
 	if r.first == nil {

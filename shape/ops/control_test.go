@@ -656,3 +656,16 @@ func TestSameValue(t *testing.T) {
 		t.Error("sameConst")
 	}
 }
+
+func TestLoopIterationCap(t *testing.T) {
+	// Too many iterations to run one by one: the count is still M.
+	outs, res := infer(t, loopNode(counterBody(""), "acc", "scan"), scalarI64(maxLoopIterations+5), boolVal(true), scalarI64(0))
+	wantNoFailure(t, res)
+	wantShape(t, "scan", outs[1], fmt.Sprintf("int64[%d]", maxLoopIterations+5))
+	if outs[0].Const != nil {
+		t.Errorf("acc: contents %v, want unknown", outs[0].Const.Ints)
+	}
+	if subs := nodeResult(res).Subgraphs; len(subs) != 1 || subs[0].Trips.String() != fmt.Sprint(maxLoopIterations+5) {
+		t.Errorf("want one recorded body, got %+v", subs)
+	}
+}
