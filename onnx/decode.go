@@ -33,7 +33,7 @@ func Open(path string) (*Model, error) {
 // Decode reads a model from memory. External data is resolved relative to
 // dir. The buffer must not be modified while the model is in use.
 func Decode(data []byte, dir string) (*Model, error) {
-	m, err := decodeModel(&source{data: data, name: "<memory>"}, dir)
+	m, err := decodeModel(memSource(data, "<memory>"), dir)
 	if err != nil {
 		return nil, err
 	}
@@ -45,56 +45,71 @@ type decoder struct {
 	dir string
 }
 
-// field is one decoded protobuf field. For length-delimited fields b holds the
-// payload and off its offset in the source; for the others x holds the value.
+// field is one decoded protobuf field. For length-delimited fields off and
+// n locate the payload in the source (it is not read); for the others x
+// holds the value.
 type field struct {
 	num protowire.Number
 	typ protowire.Type
-	b   []byte
 	off int64
+	n   int64
 	x   uint64
 }
 
-// walk calls fn for each field of the message in b, which starts at offset base.
-func walk(b []byte, base int64, fn func(f field) error) error {
-	pos := 0
-	for pos < len(b) {
-		num, typ, n := protowire.ConsumeTag(b[pos:])
-		if n < 0 {
-			return fmt.Errorf("offset %d: bad field tag: %w", base+int64(pos), protowire.ParseError(n))
+// walk calls fn for each field of the message in the byte range
+// [base, base+size) of the source, reading only headers.
+func (d *decoder) walkRange(base, size int64, fn func(f field) error) error {
+	pos, end := base, base+size
+	if end > d.src.size {
+		return fmt.Errorf("offset %d: message of %d bytes runs past the end of the file (truncated)", base, size)
+	}
+	for pos < end {
+		hdr, err := d.src.peek(pos, 20)
+		if err != nil {
+			return err
 		}
-		pos += n
+		if int64(len(hdr)) > end-pos {
+			hdr = hdr[:end-pos]
+		}
+		num, typ, n := protowire.ConsumeTag(hdr)
+		if n < 0 {
+			return fmt.Errorf("offset %d: bad field tag: %w", pos, protowire.ParseError(n))
+		}
 		f := field{num: num, typ: typ}
+		rest := hdr[n:]
+		var m int
 		switch typ {
 		case protowire.VarintType:
-			f.x, n = protowire.ConsumeVarint(b[pos:])
+			f.x, m = protowire.ConsumeVarint(rest)
 		case protowire.Fixed32Type:
 			var v uint32
-			v, n = protowire.ConsumeFixed32(b[pos:])
+			v, m = protowire.ConsumeFixed32(rest)
 			f.x = uint64(v)
 		case protowire.Fixed64Type:
-			f.x, n = protowire.ConsumeFixed64(b[pos:])
+			f.x, m = protowire.ConsumeFixed64(rest)
 		case protowire.BytesType:
-			var v []byte
-			v, n = protowire.ConsumeBytes(b[pos:])
-			if n >= 0 {
-				f.b = v
-				f.off = base + int64(pos) + int64(n-len(v))
+			var l uint64
+			l, m = protowire.ConsumeVarint(rest)
+			if m >= 0 {
+				f.off = pos + int64(n) + int64(m)
+				if l > uint64(end-f.off) {
+					return fmt.Errorf("field %d at offset %d: length %d runs past the end of its message (truncated)", num, pos, l)
+				}
+				f.n = int64(l)
+				m += int(l)
 			}
+		case protowire.StartGroupType, protowire.EndGroupType:
+			return fmt.Errorf("field %d at offset %d: unsupported group encoding", num, pos)
 		default:
-			n = protowire.ConsumeFieldValue(num, typ, b[pos:])
+			return fmt.Errorf("field %d at offset %d: unknown wire type %d", num, pos, typ)
 		}
-		if n < 0 {
-			err := protowire.ParseError(n)
-			if errors.Is(err, errUnexpectedEOF) || n == -1 {
-				return fmt.Errorf("field %d at offset %d: truncated (offset past end of data)", num, base+int64(pos))
-			}
-			return fmt.Errorf("field %d at offset %d: %w", num, base+int64(pos), err)
+		if m < 0 {
+			return fmt.Errorf("field %d at offset %d: truncated (offset past end of data)", num, pos)
 		}
-		if typ == protowire.StartGroupType || typ == protowire.EndGroupType {
-			return fmt.Errorf("field %d at offset %d: unsupported group encoding", num, base+int64(pos))
+		pos += int64(n) + int64(m)
+		if pos > end {
+			return fmt.Errorf("field %d at offset %d: truncated (offset past end of data)", num, pos)
 		}
-		pos += n
 		if err := fn(f); err != nil {
 			return err
 		}
@@ -102,7 +117,24 @@ func walk(b []byte, base int64, fn func(f field) error) error {
 	return nil
 }
 
-var errUnexpectedEOF = protowire.ParseError(-1)
+// walk calls fn for each field of the message held in f's payload.
+func (d *decoder) walk(f field, fn func(f field) error) error {
+	return d.walkRange(f.off, f.n, fn)
+}
+
+// payload reads a (small) length-delimited payload.
+func (d *decoder) payload(f field) ([]byte, error) {
+	return d.src.bytes(span{f.off, f.n})
+}
+
+// str reads a string payload.
+func (d *decoder) str(f field) string {
+	b, err := d.payload(f)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
 
 func wantBytes(f field) error {
 	if f.typ != protowire.BytesType {
@@ -119,78 +151,97 @@ func wantVarint(f field) error {
 }
 
 // ints appends a repeated int64 field, packed or not.
-func ints(dst []int64, f field) ([]int64, error) {
+func (d *decoder) ints(dst []int64, f field) ([]int64, error) {
 	switch f.typ {
 	case protowire.VarintType:
 		return append(dst, int64(f.x)), nil
 	case protowire.BytesType:
-		b := f.b
+		b, err := d.payload(f)
+		if err != nil {
+			return nil, err
+		}
+		return packedInts(dst, b, f.num)
+	}
+	return nil, fmt.Errorf("field %d: wire type %d for repeated int64", f.num, f.typ)
+}
+
+// packedInts decodes packed varints.
+func packedInts(dst []int64, b []byte, num protowire.Number) ([]int64, error) {
+	{
 		for len(b) > 0 {
 			v, n := protowire.ConsumeVarint(b)
 			if n < 0 {
-				return nil, fmt.Errorf("field %d: bad packed varint", f.num)
+				return nil, fmt.Errorf("field %d: bad packed varint", num)
 			}
 			dst = append(dst, int64(v))
 			b = b[n:]
 		}
 		return dst, nil
 	}
-	return nil, fmt.Errorf("field %d: wire type %d for repeated int64", f.num, f.typ)
 }
 
-func floats(dst []float32, f field) ([]float32, error) {
+func (d *decoder) floats(dst []float32, f field) ([]float32, error) {
 	switch f.typ {
 	case protowire.Fixed32Type:
 		return append(dst, math.Float32frombits(uint32(f.x))), nil
 	case protowire.BytesType:
-		if len(f.b)%4 != 0 {
-			return nil, fmt.Errorf("field %d: packed floats of %d bytes", f.num, len(f.b))
+		b, err := d.payload(f)
+		if err != nil {
+			return nil, err
 		}
-		for i := 0; i < len(f.b); i += 4 {
-			v, _ := protowire.ConsumeFixed32(f.b[i:])
-			dst = append(dst, math.Float32frombits(v))
-		}
-		return dst, nil
+		return packedFloats(dst, b, f.num)
 	}
 	return nil, fmt.Errorf("field %d: wire type %d for repeated float", f.num, f.typ)
 }
 
-func kv(f field) (KV, error) {
+// packedFloats decodes packed little-endian float32s.
+func packedFloats(dst []float32, b []byte, num protowire.Number) ([]float32, error) {
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("field %d: packed floats of %d bytes", num, len(b))
+	}
+	for i := 0; i < len(b); i += 4 {
+		v, _ := protowire.ConsumeFixed32(b[i:])
+		dst = append(dst, math.Float32frombits(v))
+	}
+	return dst, nil
+}
+
+func (d *decoder) kv(f field) (KV, error) {
 	var e KV
 	if err := wantBytes(f); err != nil {
 		return e, err
 	}
-	err := walk(f.b, f.off, func(g field) error {
+	err := d.walk(f, func(g field) error {
 		switch g.num {
 		case 1:
 			if err := wantBytes(g); err != nil {
 				return err
 			}
-			e.Key = string(g.b)
+			e.Key = d.str(g)
 		case 2:
 			if err := wantBytes(g); err != nil {
 				return err
 			}
-			e.Value = string(g.b)
+			e.Value = d.str(g)
 		}
 		return nil
 	})
 	return e, err
 }
 
-func opset(f field) (string, int64, error) {
+func (d *decoder) opset(f field) (string, int64, error) {
 	var dom string
 	var ver int64
 	if err := wantBytes(f); err != nil {
 		return "", 0, err
 	}
-	err := walk(f.b, f.off, func(g field) error {
+	err := d.walk(f, func(g field) error {
 		switch g.num {
 		case 1:
 			if err := wantBytes(g); err != nil {
 				return err
 			}
-			dom = string(g.b)
+			dom = d.str(g)
 		case 2:
 			if err := wantVarint(g); err != nil {
 				return err
@@ -207,9 +258,9 @@ func opset(f field) (string, int64, error) {
 
 func decodeModel(src *source, dir string) (*Model, error) {
 	d := &decoder{src: src, dir: dir}
-	m := &Model{Opsets: map[string]int64{}, Dir: dir, FileSize: int64(len(src.data)), src: src}
+	m := &Model{Opsets: map[string]int64{}, Dir: dir, FileSize: src.size, src: src}
 	var graphs int
-	err := walk(src.data, 0, func(f field) error {
+	err := d.walkRange(0, src.size, func(f field) error {
 		var err error
 		switch f.num {
 		case 1:
@@ -218,15 +269,15 @@ func decodeModel(src *source, dir string) (*Model, error) {
 			}
 		case 2:
 			if err = wantBytes(f); err == nil {
-				m.ProducerName = string(f.b)
+				m.ProducerName = d.str(f)
 			}
 		case 3:
 			if err = wantBytes(f); err == nil {
-				m.ProducerVersion = string(f.b)
+				m.ProducerVersion = d.str(f)
 			}
 		case 4:
 			if err = wantBytes(f); err == nil {
-				m.Domain = string(f.b)
+				m.Domain = d.str(f)
 			}
 		case 5:
 			if err = wantVarint(f); err == nil {
@@ -234,7 +285,7 @@ func decodeModel(src *source, dir string) (*Model, error) {
 			}
 		case 6:
 			if err = wantBytes(f); err == nil {
-				m.DocString = string(f.b)
+				m.DocString = d.str(f)
 			}
 		case 7:
 			graphs++
@@ -248,13 +299,13 @@ func decodeModel(src *source, dir string) (*Model, error) {
 		case 8:
 			var dom string
 			var ver int64
-			dom, ver, err = opset(f)
+			dom, ver, err = d.opset(f)
 			if err == nil {
 				m.Opsets[dom] = ver
 			}
 		case 14:
 			var e KV
-			if e, err = kv(f); err == nil {
+			if e, err = d.kv(f); err == nil {
 				m.Metadata = append(m.Metadata, e)
 			}
 		case 20:
@@ -291,7 +342,7 @@ func (d *decoder) graph(f field, depth int) (*Graph, error) {
 		return nil, fmt.Errorf("subgraphs nested deeper than %d", maxDepth)
 	}
 	g := &Graph{}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1:
@@ -303,7 +354,7 @@ func (d *decoder) graph(f field, depth int) (*Graph, error) {
 			}
 		case 2:
 			if err = wantBytes(h); err == nil {
-				g.Name = string(h.b)
+				g.Name = d.str(h)
 			}
 		case 5:
 			var t *Tensor
@@ -335,7 +386,7 @@ func (d *decoder) graph(f field, depth int) (*Graph, error) {
 			}
 		case 16:
 			var e KV
-			if e, err = kv(h); err == nil {
+			if e, err = d.kv(h); err == nil {
 				g.Metadata = append(g.Metadata, e)
 			}
 		}
@@ -352,7 +403,7 @@ func (d *decoder) node(f field, depth int) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1, 2:
@@ -360,28 +411,28 @@ func (d *decoder) node(f field, depth int) (*Node, error) {
 				return err
 			}
 			if h.num == 1 {
-				n.Inputs = append(n.Inputs, string(h.b))
+				n.Inputs = append(n.Inputs, d.str(h))
 			} else {
-				n.Outputs = append(n.Outputs, string(h.b))
+				n.Outputs = append(n.Outputs, d.str(h))
 			}
 		case 3:
 			if err = wantBytes(h); err == nil {
-				n.Name = string(h.b)
+				n.Name = d.str(h)
 			}
 		case 4:
 			if err = wantBytes(h); err == nil {
-				n.OpType = string(h.b)
+				n.OpType = d.str(h)
 			}
 		case 7:
 			if err = wantBytes(h); err == nil {
-				n.Domain = string(h.b)
+				n.Domain = d.str(h)
 				if n.Domain == "ai.onnx" {
 					n.Domain = ""
 				}
 			}
 		case 8:
 			if err = wantBytes(h); err == nil {
-				n.Overload = string(h.b)
+				n.Overload = d.str(h)
 			}
 		case 5:
 			var a *Attribute
@@ -392,7 +443,7 @@ func (d *decoder) node(f field, depth int) (*Node, error) {
 			}
 		case 9:
 			var e KV
-			if e, err = kv(h); err == nil {
+			if e, err = d.kv(h); err == nil {
 				n.Metadata = append(n.Metadata, e)
 			}
 		}
@@ -409,16 +460,16 @@ func (d *decoder) attribute(f field, depth int) (*Attribute, error) {
 		return nil, err
 	}
 	a := &Attribute{}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1:
 			if err = wantBytes(h); err == nil {
-				a.Name = string(h.b)
+				a.Name = d.str(h)
 			}
 		case 21:
 			if err = wantBytes(h); err == nil {
-				a.RefAttrName = string(h.b)
+				a.RefAttrName = d.str(h)
 			}
 		case 20:
 			if err = wantVarint(h); err == nil {
@@ -435,7 +486,7 @@ func (d *decoder) attribute(f field, depth int) (*Attribute, error) {
 			}
 		case 4:
 			if err = wantBytes(h); err == nil {
-				a.S = string(h.b)
+				a.S = d.str(h)
 			}
 		case 5:
 			a.T, err = d.tensor(h)
@@ -446,12 +497,12 @@ func (d *decoder) attribute(f field, depth int) (*Attribute, error) {
 		case 14:
 			a.TP, err = d.typeProto(h, 0)
 		case 7:
-			a.Floats, err = floats(a.Floats, h)
+			a.Floats, err = d.floats(a.Floats, h)
 		case 8:
-			a.Ints, err = ints(a.Ints, h)
+			a.Ints, err = d.ints(a.Ints, h)
 		case 9:
 			if err = wantBytes(h); err == nil {
-				a.Strings = append(a.Strings, string(h.b))
+				a.Strings = append(a.Strings, d.str(h))
 			}
 		case 10:
 			var t *Tensor
@@ -520,12 +571,12 @@ func (d *decoder) valueInfo(f field) (*ValueInfo, error) {
 		return nil, err
 	}
 	vi := &ValueInfo{}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1:
 			if err = wantBytes(h); err == nil {
-				vi.Name = string(h.b)
+				vi.Name = d.str(h)
 			}
 		case 2:
 			vi.Type, err = d.typeProto(h, 0)
@@ -546,7 +597,7 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 		return nil, fmt.Errorf("types nested deeper than %d", maxDepth)
 	}
 	t := &Type{}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1, 8: // tensor_type, sparse_tensor_type
@@ -557,7 +608,7 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 			if h.num == 8 {
 				t.Kind = KindSparseTensor
 			}
-			err = walk(h.b, h.off, func(g field) error {
+			err = d.walk(h, func(g field) error {
 				switch g.num {
 				case 1:
 					if err := wantVarint(g); err != nil {
@@ -565,7 +616,7 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 					}
 					t.Elem = DataType(int32(g.x))
 				case 2:
-					s, err := shapeProto(g)
+					s, err := d.shapeProto(g)
 					if err != nil {
 						return err
 					}
@@ -581,7 +632,7 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 			if h.num == 9 {
 				t.Kind = KindOptional
 			}
-			err = walk(h.b, h.off, func(g field) error {
+			err = d.walk(h, func(g field) error {
 				if g.num == 1 {
 					inner, err := d.typeProto(g, depth+1)
 					if err != nil {
@@ -596,7 +647,7 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 				return err
 			}
 			t.Kind = KindMap
-			err = walk(h.b, h.off, func(g field) error {
+			err = d.walk(h, func(g field) error {
 				switch g.num {
 				case 1:
 					if err := wantVarint(g); err != nil {
@@ -617,21 +668,21 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 				return err
 			}
 			t.Kind = KindOpaque
-			err = walk(h.b, h.off, func(g field) error {
+			err = d.walk(h, func(g field) error {
 				if g.typ != protowire.BytesType {
 					return nil
 				}
 				switch g.num {
 				case 1:
-					t.Domain = string(g.b)
+					t.Domain = d.str(g)
 				case 2:
-					t.Name = string(g.b)
+					t.Name = d.str(g)
 				}
 				return nil
 			})
 		case 6:
 			if err = wantBytes(h); err == nil {
-				t.Denotation = string(h.b)
+				t.Denotation = d.str(h)
 			}
 		}
 		return err
@@ -639,12 +690,12 @@ func (d *decoder) typeProto(f field, depth int) (*Type, error) {
 	return t, err
 }
 
-func shapeProto(f field) (*Shape, error) {
+func (d *decoder) shapeProto(f field) (*Shape, error) {
 	if err := wantBytes(f); err != nil {
 		return nil, err
 	}
 	s := &Shape{Dims: []Dim{}}
-	err := walk(f.b, f.off, func(g field) error {
+	err := d.walk(f, func(g field) error {
 		if g.num != 1 {
 			return nil
 		}
@@ -652,7 +703,7 @@ func shapeProto(f field) (*Shape, error) {
 			return err
 		}
 		var dim Dim
-		err := walk(g.b, g.off, func(h field) error {
+		err := d.walk(g, func(h field) error {
 			switch h.num {
 			case 1:
 				if err := wantVarint(h); err != nil {
@@ -663,7 +714,7 @@ func shapeProto(f field) (*Shape, error) {
 				if err := wantBytes(h); err != nil {
 					return err
 				}
-				dim.Param = string(h.b)
+				dim.Param = d.str(h)
 			}
 			return nil
 		})
@@ -678,7 +729,7 @@ func (d *decoder) sparse(f field) (*SparseTensor, error) {
 		return nil, err
 	}
 	s := &SparseTensor{}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1:
@@ -686,7 +737,7 @@ func (d *decoder) sparse(f field) (*SparseTensor, error) {
 		case 2:
 			s.Indices, err = d.tensor(h)
 		case 3:
-			s.Dims, err = ints(s.Dims, h)
+			s.Dims, err = d.ints(s.Dims, h)
 		}
 		return err
 	})
@@ -701,14 +752,14 @@ func (d *decoder) function(f field) (*Function, error) {
 		return nil, err
 	}
 	fn := &Function{Opsets: map[string]int64{}}
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1, 4, 5, 6, 8, 10, 13:
 			if err = wantBytes(h); err != nil {
 				return err
 			}
-			s := string(h.b)
+			s := d.str(h)
 			switch h.num {
 			case 1:
 				fn.Name = s
@@ -740,7 +791,7 @@ func (d *decoder) function(f field) (*Function, error) {
 		case 9:
 			var dom string
 			var ver int64
-			if dom, ver, err = opset(h); err == nil {
+			if dom, ver, err = d.opset(h); err == nil {
 				fn.Opsets[dom] = ver
 			}
 		case 12:

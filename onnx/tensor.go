@@ -87,32 +87,28 @@ func (d *decoder) tensor(f field) (*Tensor, error) {
 	t := &Tensor{src: d.src, dir: d.dir}
 	var ext []KV
 	var location int64
-	err := walk(f.b, f.off, func(h field) error {
+	err := d.walk(f, func(h field) error {
 		var err error
 		switch h.num {
 		case 1:
-			t.Dims, err = ints(t.Dims, h)
+			t.Dims, err = d.ints(t.Dims, h)
 		case 2:
 			if err = wantVarint(h); err == nil {
 				t.DataType = DataType(int32(h.x))
 			}
 		case 8:
 			if err = wantBytes(h); err == nil {
-				t.Name = string(h.b)
+				t.Name = d.str(h)
 			}
 		case 9:
 			if err = wantBytes(h); err == nil {
-				t.raw = &span{h.off, int64(len(h.b))}
+				t.raw = &span{h.off, h.n}
 			}
 		case 4, 5, 6, 7, 10, 11:
-			if h.typ == protowire.BytesType {
-				h.x = uint64(len(h.b)) // keep offset and length only
-			}
-			h.b = nil
-			t.typed = append(t.typed, h)
+			t.typed = append(t.typed, h) // offset and length only
 		case 13:
 			var e KV
-			if e, err = kv(h); err == nil {
+			if e, err = d.kv(h); err == nil {
 				ext = append(ext, e)
 			}
 		case 14:
@@ -277,7 +273,7 @@ func (t *Tensor) Int64s() ([]int64, error) {
 		var vals []int64
 		var err error
 		if f.typ == protowire.BytesType {
-			vals, err = ints(nil, field{num: f.num, typ: f.typ, b: b})
+			vals, err = packedInts(nil, b, f.num)
 		} else {
 			vals = []int64{int64(f.x)}
 		}
@@ -308,7 +304,7 @@ func (t *Tensor) eachTyped(fn func(f field, payload []byte) error) error {
 	for _, f := range t.typed {
 		var err error
 		if f.typ == protowire.BytesType {
-			err = t.src.read(span{f.off, int64(f.x)}, func(b []byte) error { return fn(f, b) })
+			err = t.src.read(span{f.off, f.n}, func(b []byte) error { return fn(f, b) })
 		} else {
 			err = fn(f, nil)
 		}
@@ -401,9 +397,9 @@ func (t *Tensor) Float64s() ([]float64, error) {
 			var fs []float32
 			var err error
 			if f.typ == protowire.BytesType {
-				fs, err = floats(nil, field{num: 4, typ: f.typ, b: b})
+				fs, err = packedFloats(nil, b, 4)
 			} else {
-				fs, err = floats(nil, f)
+				fs = []float32{math.Float32frombits(uint32(f.x))}
 			}
 			if err != nil {
 				return err
@@ -426,7 +422,7 @@ func (t *Tensor) Float64s() ([]float64, error) {
 			var vals []int64
 			var err error
 			if f.typ == protowire.BytesType {
-				vals, err = ints(nil, field{num: 5, typ: f.typ, b: b})
+				vals, err = packedInts(nil, b, 5)
 			} else {
 				vals = []int64{int64(f.x)}
 			}
@@ -570,6 +566,6 @@ func ReadTensorFile(path string) (*Tensor, error) {
 
 // DecodeTensor decodes a serialized TensorProto held in memory.
 func DecodeTensor(data []byte) (*Tensor, error) {
-	d := &decoder{src: &source{data: data, name: "<tensor>"}}
-	return d.tensor(field{typ: protowire.BytesType, b: data})
+	d := &decoder{src: memSource(data, "<tensor>")}
+	return d.tensor(field{typ: protowire.BytesType, n: int64(len(data))})
 }

@@ -36,8 +36,8 @@ func ReadValueFile(path string, t *Type) (*Value, error) {
 
 // DecodeValue decodes a serialized TensorProto, SequenceProto or OptionalProto.
 func DecodeValue(data []byte, kind TypeKind) (*Value, error) {
-	d := &decoder{src: &source{data: data, name: "<value>"}}
-	return d.value(field{typ: protowire.BytesType, b: data}, kind, 0)
+	d := &decoder{src: memSource(data, "<value>")}
+	return d.value(field{typ: protowire.BytesType, n: int64(len(data))}, kind, 0)
 }
 
 func (d *decoder) value(f field, kind TypeKind, depth int) (*Value, error) {
@@ -54,7 +54,7 @@ func (d *decoder) value(f field, kind TypeKind, depth int) (*Value, error) {
 	case KindSequence, KindOptional:
 		v := &Value{Kind: kind}
 		var elem int64
-		err := walk(f.b, f.off, func(h field) error {
+		err := d.walk(f, func(h field) error {
 			if h.num == 2 && h.typ == protowire.VarintType {
 				elem = int64(h.x)
 			}
@@ -65,7 +65,7 @@ func (d *decoder) value(f field, kind TypeKind, depth int) (*Value, error) {
 		}
 		// elem_type: 1 tensor, 2 sparse tensor, 3 sequence, 4 map, 5 optional.
 		innerKind := map[int64]TypeKind{1: KindTensor, 2: KindSparseTensor, 3: KindSequence, 4: KindMap, 5: KindOptional}[elem]
-		err = walk(f.b, f.off, func(h field) error {
+		err = d.walk(f, func(h field) error {
 			if h.num < 3 || h.num > 7 {
 				return nil
 			}
