@@ -232,14 +232,14 @@ func TestSmallFloatTypes(t *testing.T) {
 		raw  []byte
 		want []float64
 	}{
-		{10, []byte{0x00, 0x3c, 0x00, 0xc0}, []float64{1, -2}},       // float16
-		{16, []byte{0x80, 0x3f, 0x40, 0x40}, []float64{1, 3}},        // bfloat16
-		{17, []byte{0x38, 0x40}, []float64{1, 2}},                    // e4m3fn
-		{19, []byte{0x3c, 0x40}, []float64{1, 2}},                    // e5m2
-		{22, []byte{0x87}, []float64{7, -8}},                         // int4 → via Float64s
-		{2, []byte{255, 1}, []float64{255, 1}},                       // uint8
-		{3, []byte{255, 1}, []float64{-1, 1}},                        // int8
-		{9, []byte{1, 0}, []float64{1, 0}},                           // bool
+		{10, []byte{0x00, 0x3c, 0x00, 0xc0}, []float64{1, -2}}, // float16
+		{16, []byte{0x80, 0x3f, 0x40, 0x40}, []float64{1, 3}},  // bfloat16
+		{17, []byte{0x38, 0x40}, []float64{1, 2}},              // e4m3fn
+		{19, []byte{0x3c, 0x40}, []float64{1, 2}},              // e5m2
+		{22, []byte{0x87}, []float64{7, -8}},                   // int4 → via Float64s
+		{2, []byte{255, 1}, []float64{255, 1}},                 // uint8
+		{3, []byte{255, 1}, []float64{-1, 1}},                  // int8
+		{9, []byte{1, 0}, []float64{1, 0}},                     // bool
 		{11, append(make([]byte, 7), 0x3f, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f), []float64{math.Float64frombits(0x3f00000000000000), 1}},
 	}
 	for _, c := range cases {
