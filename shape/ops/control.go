@@ -819,10 +819,11 @@ func inferScan9(c *shape.Ctx) error {
 	if len(inAxes) != m || len(outAxes) != k {
 		return fmt.Errorf("scan_input_axes has %d entries for %d scan inputs, scan_output_axes %d for %d scan outputs", len(inAxes), m, len(outAxes), k)
 	}
-	for _, attr := range []string{"scan_input_directions", "scan_output_directions"} {
-		if d, ok := c.AttrInts(attr); ok && len(d) != map[bool]int{true: m, false: k}[attr == "scan_input_directions"] {
-			return fmt.Errorf("%s has %d entries", attr, len(d))
-		}
+	if d, ok := c.AttrInts("scan_input_directions"); ok && len(d) != m {
+		return fmt.Errorf("scan_input_directions has %d entries for %d scan inputs", len(d), m)
+	}
+	if d, ok := c.AttrInts("scan_output_directions"); ok && len(d) != k {
+		return fmt.Errorf("scan_output_directions has %d entries for %d scan outputs", len(d), k)
 	}
 	ins := make([]*shape.Value, n+m)
 	for i := 0; i < n; i++ {
@@ -907,16 +908,16 @@ func inferScan8(c *shape.Ctx) error {
 		if v == nil {
 			return errMissing(1 + i)
 		}
-		minRank := 1
+		minRank, axes := 1, "a batch axis"
 		if i >= n {
-			minRank = 2
+			minRank, axes = 2, "batch and sequence axes"
 		}
 		if !v.HasShape() {
 			ins[i] = shape.UnknownRank(v.DType)
 			continue
 		}
 		if v.Rank < minRank {
-			return fmt.Errorf("input %d: rank %d, want at least %d (batch%s axes)", 1+i, v.Rank, minRank, map[bool]string{true: " and sequence", false: ""}[i >= n])
+			return fmt.Errorf("input %d: rank %d, want at least %d (%s)", 1+i, v.Rank, minRank, axes)
 		}
 		batches = append(batches, v.Shape[0])
 		if i < n {

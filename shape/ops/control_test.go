@@ -547,6 +547,10 @@ func TestScan9Errors(t *testing.T) {
 	n.Outputs = []string{"y", "z"}
 	_, res = infer(t, n, f32(2), f32(3, 2))
 	wantFailure(t, res, "scan_input_axes has 2 entries")
+	n = node("Scan", attrGraph("body", scanBody()), attrInt("num_scan_inputs", 1), attrInts("scan_output_directions", 0, 1))
+	n.Outputs = []string{"y", "z"}
+	_, res = infer(t, n, f32(2), f32(3, 2))
+	wantFailure(t, res, "scan_output_directions has 2 entries for 1 scan outputs")
 	n = node("Scan", attrGraph("body", scanBody()), attrInt("num_scan_inputs", 3))
 	n.Outputs = []string{"y", "z"}
 	_, res = infer(t, n, f32(2), f32(3, 2))
