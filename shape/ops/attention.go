@@ -41,7 +41,8 @@ func headsAttr(c *shape.Ctx, name string) (int64, error) {
 
 // attnDims is what Attention's shapes depend on.
 type attnDims struct {
-	batch, qHeads, kvHeads, qSeq, kvSeq, headSize, vHeadSize sym.Expr
+	batch, qHeads, kvHeads, qSeq, kvSeq sym.Expr
+	headSize, vHeadSize                 sym.Expr // of K and V
 }
 
 // inferAttention: Q (B, Hq, Sq, D) or (B, Sq, Hq*D); K (B, Hkv, Skv, D) or
@@ -76,8 +77,8 @@ func inferAttention(c *shape.Ctx) error {
 	var d attnDims
 	d.batch = q.Shape[0]
 	if q.Rank == 4 {
-		d.qHeads, d.qSeq, d.headSize = q.Shape[1], q.Shape[2], q.Shape[3]
-		d.kvHeads, d.kvSeq = k.Shape[1], k.Shape[2]
+		d.qHeads, d.qSeq = q.Shape[1], q.Shape[2]
+		d.kvHeads, d.kvSeq, d.headSize = k.Shape[1], k.Shape[2], k.Shape[3]
 		d.vHeadSize = v.Shape[3]
 	} else {
 		qh, err := headsAttr(c, "q_num_heads")
@@ -93,10 +94,10 @@ func inferAttention(c *shape.Ctx) error {
 		}
 		d.qHeads, d.kvHeads = sym.Const(qh), sym.Const(kvh)
 		d.qSeq, d.kvSeq = q.Shape[1], k.Shape[1]
-		if d.headSize, err = splitHeads(q.Shape[2], qh); err != nil {
+		if _, err = splitHeads(q.Shape[2], qh); err != nil {
 			return fmt.Errorf("Q: %w", err)
 		}
-		if _, err = splitHeads(k.Shape[2], kvh); err != nil {
+		if d.headSize, err = splitHeads(k.Shape[2], kvh); err != nil {
 			return fmt.Errorf("K: %w", err)
 		}
 		if d.vHeadSize, err = splitHeads(v.Shape[2], kvh); err != nil {

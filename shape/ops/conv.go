@@ -114,8 +114,8 @@ func (w *window) outDim(i int, in sym.Expr, ceil bool) (sym.Expr, error) {
 		limit := sym.CeilDiv(in.AddInt(pb), s)
 		endPadBelowKernel := isConstLess(sym.Const(pe), ek)
 		switch {
-		case endPadBelowKernel && w.strides[i] == 1:
-			// out = in+pb+pe-ek+1 <= in+pb: never dropped.
+		case isConstLess(sym.Const(pe+w.strides[i]-1), ek):
+			// pe+s <= ek: out = ceil((in+pb+pe-ek+s)/s) <= limit, never dropped.
 		case endPadBelowKernel:
 			// out-1 <= limit always holds, so dropping is clamping.
 			out = sym.Min(out, limit)

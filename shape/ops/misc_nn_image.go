@@ -157,7 +157,11 @@ func pnmSize(b []byte) (int64, int64, error) {
 }
 
 func webpSize(b []byte) (int64, int64, error) {
-	if len(b) < 30 {
+	need := map[string]int{"VP8 ": 30, "VP8L": 25, "VP8X": 30}[string(b[12:min(16, len(b))])]
+	if need == 0 {
+		return 0, 0, fmt.Errorf("unknown WebP chunk %q", b[12:min(16, len(b))])
+	}
+	if len(b) < need {
 		return 0, 0, errTruncated
 	}
 	switch string(b[12:16]) {
@@ -166,12 +170,11 @@ func webpSize(b []byte) (int64, int64, error) {
 	case "VP8L":
 		v := binary.LittleEndian.Uint32(b[21:])
 		return int64(v&0x3fff) + 1, int64(v>>14&0x3fff) + 1, nil
-	case "VP8X":
+	default: // VP8X
 		w := uint32(b[24]) | uint32(b[25])<<8 | uint32(b[26])<<16
 		h := uint32(b[27]) | uint32(b[28])<<8 | uint32(b[29])<<16
 		return int64(w) + 1, int64(h) + 1, nil
 	}
-	return 0, 0, fmt.Errorf("unknown WebP chunk %q", b[12:16])
 }
 
 // tiffSize reads ImageWidth (256) and ImageLength (257) from the first IFD.
