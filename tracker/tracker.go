@@ -406,7 +406,12 @@ func (s *state) finish(ctx context.Context, ps *os.ProcessState) (*Record, error
 		if u+sy >= s.last.CPUSeconds() {
 			r.UserSeconds, r.SystemSeconds = u, sy
 		}
-		s.peakRSS = max(s.peakRSS, uint64(ru.Maxrss)*1024)
+		// wait4's maxrss also counts greenai's own image, which the child
+		// shared until exec: use it only when no sample caught the tree.
+		if s.peakRSS == 0 {
+			s.peakRSS = uint64(ru.Maxrss) * 1024
+			r.Notes = append(r.Notes, "peak RSS from wait4 (no /proc sample): an upper bound that may include greenai's own memory")
+		}
 	}
 	r.CPUSeconds = r.UserSeconds + r.SystemSeconds
 	r.PeakRSSBytes = s.peakRSS

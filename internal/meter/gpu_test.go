@@ -144,3 +144,43 @@ func TestDiscover(t *testing.T) {
 		})
 	}
 }
+
+// TestNVMLReal reads the real GPUs where NVML loads (skipped elsewhere).
+func TestNVMLReal(t *testing.T) {
+	lib, err := OpenNVML()
+	if err != nil {
+		t.Skipf("no NVML here: %v", err)
+	}
+	devs, err := lib.Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devs {
+		e, eerr := d.TotalEnergy()
+		p, perr := d.Power()
+		u, uerr := d.Utilization()
+		t.Logf("GPU %d %s %s: energy %d mJ (%v), power %d mW (%v), utilisation %d%% (%v)", d.Index(), d.Name(), d.UUID(), e, eerr, p, perr, u, uerr)
+		if d.Name() == "" || !strings.HasPrefix(d.UUID(), "GPU-") {
+			t.Errorf("GPU %d: name %q uuid %q", d.Index(), d.Name(), d.UUID())
+		}
+	}
+	g, err := NewGPU(lib, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	now := time.Now()
+	if err := g.Sample(now); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := g.Sample(now.Add(500 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range g.Energy() {
+		t.Logf("%s %s: %.3f J %s (%s)", e.Component, e.Device, e.Joules, e.Provenance, e.Method)
+		if e.Joules < 0 || e.Provenance == "" {
+			t.Errorf("%+v", e)
+		}
+	}
+}

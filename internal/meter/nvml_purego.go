@@ -44,9 +44,9 @@ func OpenNVML() (GPULib, error) {
 	if err != nil {
 		why := strings.TrimSpace(err.Error())
 		if why == "" {
-			why = "not found"
+			why = nvmlLibrary + " not found"
 		}
-		return nil, fmt.Errorf("nvml: no NVIDIA driver library: %s: %s", nvmlLibrary, why)
+		return nil, fmt.Errorf("nvml: no NVIDIA driver library: %s", why)
 	}
 	l := &nvmlLib{handle: h}
 	syms := []struct {
