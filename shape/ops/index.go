@@ -153,10 +153,10 @@ func symBound(v, d sym.Expr, lo, hiOff int64) (sym.Expr, bool) {
 		}
 		return sym.Max(d.AddInt(k), sym.Const(lo)), true
 	}
-	switch v.Sign() {
-	case 0, 1:
+	switch {
+	case v.AddInt(1).Sign() == 1: // v >= 0
 		return sym.Min(v, hi), true
-	case -1:
+	case v.Sign() == -1:
 		return sym.Max(d.Add(v), sym.Const(lo)), true
 	}
 	return sym.Expr{}, false
@@ -275,18 +275,7 @@ func evalSlice(fromInputs bool) func(c *shape.Ctx) error {
 			first[ax], od[ax] = sliceRange(dims[ax], s, e, st)
 			step[ax] = st
 		}
-		n := numel(od)
-		st := strides(dims)
-		idx := make([]int64, len(od))
-		pick := make([]int64, n)
-		for f := range n {
-			unravel(f, od, idx)
-			var j int64
-			for k, i := range idx {
-				j += (first[k] + i*step[k]) * st[k]
-			}
-			pick[f] = j
-		}
+		pick := coordMap(od, dims, func(k int, i int64) int64 { return first[k] + i*step[k] })
 		return c.SetConst(0, c.Output(0).DType, od, take(src, pick))
 	}
 }

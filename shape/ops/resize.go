@@ -224,13 +224,9 @@ func resizedShape(c *shape.Ctx, in []sym.Expr, p resizeParams) ([]sym.Expr, erro
 
 func inferResize(ver resizeVersion) func(c *shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		in, err := reqIn(c, 0)
-		if err != nil {
+		in, err := rankedIn(c, 0)
+		if in == nil || err != nil {
 			return err
-		}
-		if !in.HasShape() {
-			c.SetOutput(0, shape.UnknownRank(in.DType))
-			return nil
 		}
 		p, err := readResize(c, ver, in.Rank)
 		if err != nil {

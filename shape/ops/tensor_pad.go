@@ -88,13 +88,9 @@ func readPads(c *shape.Ctx, ver padVersion, rank int) (begin, end []sym.Expr, pa
 
 func inferPad(ver padVersion) func(c *shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		in, err := reqIn(c, 0)
-		if err != nil {
+		in, err := rankedIn(c, 0)
+		if in == nil || err != nil {
 			return err
-		}
-		if !in.HasShape() {
-			c.SetOutput(0, shape.UnknownRank(in.DType))
-			return nil
 		}
 		begin, end, padded, known, err := readPads(c, ver, in.Rank)
 		if err != nil {
@@ -187,32 +183,18 @@ func evalPad(ver padVersion) func(c *shape.Ctx) error {
 		default:
 			fill.Strs = []string{""}
 		}
-		n := numel(od)
-		st := strides(dims)
-		idx := make([]int64, len(od))
-		out := emptyConstLike(c.Input(0).DType, src, fill)
-		for f := range n {
-			unravel(f, od, idx)
-			j := int64(0)
-			for a, o := range idx {
-				s := padSource(mode, o, b[a], dims[a])
-				if s < 0 {
-					j = -1
-					break
-				}
-				j += s * st[a]
-			}
-			var ok bool
+		// Read from the data followed by the constant, at index len(data).
+		all := emptyConstLike(c.Input(0).DType, src, fill)
+		if !appendConstRange(all, src, 0, int64(src.Len())) || !appendConstRange(all, fill, 0, 1) {
+			return nil
+		}
+		pick := coordMap(od, dims, func(k int, o int64) int64 { return padSource(mode, o, b[k], dims[k]) })
+		for f, j := range pick {
 			if j < 0 {
-				ok = appendConstRange(out, fill, 0, 1)
-			} else {
-				ok = appendConstRange(out, src, j, j+1)
-			}
-			if !ok {
-				return nil
+				pick[f] = int64(src.Len())
 			}
 		}
-		return c.SetConst(0, c.Output(0).DType, od, out)
+		return c.SetConst(0, c.Output(0).DType, od, take(all, pick))
 	}
 }
 

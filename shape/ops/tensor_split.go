@@ -42,9 +42,9 @@ func splitSizes(c *shape.Ctx, ver splitVersion, d sym.Expr) (sizes []sym.Expr, k
 		if !ok {
 			return nil, false, nil
 		}
-		sizes = s
+		sizes = s // an empty split means equal parts
 	}
-	if sizes != nil {
+	if len(sizes) > 0 {
 		if len(sizes) != n {
 			return nil, false, fmt.Errorf("split has %d parts for %d outputs", len(sizes), n)
 		}
@@ -228,13 +228,9 @@ func evalExpand(c *shape.Ctx) error {
 
 // inferTile1 is Tile-1: inputs tiles and axis repeat the tensor along one axis.
 func inferTile1(c *shape.Ctx) error {
-	in, err := reqIn(c, 0)
-	if err != nil {
+	in, err := rankedIn(c, 0)
+	if in == nil || err != nil {
 		return err
-	}
-	if !in.HasShape() {
-		c.SetOutput(0, shape.UnknownRank(in.DType))
-		return nil
 	}
 	tiles, tok := c.ConstInts(1)
 	axis, aok := c.ConstInt64s(2)
@@ -296,20 +292,11 @@ func evalTile(c *shape.Ctx) error {
 	if !ok || !dok || src == nil || len(od) != len(dims) || overLimit(c, numel(od)) {
 		return nil
 	}
-	n := numel(od)
-	st := strides(dims)
-	idx := make([]int64, len(od))
-	pick := make([]int64, n)
-	for f := range n {
-		unravel(f, od, idx)
-		var j int64
-		for k, i := range idx {
-			if dims[k] == 0 {
-				return nil
-			}
-			j += (i % dims[k]) * st[k]
+	for k, d := range dims {
+		if d == 0 && od[k] != 0 {
+			return nil
 		}
-		pick[f] = j
 	}
+	pick := coordMap(od, dims, func(k int, i int64) int64 { return i % dims[k] })
 	return c.SetConst(0, c.Output(0).DType, od, take(src, pick))
 }

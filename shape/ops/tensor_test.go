@@ -309,6 +309,8 @@ func TestSplit(t *testing.T) {
 			want: []string{"float32[batch, 5, seq]", "float32[batch, 7, seq]"}},
 		{name: "input v13 symbolic", opset: 13, node: node("Split", attrInt("axis", 2)), in: []*shape.Value{x, tmI("1", "seq - 1")},
 			want: []string{"float32[batch, 12, 1]", "float32[batch, 12, seq - 1]"}},
+		{name: "empty split input", opset: 13, node: node("Split"), in: []*shape.Value{tmT(onnx.Float, "6"), tmI()},
+			want: []string{"float32[3]", "float32[3]"}},
 		{name: "sum mismatch", opset: 13, node: node("Split", attrInt("axis", 1)), in: []*shape.Value{x, tmI("5", "5")},
 			want: []string{"", ""}, err: "sums to 10"},
 		{name: "uneven v18", opset: 18, node: node("Split", attrInt("axis", 1), attrInt("num_outputs", 5)), in: []*shape.Value{x},

@@ -20,6 +20,18 @@ func reqIn(c *shape.Ctx, i int) (*shape.Value, error) {
 	return v, nil
 }
 
+// rankedIn returns input i, or an error when it is missing. When its rank
+// is not known it sets output 0 to a tensor of unknown rank and input i's
+// type, and returns nil.
+func rankedIn(c *shape.Ctx, i int) (*shape.Value, error) {
+	v, err := reqIn(c, i)
+	if err != nil || v.HasShape() {
+		return v, err
+	}
+	c.SetOutput(0, shape.UnknownRank(v.DType))
+	return nil, nil
+}
+
 // vecLen is the number of elements of a 0-D or 1-D input whose shape is
 // concrete (for shape-carrying inputs whose contents are not known).
 func vecLen(v *shape.Value) (int, bool) {
@@ -73,6 +85,31 @@ func evalCopyData(c *shape.Ctx) error {
 		return fmt.Errorf("%d elements do not fill shape %v", src.Len(), dims)
 	}
 	return c.SetConst(0, c.Output(0).DType, dims, src)
+}
+
+// coordMap returns, for each flat index of a tensor of shape od, the flat
+// index into a tensor of shape dims whose coordinate on each axis k is
+// src(k, o) for the output's coordinate o; when src returns a negative
+// value for some axis the element maps to -1.
+func coordMap(od, dims []int64, src func(k int, o int64) int64) []int64 {
+	n := numel(od)
+	st := strides(dims)
+	idx := make([]int64, len(od))
+	out := make([]int64, n)
+	for f := range n {
+		unravel(f, od, idx)
+		var j int64
+		for k, o := range idx {
+			s := src(k, o)
+			if s < 0 {
+				j = -1
+				break
+			}
+			j += s * st[k]
+		}
+		out[f] = j
+	}
+	return out
 }
 
 // emptyConstLike returns an empty Const of the storage kind of the first
