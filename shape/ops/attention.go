@@ -39,6 +39,21 @@ func headsAttr(c *shape.Ctx, name string) (int64, error) {
 	return a.I, nil
 }
 
+// headCounts reads q_num_heads and kv_num_heads; the first must be a
+// multiple of the second.
+func headCounts(c *shape.Ctx) (qh, kvh int64, err error) {
+	if qh, err = headsAttr(c, "q_num_heads"); err != nil {
+		return 0, 0, err
+	}
+	if kvh, err = headsAttr(c, "kv_num_heads"); err != nil {
+		return 0, 0, err
+	}
+	if qh%kvh != 0 {
+		return 0, 0, fmt.Errorf("q_num_heads %d is not a multiple of kv_num_heads %d", qh, kvh)
+	}
+	return qh, kvh, nil
+}
+
 // attnDims is what Attention's shapes depend on.
 type attnDims struct {
 	batch, qHeads, kvHeads, qSeq, kvSeq sym.Expr
@@ -81,16 +96,9 @@ func inferAttention(c *shape.Ctx) error {
 		d.kvHeads, d.kvSeq, d.headSize = k.Shape[1], k.Shape[2], k.Shape[3]
 		d.vHeadSize = v.Shape[3]
 	} else {
-		qh, err := headsAttr(c, "q_num_heads")
+		qh, kvh, err := headCounts(c)
 		if err != nil {
 			return err
-		}
-		kvh, err := headsAttr(c, "kv_num_heads")
-		if err != nil {
-			return err
-		}
-		if qh%kvh != 0 {
-			return fmt.Errorf("q_num_heads %d is not a multiple of kv_num_heads %d", qh, kvh)
 		}
 		d.qHeads, d.kvHeads = sym.Const(qh), sym.Const(kvh)
 		d.qSeq, d.kvSeq = q.Shape[1], k.Shape[1]
@@ -177,16 +185,9 @@ func inferLinearAttention(c *shape.Ctx) error {
 	if ps := c.Input(3); ps != nil && ps.DType != onnx.Undefined {
 		stateType = ps.DType
 	}
-	qh, err := headsAttr(c, "q_num_heads")
+	qh, kvh, err := headCounts(c)
 	if err != nil {
 		return err
-	}
-	kvh, err := headsAttr(c, "kv_num_heads")
-	if err != nil {
-		return err
-	}
-	if qh%kvh != 0 {
-		return fmt.Errorf("q_num_heads %d is not a multiple of kv_num_heads %d", qh, kvh)
 	}
 	for i, t := range []*shape.Value{q, k, v} {
 		if t.HasShape() && t.Rank != 3 {

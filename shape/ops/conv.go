@@ -185,20 +185,54 @@ func spatialInput(x *shape.Value, what string) (int, error) {
 	return x.Rank - 2, nil
 }
 
+// convOperands are the checked inputs of a convolution or its transpose.
+type convOperands struct {
+	x, w  *shape.Value
+	n     int // spatial axes; -1 when x's rank is unknown
+	group int64
+}
+
+// readConvOperands checks input xi (N, C, D...) and weight wi (rank n+2 when
+// known) and reads group.
+func readConvOperands(c *shape.Ctx, xi, wi int) (*convOperands, error) {
+	op := &convOperands{x: c.Input(xi), w: c.Input(wi)}
+	if op.x == nil {
+		return nil, errMissing(xi)
+	}
+	if op.w == nil {
+		return nil, errMissing(wi)
+	}
+	var err error
+	if op.n, err = spatialInput(op.x, "input X"); err != nil {
+		return nil, err
+	}
+	if op.n >= 0 && op.w.HasShape() && op.w.Rank != op.n+2 {
+		return nil, fmt.Errorf("weight has rank %d, want %d to match the input", op.w.Rank, op.n+2)
+	}
+	op.group = c.AttrInt("group", 1)
+	if op.group < 1 {
+		return nil, fmt.Errorf("group %d: must be positive", op.group)
+	}
+	return op, nil
+}
+
+// freshSpatial appends n fresh spatial sizes, for a weight of unknown shape.
+func freshSpatial(c *shape.Ctx, out []sym.Expr, n int) []sym.Expr {
+	for range n {
+		out = append(out, c.Fresh("spatial"))
+	}
+	c.Note("weight shape unknown: spatial output sizes are fresh symbols")
+	return out
+}
+
 // conv infers a forward convolution: x of shape (N, C, D...), weight of shape
 // (M, C/group, k...), output (N, M, o...) of type dt.
 func conv(c *shape.Ctx, xi, wi int, dt onnx.DataType) error {
-	x, w := c.Input(xi), c.Input(wi)
-	if x == nil {
-		return errMissing(xi)
-	}
-	if w == nil {
-		return errMissing(wi)
-	}
-	n, err := spatialInput(x, "input X")
+	op, err := readConvOperands(c, xi, wi)
 	if err != nil {
 		return err
 	}
+	x, w, n := op.x, op.w, op.n
 	if n < 0 {
 		c.SetOutput(0, shape.UnknownRank(dt))
 		return nil
@@ -207,33 +241,23 @@ func conv(c *shape.Ctx, xi, wi int, dt onnx.DataType) error {
 	if err != nil {
 		return err
 	}
-	group := c.AttrInt("group", 1)
-	if group < 1 {
-		return fmt.Errorf("group %d: must be positive", group)
-	}
 	var m sym.Expr
 	if w.HasShape() {
-		if w.Rank != n+2 {
-			return fmt.Errorf("weight has rank %d, want %d to match the input", w.Rank, n+2)
-		}
 		m = w.Shape[0]
 		if cw, ok := w.Shape[1].IsConst(); ok {
-			if cx, ok := x.Shape[1].IsConst(); ok && cw*group != cx {
-				return fmt.Errorf("input has %d channels, weight expects %d (%d per group × group %d)", cx, cw*group, cw, group)
+			if cx, ok := x.Shape[1].IsConst(); ok && cw*op.group != cx {
+				return fmt.Errorf("input has %d channels, weight expects %d (%d per group × group %d)", cx, cw*op.group, cw, op.group)
 			}
 		}
-		if mv, ok := m.IsConst(); ok && mv%group != 0 {
-			return fmt.Errorf("%d output channels are not divisible by group %d", mv, group)
+		if mv, ok := m.IsConst(); ok && mv%op.group != 0 {
+			return fmt.Errorf("%d output channels are not divisible by group %d", mv, op.group)
 		}
 	} else {
 		m = c.Fresh("out_channels")
 	}
 	out := []sym.Expr{x.Shape[0], m}
 	if kernel == nil {
-		for range n {
-			out = append(out, c.Fresh("spatial"))
-		}
-		c.Note("weight shape unknown: spatial output sizes are fresh symbols")
+		out = freshSpatial(c, out, n)
 	} else {
 		win, err := readWindow(c, kernel)
 		if err != nil {
@@ -272,37 +296,24 @@ func inferDeformConv(c *shape.Ctx) error {
 // (N, M, o...) with o = s*(D-1) + output_padding + d*(k-1) + 1 - pads, or the
 // output_shape attribute, or D*s under SAME_* auto padding.
 func inferConvTranspose(c *shape.Ctx) error {
-	x, w := c.Input(0), c.Input(1)
-	if x == nil {
-		return errMissing(0)
-	}
-	if w == nil {
-		return errMissing(1)
-	}
-	dt := x.DType
-	n, err := spatialInput(x, "input X")
+	op, err := readConvOperands(c, 0, 1)
 	if err != nil {
 		return err
 	}
+	x, w, n := op.x, op.w, op.n
+	dt := x.DType
 	if n < 0 {
 		c.SetOutput(0, shape.UnknownRank(dt))
 		return nil
 	}
-	group := c.AttrInt("group", 1)
-	if group < 1 {
-		return fmt.Errorf("group %d: must be positive", group)
-	}
 	var m sym.Expr
 	if w.HasShape() {
-		if w.Rank != n+2 {
-			return fmt.Errorf("weight has rank %d, want %d to match the input", w.Rank, n+2)
-		}
 		if cw, ok := w.Shape[0].IsConst(); ok {
 			if cx, ok := x.Shape[1].IsConst(); ok && cw != cx {
 				return fmt.Errorf("input has %d channels, weight expects %d", cx, cw)
 			}
 		}
-		m = w.Shape[1].MulInt(group)
+		m = w.Shape[1].MulInt(op.group)
 	} else {
 		m = c.Fresh("out_channels")
 	}
@@ -328,11 +339,7 @@ func inferConvTranspose(c *shape.Ctx) error {
 		return err
 	}
 	if kernel == nil {
-		for range n {
-			out = append(out, c.Fresh("spatial"))
-		}
-		c.Note("weight shape unknown: spatial output sizes are fresh symbols")
-		c.SetOutput(0, shape.Tensor(dt, out...))
+		c.SetOutput(0, shape.Tensor(dt, freshSpatial(c, out, n)...))
 		return nil
 	}
 	win, err := readWindow(c, kernel)
