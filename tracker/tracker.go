@@ -365,7 +365,16 @@ func (s *state) save(ctx context.Context, final bool) error {
 	if s.cfg.Sink == nil {
 		return nil
 	}
-	err := s.cfg.Sink.Save(context.WithoutCancel(ctx), s.rec)
+	sctx := context.WithoutCancel(ctx)
+	if !final {
+		// The start and checkpoint saves must not hold up the command or
+		// the sampling for long; the final save retries for as long as the
+		// Sink allows.
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(sctx, 10*time.Second)
+		defer cancel()
+	}
+	err := s.cfg.Sink.Save(sctx, s.rec)
 	if err != nil && !final && s.cfg.OnSaveError != nil {
 		s.cfg.OnSaveError(err)
 	}

@@ -197,7 +197,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 	target := store.Target(f.db, os.Getenv)
 	var sink tracker.Sink
-	st, err := store.Open(ctx, target)
+	// An unreachable database must not hold up the command for long: the
+	// record is then spooled and imported later.
+	openCtx, cancelOpen := context.WithTimeout(ctx, 15*time.Second)
+	st, err := store.Open(openCtx, target)
+	cancelOpen()
 	if err != nil {
 		fmt.Fprintf(stderr, "greenai: warning: %v; the record will be spooled\n", err)
 	} else {
