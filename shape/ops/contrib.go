@@ -157,6 +157,31 @@ func msRank(v *shape.Value, what string, ranks ...int) error {
 	return fmt.Errorf("%s has rank %d, want %v", what, v.Rank, ranks)
 }
 
+// msIn is a required tensor input and the ranks it may have (any when none).
+type msIn struct {
+	i     int
+	what  string
+	ranks []int
+}
+
+// msInputs returns required tensor inputs, checking their ranks.
+func msInputs(c *shape.Ctx, ins ...msIn) ([]*shape.Value, error) {
+	out := make([]*shape.Value, len(ins))
+	for k, in := range ins {
+		v, err := ewTensorInput(c, in.i)
+		if err != nil {
+			return nil, err
+		}
+		if len(in.ranks) > 0 {
+			if err := msRank(v, in.what, in.ranks...); err != nil {
+				return nil, err
+			}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
 // msDim returns dim i of v, or a new symbol when v's shape is not known.
 func msDim(c *shape.Ctx, v *shape.Value, i int, hint string) sym.Expr {
 	if v != nil && v.Rank > i {
@@ -204,19 +229,13 @@ func msSetLike(c *shape.Ctx, o int, v *shape.Value, dt onnx.DataType) {
 // QAttention's 8-bit input).
 func msInferAttention(pastIdx int) func(*shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		x, err := ewTensorInput(c, 0)
+		in, err := msInputs(c, msIn{0, "input", []int{3}}, msIn{1, "weights", nil})
 		if err != nil {
 			return err
 		}
-		w, err := ewTensorInput(c, 1)
-		if err != nil {
-			return err
-		}
+		x, w := in[0], in[1]
 		heads, err := msHeads(c, "num_heads")
 		if err != nil {
-			return err
-		}
-		if err := msRank(x, "input", 3); err != nil {
 			return err
 		}
 		dt := x.DType
@@ -297,18 +316,16 @@ func msInferAttention(pastIdx int) func(*shape.Ctx) error {
 // left to the model's declarations.
 func msInferMHA(pastKeyIdx int, decoderMasked bool) func(*shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		q, err := ewTensorInput(c, 0)
+		in, err := msInputs(c, msIn{0, "query", []int{3, 5}})
 		if err != nil {
 			return err
 		}
+		q := in[0]
 		heads, err := msHeads(c, "num_heads")
 		if err != nil {
 			return err
 		}
 		k, v := c.Input(1), c.Input(2)
-		if err := msRank(q, "query", 3, 5); err != nil {
-			return err
-		}
 		if err := msRank(k, "key", 3, 4, 5); err != nil {
 			return err
 		}
@@ -393,20 +410,40 @@ func msInferMHA(pastKeyIdx int, decoderMasked bool) func(*shape.Ctx) error {
 	}
 }
 
-// msGQAHeads returns the output shape and head size of GroupQueryAttention
-// and SparseAttention: query (B, S, num_heads*H) with separate key/value,
-// or packed QKV (B, S, (num_heads + 2*kv_num_heads)*H).
-func msGQAHeads(c *shape.Ctx, q *shape.Value, heads, kvHeads int64) ([]sym.Expr, sym.Expr, error) {
-	if err := msRank(q, "query", 3); err != nil {
-		return nil, sym.Expr{}, err
+// msGQA is what GroupQueryAttention's and SparseAttention's shapes depend on.
+type msGQA struct {
+	q              *shape.Value
+	heads, kvHeads int64
+	out            []sym.Expr // (B, S, num_heads*H)
+	head           sym.Expr   // H
+}
+
+// msReadGQA reads the query and head counts of GroupQueryAttention and
+// SparseAttention: query (B, S, num_heads*H) with separate key/value, or
+// packed QKV (B, S, (num_heads + 2*kv_num_heads)*H).
+func msReadGQA(c *shape.Ctx) (*msGQA, error) {
+	in, err := msInputs(c, msIn{0, "query", []int{3}})
+	if err != nil {
+		return nil, err
 	}
-	b, s, d := msDim(c, q, 0, "batch"), msDim(c, q, 1, "sequence"), msDim(c, q, 2, "hidden")
+	g := &msGQA{q: in[0]}
+	if g.heads, err = msHeads(c, "num_heads"); err != nil {
+		return nil, err
+	}
+	if g.kvHeads, err = msHeads(c, "kv_num_heads"); err != nil {
+		return nil, err
+	}
+	b, s, d := msDim(c, g.q, 0, "batch"), msDim(c, g.q, 1, "sequence"), msDim(c, g.q, 2, "hidden")
 	if c.HasInput(2) {
-		head, err := msDiv("query hidden size", d, heads)
-		return []sym.Expr{b, s, d}, head, err
+		g.out = []sym.Expr{b, s, d}
+		g.head, err = msDiv("query hidden size", d, g.heads)
+		return g, err
 	}
-	head, err := msDiv("packed QKV hidden size", d, heads+2*kvHeads)
-	return []sym.Expr{b, s, head.MulInt(heads)}, head, err
+	if g.head, err = msDiv("packed QKV hidden size", d, g.heads+2*g.kvHeads); err != nil {
+		return nil, err
+	}
+	g.out = []sym.Expr{b, s, g.head.MulInt(g.heads)}
+	return g, nil
 }
 
 // msInferGQA: GroupQueryAttention. present_key/value are
@@ -415,23 +452,12 @@ func msGQAHeads(c *shape.Ctx, q *shape.Value, heads, kvHeads int64) ([]sym.Expr,
 // like the past (a quantized cache) or the query; output_qk is
 // (B, num_heads, S, total_sequence_length).
 func msInferGQA(c *shape.Ctx) error {
-	q, err := ewTensorInput(c, 0)
+	g, err := msReadGQA(c)
 	if err != nil {
 		return err
 	}
-	heads, err := msHeads(c, "num_heads")
-	if err != nil {
-		return err
-	}
-	kvHeads, err := msHeads(c, "kv_num_heads")
-	if err != nil {
-		return err
-	}
-	out, head, err := msGQAHeads(c, q, heads, kvHeads)
-	if err != nil {
-		return err
-	}
-	dt := q.DType
+	out, head, heads, kvHeads := g.out, g.head, g.heads, g.kvHeads
+	dt := g.q.DType
 	c.SetOutput(0, shape.Tensor(dt, out...))
 	total := msScalarInput(c, 6, "total_sequence_length")
 	sliding := c.AttrInt("sliding_window_cache", 0) == 1
@@ -468,43 +494,29 @@ func msInferGQA(c *shape.Ctx) error {
 // msInferSparseAttention: output like GroupQueryAttention's; the present
 // key/value share their buffers with the past.
 func msInferSparseAttention(c *shape.Ctx) error {
-	q, err := ewTensorInput(c, 0)
+	g, err := msReadGQA(c)
 	if err != nil {
 		return err
 	}
-	heads, err := msHeads(c, "num_heads")
-	if err != nil {
-		return err
-	}
-	kvHeads, err := msHeads(c, "kv_num_heads")
-	if err != nil {
-		return err
-	}
-	out, _, err := msGQAHeads(c, q, heads, kvHeads)
-	if err != nil {
-		return err
-	}
-	c.SetOutput(0, shape.Tensor(q.DType, out...))
+	c.SetOutput(0, shape.Tensor(g.q.DType, g.out...))
 	for i := 0; i < 2; i++ {
 		past := c.Input(3 + i)
 		if past == nil {
 			return errMissing(3 + i)
 		}
-		msSetLike(c, 1+i, past, q.DType)
+		msSetLike(c, 1+i, past, g.q.DType)
 	}
 	return nil
 }
 
 // msInferPackedAttention: input (tokens, in_hidden) → (tokens, v_hidden).
 func msInferPackedAttention(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "input", []int{2}})
 	if err != nil {
 		return err
 	}
+	x := in[0]
 	if _, err := msHeads(c, "num_heads"); err != nil {
-		return err
-	}
-	if err := msRank(x, "input", 2); err != nil {
 		return err
 	}
 	var vHidden sym.Expr
@@ -529,14 +541,12 @@ func msInferPackedAttention(c *shape.Ctx) error {
 // msInferPackedMHA: query (tokens, hidden) with value (tokens, v_hidden), or
 // packed QKV (tokens, N, 3, H) → (tokens, v_hidden).
 func msInferPackedMHA(c *shape.Ctx) error {
-	q, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "query", []int{2, 4}})
 	if err != nil {
 		return err
 	}
+	q := in[0]
 	if _, err := msHeads(c, "num_heads"); err != nil {
-		return err
-	}
-	if err := msRank(q, "query", 2, 4); err != nil {
 		return err
 	}
 	v := c.Input(2)
@@ -616,17 +626,11 @@ func msInferGatedRelativePositionBias(c *shape.Ctx) error {
 // msInferRemovePadding: input (B, S, H) → output (tokens, H), token_offset
 // (B, S), cumulated_seq_len (B+1), max_seq_len (1).
 func msInferRemovePadding(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "input", []int{3}}, msIn{1, "sequence_token_count", nil})
 	if err != nil {
 		return err
 	}
-	if err := c.RequireInputs(2); err != nil {
-		return err
-	}
-	if err := msRank(x, "input", 3); err != nil {
-		return err
-	}
-	it := c.ElemType(1)
+	x, it := in[0], in[1].DType
 	b, s := msDim(c, x, 0, "batch"), msDim(c, x, 1, "sequence")
 	c.SetOutput(0, shape.Tensor(x.DType, c.Fresh("total_tokens"), msDim(c, x, 2, "hidden")))
 	c.SetOutput(1, shape.Tensor(it, b, s))
@@ -637,20 +641,11 @@ func msInferRemovePadding(c *shape.Ctx) error {
 
 // msInferRestorePadding: input (tokens, H), token_offset (B, S) → (B, S, H).
 func msInferRestorePadding(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "input", []int{2}}, msIn{1, "token_offset", []int{2}})
 	if err != nil {
 		return err
 	}
-	off, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
-	if err := msRank(x, "input", 2); err != nil {
-		return err
-	}
-	if err := msRank(off, "token_offset", 2); err != nil {
-		return err
-	}
+	x, off := in[0], in[1]
 	c.SetOutput(0, shape.Tensor(x.DType, msDim(c, off, 0, "batch"), msDim(c, off, 1, "sequence"), msDim(c, x, 1, "hidden")))
 	return nil
 }
@@ -662,20 +657,11 @@ func msInferRestorePadding(c *shape.Ctx) error {
 // The quantized variant outputs float32.
 func msInferEmbedLayerNorm(quantized bool) func(*shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		ids, err := ewTensorInput(c, 0)
+		in, err := msInputs(c, msIn{0, "input_ids", []int{2}}, msIn{2, "word_embedding", []int{2}})
 		if err != nil {
 			return err
 		}
-		emb, err := ewTensorInput(c, 2)
-		if err != nil {
-			return err
-		}
-		if err := msRank(ids, "input_ids", 2); err != nil {
-			return err
-		}
-		if err := msRank(emb, "word_embedding", 2); err != nil {
-			return err
-		}
+		ids, emb := in[0], in[1]
 		dt := emb.DType
 		if quantized {
 			dt = onnx.Float
@@ -778,20 +764,11 @@ func msInferSkipGroupNorm(c *shape.Ctx) error {
 
 // msInferBiasSplitGelu: X (N, S, D) → (N, S, D/2), D being the bias length.
 func msInferBiasSplitGelu(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "input", []int{3}}, msIn{1, "bias", []int{1}})
 	if err != nil {
 		return err
 	}
-	bias, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
-	if err := msRank(x, "input", 3); err != nil {
-		return err
-	}
-	if err := msRank(bias, "bias", 1); err != nil {
-		return err
-	}
+	x, bias := in[0], in[1]
 	d := msDim(c, x, 2, "hidden")
 	if bias.Rank == 1 {
 		d = bias.Shape[0]
@@ -868,15 +845,11 @@ func msInferNGramRepeatBlock(c *shape.Ctx) error {
 // broadcasting and output type dt.
 func msInferBroadcast(a, b int, dt func(*shape.Ctx) onnx.DataType) func(*shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		x, err := ewTensorInput(c, a)
+		in, err := msInputs(c, msIn{a, "", nil}, msIn{b, "", nil})
 		if err != nil {
 			return err
 		}
-		y, err := ewTensorInput(c, b)
-		if err != nil {
-			return err
-		}
-		s, ok, err := shape.Broadcast(x, y)
+		s, ok, err := shape.Broadcast(in[0], in[1])
 		if err != nil {
 			return err
 		}
@@ -916,14 +889,11 @@ func msFusedOperand(s []sym.Expr, trans, transBatch bool) []sym.Expr {
 
 // msInferFusedMatMul: FusedMatMul, TransposeMatMul, FusedMatMulActivation.
 func msInferFusedMatMul(c *shape.Ctx) error {
-	a, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "A", nil}, msIn{1, "B", nil})
 	if err != nil {
 		return err
 	}
-	b, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
+	a, b := in[0], in[1]
 	dt := a.DType
 	if a.Rank < 0 || b.Rank < 0 {
 		c.SetOutput(0, shape.UnknownRank(dt))
@@ -944,26 +914,17 @@ func msInferFusedMatMul(c *shape.Ctx) error {
 // y_zero_point (input 8) gives the quantized type.
 func msInferGemm(ia, ib int) func(*shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		a, err := ewTensorInput(c, ia)
+		in, err := msInputs(c, msIn{ia, "A", []int{2}}, msIn{ib, "B", []int{2}})
 		if err != nil {
 			return err
 		}
-		b, err := ewTensorInput(c, ib)
-		if err != nil {
-			return err
-		}
+		a, b := in[0], in[1]
 		dt := a.DType
 		if c.Node.OpType == "QGemm" {
 			dt = onnx.Float
 			if y := c.Input(8); y != nil && y.DType != onnx.Undefined {
 				dt = y.DType
 			}
-		}
-		if err := msRank(a, "A", 2); err != nil {
-			return err
-		}
-		if err := msRank(b, "B", 2); err != nil {
-			return err
 		}
 		ta, tb := c.AttrInt("transA", 0) != 0, c.AttrInt("transB", 0) != 0
 		pick := func(v *shape.Value, i int, hint string) sym.Expr { return msDim(c, v, i, hint) }
@@ -1061,14 +1022,11 @@ func msNHWCWindow(c *shape.Ctx, x *shape.Value, kernel []sym.Expr, ceil bool) ([
 // o..., M). The weight is (M, C/group, k...) or, for NhwcConv, (M, k...,
 // C/group) (ONNX Runtime's fusion transposes the weight to NHWC).
 func msConvNHWC(c *shape.Ctx, xi, wi int, dt onnx.DataType, weightNHWC bool) error {
-	x, err := ewTensorInput(c, xi)
+	in, err := msInputs(c, msIn{xi, "X", nil}, msIn{wi, "W", nil})
 	if err != nil {
 		return err
 	}
-	w, err := ewTensorInput(c, wi)
-	if err != nil {
-		return err
-	}
+	x, w := in[0], in[1]
 	n, err := spatialInput(x, "input X")
 	if err != nil {
 		return err
@@ -1332,18 +1290,11 @@ func msInferQLinearReduceMean(c *shape.Ctx) error {
 // along gather_axis, dequantized to the scales' type. uint8 data packs
 // 8/bits values per byte along its last axis, which the output unpacks.
 func msInferGatherBlockQuantized(c *shape.Ctx) error {
-	data, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "data", nil}, msIn{1, "indices", nil}, msIn{2, "scales", nil})
 	if err != nil {
 		return err
 	}
-	idx, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
-	if err := c.RequireInputs(3); err != nil {
-		return err
-	}
-	dt := c.ElemType(2)
+	data, idx, dt := in[0], in[1], in[2].DType
 	if data.Rank < 0 || idx.Rank < 0 {
 		c.SetOutput(0, shape.UnknownRank(dt))
 		return nil
@@ -1371,17 +1322,11 @@ func msInferGatherBlockQuantized(c *shape.Ctx) error {
 
 // msInferTorchEmbedding: weight (N, M), indices (...) → (..., M).
 func msInferTorchEmbedding(c *shape.Ctx) error {
-	w, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "weight", []int{2}}, msIn{1, "indices", nil})
 	if err != nil {
 		return err
 	}
-	idx, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
-	if err := msRank(w, "weight", 2); err != nil {
-		return err
-	}
+	w, idx := in[0], in[1]
 	if idx.Rank < 0 {
 		c.SetOutput(0, shape.UnknownRank(w.DType))
 		return nil
@@ -1393,40 +1338,22 @@ func msInferTorchEmbedding(c *shape.Ctx) error {
 
 // msInferGridSample: X (N, C, H, W), grid (N, H_out, W_out, 2) → (N, C, H_out, W_out).
 func msInferGridSample(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "X", []int{4}}, msIn{1, "grid", []int{4}})
 	if err != nil {
 		return err
 	}
-	g, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
-	if err := msRank(x, "X", 4); err != nil {
-		return err
-	}
-	if err := msRank(g, "grid", 4); err != nil {
-		return err
-	}
+	x, g := in[0], in[1]
 	c.SetOutput(0, shape.Tensor(x.DType, msDim(c, x, 0, "N"), msDim(c, x, 1, "C"), msDim(c, g, 1, "H_out"), msDim(c, g, 2, "W_out")))
 	return nil
 }
 
 // msInferCDist: A (M, K), B (N, K) → (M, N).
 func msInferCDist(c *shape.Ctx) error {
-	a, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "A", []int{2}}, msIn{1, "B", []int{2}})
 	if err != nil {
 		return err
 	}
-	b, err := ewTensorInput(c, 1)
-	if err != nil {
-		return err
-	}
-	if err := msRank(a, "A", 2); err != nil {
-		return err
-	}
-	if err := msRank(b, "B", 2); err != nil {
-		return err
-	}
+	a, b := in[0], in[1]
 	if a.Rank == 2 && b.Rank == 2 {
 		if err := mmDimsMatch("feature dimensions differ", a.Shape[1], b.Shape[1]); err != nil {
 			return err
@@ -1489,20 +1416,11 @@ func msInferPad(c *shape.Ctx) error {
 // msInferCropAndResize: X (N, C, H, W), rois (R, 4), crop_size [h, w] →
 // (R, C, h, w).
 func msInferCropAndResize(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
+	in, err := msInputs(c, msIn{0, "X", []int{4}}, msIn{1, "rois", []int{2}}, msIn{2, "batch_indices", nil}, msIn{3, "crop_size", nil})
 	if err != nil {
 		return err
 	}
-	if err := c.RequireInputs(4); err != nil {
-		return err
-	}
-	rois := c.Input(1)
-	if err := msRank(x, "X", 4); err != nil {
-		return err
-	}
-	if err := msRank(rois, "rois", 2); err != nil {
-		return err
-	}
+	x, rois := in[0], in[1]
 	h, w := c.Fresh("crop_height"), c.Fresh("crop_width")
 	if cs, ok := c.ConstInts(3); ok {
 		if len(cs) != 2 {

@@ -192,6 +192,22 @@ func lgFillShape(c *shape.Ctx) ([]sym.Expr, bool, error) {
 	return append(out, shape.Dims(extra...)...), true, nil
 }
 
+// lgFill sets output 0 of a filler to type dt and the shape of
+// lgFillShape, and returns that shape when it is concrete.
+func lgFill(c *shape.Ctx, dt onnx.DataType) ([]int64, bool, error) {
+	out, ok, err := lgFillShape(c)
+	if err != nil {
+		return nil, false, err
+	}
+	if !ok {
+		c.SetOutput(0, shape.UnknownRank(dt))
+		return nil, false, nil
+	}
+	c.SetOutput(0, shape.Tensor(dt, out...))
+	dims, concrete := concreteShape(out)
+	return dims, concrete, nil
+}
+
 func lgInferConstantFill(c *shape.Ctx) error {
 	dt := onnx.DataType(c.AttrInt("dtype", int64(onnx.Float)))
 	switch dt {
@@ -199,19 +215,10 @@ func lgInferConstantFill(c *shape.Ctx) error {
 	default:
 		return fmt.Errorf("attribute dtype: %s, want float32, int32, int64 or bool", dt)
 	}
-	out, ok, err := lgFillShape(c)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		c.SetOutput(0, shape.UnknownRank(dt))
-		return nil
-	}
-	c.SetOutput(0, shape.Tensor(dt, out...))
 	// The contents only depend on the shape.
-	dims, concrete := concreteShape(out)
-	if !concrete || numel(dims) > int64(c.MaxConstElements()) {
-		return nil
+	dims, concrete, err := lgFill(c, dt)
+	if err != nil || !concrete || numel(dims) > int64(c.MaxConstElements()) {
+		return err
 	}
 	n := int(numel(dims))
 	value := c.AttrFloat("value", 0)
@@ -239,20 +246,14 @@ func lgInferGivenTensorFill(c *shape.Ctx) error {
 	if in := c.Input(0); in != nil && c.AttrInt("input_as_shape", 0) == 0 && in.DType != onnx.Undefined {
 		dt = in.DType
 	}
-	out, ok, err := lgFillShape(c)
+	dims, concrete, err := lgFill(c, dt)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		c.SetOutput(0, shape.UnknownRank(dt))
-		return nil
-	}
 	vals, _ := c.AttrFloats("values")
-	dims, concrete := concreteShape(out)
 	if concrete && numel(dims) != int64(len(vals)) {
 		return fmt.Errorf("%d values for shape %v", len(vals), dims)
 	}
-	c.SetOutput(0, shape.Tensor(dt, out...))
 	if !concrete || !dt.IsFloat() || len(vals) > c.MaxConstElements() {
 		return nil
 	}

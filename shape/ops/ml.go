@@ -40,29 +40,34 @@ func init() {
 		shape.Op{Domain: d, Type: "SVMClassifier", Since: 1, Infer: mlInferSVMClassifier},
 		shape.Op{Domain: d, Type: "SVMRegressor", Since: 1, Infer: mlInferSVMRegressor},
 		shape.Op{Domain: d, Type: "Scaler", Since: 1, Infer: mlInferSameFloat},
-		shape.Op{Domain: d, Type: "TreeEnsemble", Since: 5, Infer: mlInferTreeEnsemble},
+		shape.Op{Domain: d, Type: "TreeEnsemble", Since: 5, Infer: mlInferTargets(true)},
 		// TreeEnsembleClassifier/Regressor 1, 3 and 5 (deprecated) only differ
 		// in *_as_tensor attributes, which do not change shapes or types.
 		shape.Op{Domain: d, Type: "TreeEnsembleClassifier", Since: 1, Infer: mlInferTreeEnsembleClassifier},
-		shape.Op{Domain: d, Type: "TreeEnsembleRegressor", Since: 1, Infer: mlInferTreeEnsembleRegressor},
+		shape.Op{Domain: d, Type: "TreeEnsembleRegressor", Since: 1, Infer: mlInferTargets(false)},
 		shape.Op{Domain: d, Type: "ZipMap", Since: 1, Infer: mlInferZipMap},
 	)
 }
 
-// mlBatch is the number of examples N of an [N, F] or [F] input (a 1-D input
-// is one example). maxRank bounds the accepted rank (0: no bound).
-func mlBatch(c *shape.Ctx, x *shape.Value, maxRank int) (sym.Expr, error) {
+// mlBatch returns input 0 and its number of examples N: an [N, F] or [F]
+// input (a 1-D input is one example). maxRank bounds the accepted rank (0:
+// no bound).
+func mlBatch(c *shape.Ctx, maxRank int) (*shape.Value, sym.Expr, error) {
+	x, err := ewTensorInput(c, 0)
+	if err != nil {
+		return nil, sym.Expr{}, err
+	}
 	switch {
 	case x.Rank < 0:
-		return c.Fresh("N"), nil
+		return x, c.Fresh("N"), nil
 	case x.Rank == 0:
-		return sym.Expr{}, fmt.Errorf("input 0: rank 0, want [N, F] or [F]")
+		return nil, sym.Expr{}, fmt.Errorf("input 0: rank 0, want [N, F] or [F]")
 	case maxRank > 0 && x.Rank > maxRank:
-		return sym.Expr{}, fmt.Errorf("input 0: rank %d, want [N, F] or [F]", x.Rank)
+		return nil, sym.Expr{}, fmt.Errorf("input 0: rank %d, want [N, F] or [F]", x.Rank)
 	case x.Rank == 1:
-		return sym.Const(1), nil
+		return x, sym.Const(1), nil
 	}
-	return x.Shape[0], nil
+	return x, x.Shape[0], nil
 }
 
 func mlInferSame(c *shape.Ctx) error {
@@ -349,11 +354,7 @@ func mlInferFeatureVectorizer(c *shape.Ctx) error {
 		}
 		total += d
 	}
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	n, err := mlBatch(c, x, 0)
+	_, n, err := mlBatch(c, 0)
 	if err != nil {
 		return err
 	}
@@ -451,21 +452,28 @@ func mlLabelAttr(c *shape.Ctx, prefix string) (*mlLabelList, error) {
 	return nil, fmt.Errorf("more than one of the %s_* attributes is set", prefix)
 }
 
+// mlLabelMapping reads LabelEncoder's keys and values (of equal lengths).
+func mlLabelMapping(c *shape.Ctx) (keys, vals *mlLabelList, err error) {
+	if keys, err = mlLabelAttr(c, "keys"); err != nil {
+		return nil, nil, err
+	}
+	if vals, err = mlLabelAttr(c, "values"); err != nil {
+		return nil, nil, err
+	}
+	if keys.n != vals.n {
+		return nil, nil, fmt.Errorf("%d keys but %d values", keys.n, vals.n)
+	}
+	return keys, vals, nil
+}
+
 func mlInferLabelEncoder(c *shape.Ctx) error {
 	x, err := ewTensorInput(c, 0)
 	if err != nil {
 		return err
 	}
-	keys, err := mlLabelAttr(c, "keys")
+	keys, vals, err := mlLabelMapping(c)
 	if err != nil {
 		return err
-	}
-	vals, err := mlLabelAttr(c, "values")
-	if err != nil {
-		return err
-	}
-	if keys.n != vals.n {
-		return fmt.Errorf("%d keys but %d values", keys.n, vals.n)
 	}
 	if x.DType != onnx.Undefined && x.DType != keys.dt {
 		return fmt.Errorf("input 0 is %s but the keys are %s", x.DType, keys.dt)
@@ -509,16 +517,9 @@ func mlEvalLabelEncoder(c *shape.Ctx) error {
 	if !ok {
 		return nil
 	}
-	keys, err := mlLabelAttr(c, "keys")
+	keys, vals, err := mlLabelMapping(c)
 	if err != nil {
 		return err
-	}
-	vals, err := mlLabelAttr(c, "values")
-	if err != nil {
-		return err
-	}
-	if keys.n != vals.n {
-		return fmt.Errorf("%d keys but %d values", keys.n, vals.n)
 	}
 	// default value: default_tensor, else default_<type>.
 	def := constKindFor(vals.dt, 1)
@@ -589,11 +590,7 @@ func mlLabelType(c *shape.Ctx, strAttr, intAttr string) (onnx.DataType, int) {
 }
 
 func mlInferLinearClassifier(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	n, err := mlBatch(c, x, 2)
+	_, n, err := mlBatch(c, 2)
 	if err != nil {
 		return err
 	}
@@ -650,11 +647,7 @@ func mlInferOneHotEncoder(c *shape.Ctx) error {
 }
 
 func mlInferSVMClassifier(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	n, err := mlBatch(c, x, 0)
+	_, n, err := mlBatch(c, 0)
 	if err != nil {
 		return err
 	}
@@ -683,11 +676,7 @@ func mlInferSVMClassifier(c *shape.Ctx) error {
 }
 
 func mlInferSVMRegressor(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	n, err := mlBatch(c, x, 0)
+	_, n, err := mlBatch(c, 0)
 	if err != nil {
 		return err
 	}
@@ -707,46 +696,29 @@ func mlTargets(c *shape.Ctx) (sym.Expr, error) {
 	return sym.Const(a.I), nil
 }
 
-func mlInferTreeEnsemble(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
+// mlInferTargets: (N, n_targets) scores of TreeEnsemble (the input's type)
+// and TreeEnsembleRegressor (float32).
+func mlInferTargets(inputType bool) func(*shape.Ctx) error {
+	return func(c *shape.Ctx) error {
+		x, n, err := mlBatch(c, 0)
+		if err != nil {
+			return err
+		}
+		e, err := mlTargets(c)
+		if err != nil {
+			return err
+		}
+		dt := onnx.Float
+		if inputType {
+			dt = x.DType
+		}
+		c.SetOutput(0, shape.Tensor(dt, n, e))
+		return nil
 	}
-	n, err := mlBatch(c, x, 0)
-	if err != nil {
-		return err
-	}
-	e, err := mlTargets(c)
-	if err != nil {
-		return err
-	}
-	c.SetOutput(0, shape.Tensor(x.DType, n, e))
-	return nil
-}
-
-func mlInferTreeEnsembleRegressor(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	n, err := mlBatch(c, x, 0)
-	if err != nil {
-		return err
-	}
-	e, err := mlTargets(c)
-	if err != nil {
-		return err
-	}
-	c.SetOutput(0, shape.Tensor(onnx.Float, n, e))
-	return nil
 }
 
 func mlInferTreeEnsembleClassifier(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	n, err := mlBatch(c, x, 0)
+	_, n, err := mlBatch(c, 0)
 	if err != nil {
 		return err
 	}
