@@ -454,11 +454,7 @@ func ewLegacy(c *shape.Ctx) bool { return c.Opset < 7 && c.Opset > 0 }
 
 // infer sets the output of a binary operator.
 func (op *ewBinary) infer(c *shape.Ctx) error {
-	a, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	b, err := ewTensorInput(c, 1)
+	a, b, err := ewTwoInputs(c)
 	if err != nil {
 		return err
 	}
@@ -473,11 +469,7 @@ func (op *ewBinary) infer(c *shape.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		c.SetOutput(0, shape.UnknownRank(dt))
-		return nil
-	}
-	c.SetOutput(0, shape.Tensor(dt, s...))
+	ewSetShape(c, dt, s, ok)
 	return nil
 }
 
@@ -495,11 +487,7 @@ func (op *ewBinary) inferLegacy(c *shape.Ctx, a, b *shape.Value, dt onnx.DataTyp
 			}
 			return fmt.Errorf("broadcast=0 needs equal shapes: %w", err)
 		}
-		if !ok {
-			c.SetOutput(0, shape.UnknownRank(dt))
-			return nil
-		}
-		c.SetOutput(0, shape.Tensor(dt, s...))
+		ewSetShape(c, dt, s, ok)
 		return nil
 	}
 	if a.Rank < 0 {
@@ -543,17 +531,12 @@ func (op *ewBinary) inferLegacy(c *shape.Ctx, a, b *shape.Value, dt onnx.DataTyp
 
 // eval computes the contents of a binary operator.
 func (op *ewBinary) eval(c *shape.Ctx) error {
-	out, ok := ewOutDims(c, 0)
+	out, outDT, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	outDT := c.Output(0).DType
-	if numel(out) == 0 {
-		return c.SetConst(0, outDT, out, ewEmpty(outDT))
-	}
-	ad, ok1 := inputDims(c, 0)
-	bd, ok2 := inputDims(c, 1)
-	if !ok1 || !ok2 {
+	ad, bd, ok := ewTwoDims(c)
+	if !ok {
 		return nil
 	}
 	if ewLegacy(c) && c.AttrInt("broadcast", 0) != 0 {
@@ -564,11 +547,7 @@ func (op *ewBinary) eval(c *shape.Ctx) error {
 	}
 	a := ewExpand(c.Const(0), ad, out)
 	b := ewExpand(c.Const(1), bd, out)
-	res := ewApply2(op, c.ElemType(0), c.ElemType(1), outDT, a, b)
-	if res == nil {
-		return nil
-	}
-	return c.SetConst(0, outDT, out, res)
+	return ewSet(c, outDT, out, ewApply2(op, c.ElemType(0), c.ElemType(1), outDT, a, b))
 }
 
 // register registers the operator at the given versions; legacy versions
@@ -629,36 +608,24 @@ func ewSymDiv(a, b sym.Expr) (sym.Expr, bool) {
 	return q, true
 }
 
-// ewPyMod is Python's % for integers (the sign follows the divisor).
-func ewPyMod(dt onnx.DataType, a, b int64) (int64, bool) {
-	if b == 0 {
-		return 0, false
+// ewIntMod returns integer modulo: Python's % (the sign follows the
+// divisor) or, with cmod, C's fmod (the sign follows the dividend).
+func ewIntMod(cmod bool) func(dt onnx.DataType, a, b int64) (int64, bool) {
+	return func(dt onnx.DataType, a, b int64) (int64, bool) {
+		switch {
+		case b == 0:
+			return 0, false
+		case dt == onnx.Uint64:
+			return int64(uint64(a) % uint64(b)), true
+		case b == -1:
+			return 0, true
+		}
+		r := a % b
+		if !cmod && r != 0 && (r < 0) != (b < 0) {
+			r += b
+		}
+		return r, true
 	}
-	if dt == onnx.Uint64 {
-		return int64(uint64(a) % uint64(b)), true
-	}
-	if b == -1 {
-		return 0, true
-	}
-	r := a % b
-	if r != 0 && (r < 0) != (b < 0) {
-		r += b
-	}
-	return r, true
-}
-
-// ewCMod is C's fmod for integers (the sign follows the dividend).
-func ewCMod(dt onnx.DataType, a, b int64) (int64, bool) {
-	if b == 0 {
-		return 0, false
-	}
-	if dt == onnx.Uint64 {
-		return int64(uint64(a) % uint64(b)), true
-	}
-	if b == -1 {
-		return 0, true
-	}
-	return a % b, true
 }
 
 // ewCmpInts compares concrete integers of type dt.
@@ -917,7 +884,7 @@ func ewModOp(fmod bool) *ewBinary {
 	if fmod {
 		return &ewBinary{
 			name: "Mod",
-			ints: ewCMod,
+			ints: ewIntMod(true),
 			syms: func(a, b sym.Expr) (sym.Expr, bool) {
 				// C and Python agree when both operands are non-negative.
 				if !ewNonNeg(a) || ewSign(b) != 1 {
@@ -930,7 +897,7 @@ func ewModOp(fmod bool) *ewBinary {
 	}
 	return &ewBinary{
 		name: "Mod",
-		ints: ewPyMod,
+		ints: ewIntMod(false),
 		syms: func(a, b sym.Expr) (sym.Expr, bool) {
 			if s := ewSign(b); s == 0 || s == 2 {
 				return sym.Expr{}, false
@@ -958,4 +925,63 @@ func ewBroadcastDims(a, b []int64) ([]int64, bool) {
 		}
 	}
 	return out, true
+}
+
+// ewBegin starts the evaluation of output 0: it returns the output's dims
+// and type, with ok false when there is nothing more to do (a shape that is
+// unknown or too large for contents, or an empty output, whose contents it
+// sets).
+func ewBegin(c *shape.Ctx) (dims []int64, dt onnx.DataType, ok bool, err error) {
+	dims, ok = ewOutDims(c, 0)
+	if !ok {
+		return nil, onnx.Undefined, false, nil
+	}
+	dt = c.Output(0).DType
+	if numel(dims) == 0 {
+		return dims, dt, false, c.SetConst(0, dt, dims, ewEmpty(dt))
+	}
+	return dims, dt, true, nil
+}
+
+// ewSet sets output 0's contents when cv is known (nil leaves them unknown).
+func ewSet(c *shape.Ctx, dt onnx.DataType, dims []int64, cv *shape.Const) error {
+	if cv == nil {
+		return nil
+	}
+	return c.SetConst(0, dt, dims, cv)
+}
+
+// ewSetFloats sets output 0's contents from float results (see ewFromFloats).
+func ewSetFloats(c *shape.Ctx, dt onnx.DataType, dims []int64, vals []float64) error {
+	return ewSet(c, dt, dims, ewFromFloats(dt, vals))
+}
+
+// ewSetShape sets output 0 to a tensor of shape s, or of unknown rank when
+// known is false.
+func ewSetShape(c *shape.Ctx, dt onnx.DataType, s []sym.Expr, known bool) {
+	if !known {
+		c.SetOutput(0, shape.UnknownRank(dt))
+		return
+	}
+	c.SetOutput(0, shape.Tensor(dt, s...))
+}
+
+// ewTwoInputs returns inputs 0 and 1, which must be present tensors.
+func ewTwoInputs(c *shape.Ctx) (*shape.Value, *shape.Value, error) {
+	a, err := ewTensorInput(c, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := ewTensorInput(c, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
+// ewTwoDims returns the concrete dims of inputs 0 and 1.
+func ewTwoDims(c *shape.Ctx) ([]int64, []int64, bool) {
+	a, ok1 := inputDims(c, 0)
+	b, ok2 := inputDims(c, 1)
+	return a, b, ok1 && ok2
 }

@@ -51,16 +51,25 @@ func ewAttrDType(c *shape.Ctx, name string) (onnx.DataType, bool, error) {
 	return dt, true, nil
 }
 
-func inferCast(c *shape.Ctx) error {
+// ewCastTarget checks input 0 and returns the required `to` attribute.
+func ewCastTarget(c *shape.Ctx) (onnx.DataType, error) {
 	if _, err := ewTensorInput(c, 0); err != nil {
-		return err
+		return onnx.Undefined, err
 	}
 	to, ok, err := ewAttrDType(c, "to")
 	if err != nil {
-		return err
+		return onnx.Undefined, err
 	}
 	if !ok {
-		return fmt.Errorf("attribute to is required")
+		return onnx.Undefined, fmt.Errorf("attribute to is required")
+	}
+	return to, nil
+}
+
+func inferCast(c *shape.Ctx) error {
+	to, err := ewCastTarget(c)
+	if err != nil {
+		return err
 	}
 	if err := c.SameAsInput(0, 0); err != nil {
 		return err
@@ -89,16 +98,11 @@ func inferCastLike(c *shape.Ctx) error {
 
 // evalCast converts input 0's contents to the output type.
 func evalCast(c *shape.Ctx) error {
-	dims, ok := ewOutDims(c, 0)
+	dims, to, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	to := c.Output(0).DType
-	cv := ewCast(c.Const(0), c.ElemType(0), to)
-	if cv == nil {
-		return nil
-	}
-	return c.SetConst(0, to, dims, cv)
+	return ewSet(c, to, dims, ewCast(c.Const(0), c.ElemType(0), to))
 }
 
 // ewCast converts contents of type from to type to; nil when they cannot be
@@ -242,15 +246,9 @@ func ewCastFromString(ss []string, to onnx.DataType) *shape.Const {
 // --- BitCast ---
 
 func inferBitCast(c *shape.Ctx) error {
-	if _, err := ewTensorInput(c, 0); err != nil {
-		return err
-	}
-	to, ok, err := ewAttrDType(c, "to")
+	to, err := ewCastTarget(c)
 	if err != nil {
 		return err
-	}
-	if !ok {
-		return fmt.Errorf("attribute to is required")
 	}
 	if to == onnx.String {
 		return fmt.Errorf("cannot bitcast to string")
@@ -271,11 +269,11 @@ func inferBitCast(c *shape.Ctx) error {
 
 // evalBitCast reinterprets concrete values of the common 8- to 64-bit types.
 func evalBitCast(c *shape.Ctx) error {
-	dims, ok := ewOutDims(c, 0)
+	dims, to, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	from, to := c.ElemType(0), c.Output(0).DType
+	from := c.ElemType(0)
 	bits := from.Bits()
 	if !ewBitsType(from) || !ewBitsType(to) || bits != to.Bits() {
 		return nil

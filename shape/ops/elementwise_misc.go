@@ -49,22 +49,14 @@ func (v *ewVariadic) infer(c *shape.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		c.SetOutput(0, shape.UnknownRank(dt))
-		return nil
-	}
-	c.SetOutput(0, shape.Tensor(dt, s...))
+	ewSetShape(c, dt, s, ok)
 	return nil
 }
 
 func (v *ewVariadic) eval(c *shape.Ctx) error {
-	out, ok := ewOutDims(c, 0)
+	out, outDT, ok, err := ewBegin(c)
 	if !ok {
-		return nil
-	}
-	outDT := c.Output(0).DType
-	if numel(out) == 0 {
-		return c.SetConst(0, outDT, out, ewEmpty(outDT))
+		return err
 	}
 	var acc *shape.Const
 	accDT := onnx.Undefined
@@ -116,22 +108,14 @@ func inferWhere(c *shape.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !ok {
-		c.SetOutput(0, shape.UnknownRank(dt))
-		return nil
-	}
-	c.SetOutput(0, shape.Tensor(dt, s...))
+	ewSetShape(c, dt, s, ok)
 	return nil
 }
 
 func evalWhere(c *shape.Ctx) error {
-	out, ok := ewOutDims(c, 0)
+	out, outDT, ok, err := ewBegin(c)
 	if !ok {
-		return nil
-	}
-	outDT := c.Output(0).DType
-	if numel(out) == 0 {
-		return c.SetConst(0, outDT, out, ewEmpty(outDT))
+		return err
 	}
 	var ex [3]*shape.Const
 	for i := range ex {
@@ -191,11 +175,10 @@ func ewConcatConst(a, b *shape.Const, dtA, dtB, outDT onnx.DataType) *shape.Cons
 // --- Clip ---
 
 func evalClip(c *shape.Ctx) error {
-	dims, ok := ewOutDims(c, 0)
+	dims, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	dt := c.Output(0).DType
 	x := c.Const(0)
 	if x.Len() == 0 {
 		return c.SetConst(0, dt, dims, ewEmpty(dt))
@@ -296,21 +279,13 @@ func ewClipFloats(c *shape.Ctx, dt onnx.DataType, dims []int64, x *shape.Const, 
 		}
 		res[i] = v
 	}
-	cv := ewFromFloats(dt, res)
-	if cv == nil {
-		return nil
-	}
-	return c.SetConst(0, dt, dims, cv)
+	return ewSetFloats(c, dt, dims, res)
 }
 
 // --- PRelu ---
 
 func inferPRelu(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	slope, err := ewTensorInput(c, 1)
+	x, slope, err := ewTwoInputs(c)
 	if err != nil {
 		return err
 	}
@@ -334,13 +309,9 @@ func inferPRelu(c *shape.Ctx) error {
 }
 
 func evalPRelu(c *shape.Ctx) error {
-	out, ok := ewOutDims(c, 0)
+	out, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
-	}
-	dt := c.Output(0).DType
-	if numel(out) == 0 {
-		return c.SetConst(0, dt, out, ewEmpty(dt))
+		return err
 	}
 	xd, ok1 := inputDims(c, 0)
 	sd, ok2 := inputDims(c, 1)
@@ -348,16 +319,17 @@ func evalPRelu(c *shape.Ctx) error {
 		return nil
 	}
 	if c.Opset > 0 && c.Opset < 7 && numel(sd) != numel(out) {
-		if numel(sd) == 1 {
+		// Before 7 the slope is one value or one per channel (axis 1).
+		switch {
+		case numel(sd) == 1:
 			sd = nil
-		} else if len(sd) == 1 && len(out) >= 2 && sd[0] == out[1] {
-			sd = []int64{sd[0]} // per channel
-			shaped := make([]int64, len(out)-1)
-			for i := range shaped {
-				shaped[i] = 1
+		case len(sd) == 1 && len(out) >= 2 && sd[0] == out[1]:
+			perChannel := make([]int64, len(out)-1)
+			for i := range perChannel {
+				perChannel[i] = 1
 			}
-			shaped[0] = sd[0]
-			sd = shaped
+			perChannel[0] = sd[0]
+			sd = perChannel
 		}
 	}
 	if !ewBroadcastable(sd, out) {
@@ -379,11 +351,7 @@ func evalPRelu(c *shape.Ctx) error {
 			return a
 		},
 	}
-	res := ewApply2(op, c.ElemType(0), c.ElemType(1), dt, x, s)
-	if res == nil {
-		return nil
-	}
-	return c.SetConst(0, dt, out, res)
+	return ewSet(c, dt, out, ewApply2(op, c.ElemType(0), c.ElemType(1), dt, x, s))
 }
 
 // ewBroadcastable reports whether in broadcasts to out numpy-style.
@@ -403,11 +371,7 @@ func ewBroadcastable(in, out []int64) bool {
 // --- SwiGLU ---
 
 func inferSwiGLU(c *shape.Ctx) error {
-	a, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	b, err := ewTensorInput(c, 1)
+	a, b, err := ewTwoInputs(c)
 	if err != nil {
 		return err
 	}
@@ -416,11 +380,7 @@ func inferSwiGLU(c *shape.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("A and B must have the same shape: %w", err)
 	}
-	if !ok {
-		c.SetOutput(0, shape.UnknownRank(dt))
-		return nil
-	}
-	c.SetOutput(0, shape.Tensor(dt, s...))
+	ewSetShape(c, dt, s, ok)
 	return nil
 }
 
@@ -487,11 +447,10 @@ func evalDropout(c *shape.Ctx) error {
 			}
 		}
 	}
-	dims, ok := ewOutDims(c, 0)
+	dims, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	dt := c.Output(0).DType
 	if err := c.SetConst(0, dt, dims, c.Const(0)); err != nil {
 		return err
 	}

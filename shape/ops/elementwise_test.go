@@ -451,3 +451,20 @@ func TestHelpers(t *testing.T) {
 		t.Errorf("ewBroadcastDims accepted 3 vs 4")
 	}
 }
+
+func TestFloatBinary(t *testing.T) {
+	f := onnx.Float
+	ewRunCases(t, []ewCase{
+		{name: "mod float python", node: node("Mod"), inputs: []*shape.Value{ewF(f, ewD(2), -7, 7), ewF(f, ewD(1), 2)}, vals: "[1 1]"},
+		{name: "mod fmod", node: node("Mod", attrInt("fmod", 1)), inputs: []*shape.Value{ewF(f, ewD(2), -7.5, 7.5), ewF(f, ewD(1), 2)}, vals: "[-1.5 1.5]"},
+		{name: "pow float", node: node("Pow"), inputs: []*shape.Value{ewF(f, ewD(2), 2, 4), ewF(f, ewD(1), 0.5)}, vals: fmt.Sprint([]float64{float64(float32(math.Sqrt2)), 2})},
+		{name: "pow int base float exponent", node: node("Pow"), inputs: []*shape.Value{ewI(onnx.Int32, ewD(2), "2", "3"), ewF(f, ewD(1), 1.5)}, want: "int32[2]", vals: "[2 5]"},
+		{name: "pow negative int exponent", node: node("Pow"), inputs: []*shape.Value{ewI64("2", "1", "-1"), ewS("-3")}, vals: "[0 1 -1]"},
+		{name: "pow symbolic exponent", node: node("Pow"), inputs: []*shape.Value{ewS("2"), ewS("n")}, vals: "?"},
+		{name: "div float", node: node("Div"), inputs: []*shape.Value{ewF(onnx.Double, ewD(2), 1, -1), ewF(onnx.Double, ewD(1), 0)}, vals: fmt.Sprint([]float64{math.Inf(1), math.Inf(-1)})},
+		{name: "max nan", node: node("Max"), inputs: []*shape.Value{ewF(f, ewD(1), math.NaN()), ewF(f, ewD(1), 1)}, vals: "[NaN]"},
+		{name: "add float16 rounds", node: node("Add"), inputs: []*shape.Value{ewF(onnx.Float16, ewD(1), 2048), ewF(onnx.Float16, ewD(1), 1)}, vals: "[2048]"},
+		{name: "int and float mixed compare", node: node("Equal"), inputs: []*shape.Value{ewI64("2"), ewF(f, ewD(1), 2)}, vals: "[1]"},
+		{name: "logic on symbolic", node: node("And"), inputs: []*shape.Value{ewI64("n"), ewI(onnx.Bool, ewD(1), "1")}, vals: "?"},
+	})
+}

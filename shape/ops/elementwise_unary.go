@@ -39,21 +39,16 @@ func (u *ewUnary) infer(c *shape.Ctx) error {
 }
 
 func (u *ewUnary) eval(c *shape.Ctx) error {
-	dims, ok := ewOutDims(c, 0)
+	dims, outDT, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	outDT := c.Output(0).DType
 	inDT := c.ElemType(0)
 	cv := c.Const(0)
 	if cv.Len() == 0 {
 		return c.SetConst(0, outDT, dims, ewEmpty(outDT))
 	}
-	res := u.apply(c, inDT, outDT, cv)
-	if res == nil {
-		return nil
-	}
-	return c.SetConst(0, outDT, dims, res)
+	return ewSet(c, outDT, dims, u.apply(c, inDT, outDT, cv))
 }
 
 // apply computes the operator over contents.

@@ -294,11 +294,10 @@ func genRangeLen(c *shape.Ctx, dt onnx.DataType) (sym.Expr, bool) {
 }
 
 func evalRange(c *shape.Ctx) error {
-	dims, ok := ewOutDims(c, 0)
+	dims, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	dt := c.Output(0).DType
 	n := dims[0]
 	if dt.IsFloat() {
 		start, _ := c.ConstFloats(0)
@@ -307,11 +306,7 @@ func evalRange(c *shape.Ctx) error {
 		for i := range vals {
 			vals[i] = start[0] + float64(i)*delta[0]
 		}
-		cv := ewFromFloats(dt, vals)
-		if cv == nil {
-			return nil
-		}
-		return c.SetConst(0, dt, dims, cv)
+		return ewSetFloats(c, dt, dims, vals)
 	}
 	start, ok1 := c.ConstInts(0)
 	delta, ok2 := c.ConstInt64s(2)

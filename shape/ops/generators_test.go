@@ -1,10 +1,12 @@
 package ops
 
 import (
+	"math"
 	"testing"
 
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 func ewTensorAttr(name string, t *onnx.Tensor) *onnx.Attribute {
@@ -66,5 +68,60 @@ func TestEyeLikeRangeRandom(t *testing.T) {
 		{name: "multinomial", node: node("Multinomial", attrInt("sample_size", 5)), inputs: []*shape.Value{ewT(f, "b", "10")}, want: "int32[b, 5]"},
 		{name: "multinomial int64", node: node("Multinomial", attrInt("dtype", int64(onnx.Int64))), inputs: []*shape.Value{ewT(f, "2", "10")}, want: "int64[2, 1]"},
 		{name: "multinomial rank", node: node("Multinomial"), inputs: []*shape.Value{ewT(f, "10")}, err: "2-D"},
+	})
+}
+
+// ewTensor encodes a TensorProto of int64 (field 7) or float (field 4)
+// data for tests.
+func ewTensor(t *testing.T, dt onnx.DataType, dims []int64, ints []int64, floats []float32) *onnx.Tensor {
+	t.Helper()
+	var b []byte
+	for _, d := range dims {
+		b = protowire.AppendTag(b, 1, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(d))
+	}
+	b = protowire.AppendTag(b, 2, protowire.VarintType)
+	b = protowire.AppendVarint(b, uint64(dt))
+	if ints != nil {
+		var p []byte
+		for _, v := range ints {
+			p = protowire.AppendVarint(p, uint64(v))
+		}
+		b = protowire.AppendTag(b, 7, protowire.BytesType)
+		b = protowire.AppendBytes(b, p)
+	}
+	if floats != nil {
+		var p []byte
+		for _, v := range floats {
+			p = protowire.AppendFixed32(p, math.Float32bits(v))
+		}
+		b = protowire.AppendTag(b, 4, protowire.BytesType)
+		b = protowire.AppendBytes(b, p)
+	}
+	tensor, err := onnx.DecodeTensor(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensor
+}
+
+func TestConstantSparseAndTensor(t *testing.T) {
+	sparse := func(st *onnx.SparseTensor) *onnx.Node {
+		return node("Constant", &onnx.Attribute{Name: "sparse_value", Type: onnx.AttrSparseTensor, Sparse: st})
+	}
+	vals := ewTensor(t, onnx.Float, []int64{2}, nil, []float32{5, 7})
+	ewRunCases(t, []ewCase{
+		{name: "tensor", node: node("Constant", ewTensorAttr("value", ewTensor(t, onnx.Int64, []int64{2, 1}, []int64{3, -4}, nil))), want: "int64[2, 1]", vals: "[3 -4]"},
+		{name: "sparse linear", node: sparse(&onnx.SparseTensor{Values: vals, Indices: ewTensor(t, onnx.Int64, []int64{2}, []int64{1, 5}, nil), Dims: []int64{2, 3}}),
+			want: "float32[2, 3]", vals: "[0 5 0 0 0 7]"},
+		{name: "sparse coordinates", node: sparse(&onnx.SparseTensor{Values: vals, Indices: ewTensor(t, onnx.Int64, []int64{2, 2}, []int64{0, 0, 1, 2}, nil), Dims: []int64{2, 3}}),
+			want: "float32[2, 3]", vals: "[5 0 0 0 0 7]"},
+		{name: "sparse ints", node: sparse(&onnx.SparseTensor{Values: ewTensor(t, onnx.Int64, []int64{1}, []int64{9}, nil), Indices: ewTensor(t, onnx.Int64, []int64{1}, []int64{2}, nil), Dims: []int64{3}}),
+			want: "int64[3]", vals: "[0 0 9]"},
+		{name: "sparse bad index", node: sparse(&onnx.SparseTensor{Values: vals, Indices: ewTensor(t, onnx.Int64, []int64{2}, []int64{1, 6}, nil), Dims: []int64{2, 3}}), err: "out of range"},
+		{name: "sparse bad coordinate", node: sparse(&onnx.SparseTensor{Values: vals, Indices: ewTensor(t, onnx.Int64, []int64{2, 2}, []int64{0, 3, 1, 2}, nil), Dims: []int64{2, 3}}), err: "out of range"},
+		{name: "sparse index count", node: sparse(&onnx.SparseTensor{Values: vals, Indices: ewTensor(t, onnx.Int64, []int64{3}, []int64{0, 1, 2}, nil), Dims: []int64{2, 3}}), err: "3 indices for 2 values"},
+		{name: "constantofshape value", opset: 9, node: node("ConstantOfShape", ewTensorAttr("value", ewTensor(t, onnx.Int32, []int64{1}, []int64{4}, nil))), inputs: []*shape.Value{ewI64("2")}, want: "int32[2]", vals: "[4 4]"},
+		{name: "constantofshape two values", opset: 9, node: node("ConstantOfShape", ewTensorAttr("value", ewTensor(t, onnx.Int32, []int64{2}, []int64{4, 5}, nil))), inputs: []*shape.Value{ewI64("2")}, err: "one element"},
 	})
 }

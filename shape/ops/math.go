@@ -50,11 +50,10 @@ func inferSoftmax(c *shape.Ctx) error {
 // mathSoftmaxEval computes Softmax (kind 0), LogSoftmax (1) or Hardmax (2).
 func mathSoftmaxEval(kind int) func(c *shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		dims, ok := ewOutDims(c, 0)
+		dims, dt, ok, err := ewBegin(c)
 		if !ok {
-			return nil
+			return err
 		}
-		dt := c.Output(0).DType
 		xs, ok := ewFloats(c.Const(0), c.ElemType(0))
 		if !ok {
 			return nil
@@ -102,11 +101,7 @@ func mathSoftmaxEval(kind int) func(c *shape.Ctx) error {
 				}
 			}
 		}
-		cv := ewFromFloats(dt, res)
-		if cv == nil {
-			return nil
-		}
-		return c.SetConst(0, dt, dims, cv)
+		return ewSetFloats(c, dt, dims, res)
 	}
 }
 
@@ -134,11 +129,10 @@ func inferCumulative(c *shape.Ctx) error {
 // mathCumulative evaluates CumSum (prod false) or CumProd.
 func mathCumulative(prod bool) func(c *shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		dims, ok := ewOutDims(c, 0)
+		dims, dt, ok, err := ewBegin(c)
 		if !ok {
-			return nil
+			return err
 		}
-		dt := c.Output(0).DType
 		ax, ok := c.ConstInt64s(1)
 		if !ok || len(ax) != 1 {
 			return nil
@@ -218,11 +212,7 @@ func mathCumulative(prod bool) func(c *shape.Ctx) error {
 				}
 			}
 		}
-		out := ewFromFloats(dt, res)
-		if out == nil {
-			return nil
-		}
-		return c.SetConst(0, dt, dims, out)
+		return ewSetFloats(c, dt, dims, res)
 	}
 }
 
@@ -263,11 +253,10 @@ func inferTrilu(c *shape.Ctx) error {
 }
 
 func evalTrilu(c *shape.Ctx) error {
-	dims, ok := ewOutDims(c, 0)
+	dims, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	dt := c.Output(0).DType
 	k := int64(0)
 	if c.HasInput(1) {
 		ks, ok := c.ConstInt64s(1)
@@ -353,11 +342,7 @@ func evalDet(c *shape.Ctx) error {
 		copy(a, xs[b*n*n:(b+1)*n*n])
 		res[b] = mathDet(a, n)
 	}
-	cv := ewFromFloats(dt, res)
-	if cv == nil {
-		return nil
-	}
-	return c.SetConst(0, dt, dims, cv)
+	return ewSetFloats(c, dt, dims, res)
 }
 
 // mathDet is the determinant by LU decomposition with partial pivoting

@@ -75,14 +75,13 @@ func mmInfer(ia, ib int, outType func(c *shape.Ctx) onnx.DataType) func(c *shape
 		if err != nil {
 			return err
 		}
-		if !ok {
-			c.SetOutput(0, shape.UnknownRank(dt))
-			return nil
-		}
-		c.SetOutput(0, shape.Tensor(dt, s...))
+		ewSetShape(c, dt, s, ok)
 		return nil
 	}
 }
+
+// mmMaxWork bounds the multiply-adds of a constant matmul evaluation.
+const mmMaxWork = 1 << 22
 
 // mmMatmulConst multiplies contents numpy-style. Integer products use sym
 // arithmetic (wrapping concrete values to outDT).
@@ -100,7 +99,7 @@ func mmMatmulConst(a, b *shape.Const, ad, bd, out []int64, dtA, dtB, outDT onnx.
 	}
 	nb := numel(batch)
 	full := numel(out)
-	if nb*m*n != full {
+	if nb*m*n != full || full*k > mmMaxWork {
 		return nil
 	}
 	ab := broadcastMap(batch, ad[:len(ad)-2])
@@ -169,34 +168,21 @@ func mmMatmulConst(a, b *shape.Const, ad, bd, out []int64, dtA, dtB, outDT onnx.
 }
 
 func mmEval(c *shape.Ctx) error {
-	out, ok := ewOutDims(c, 0)
+	out, dt, ok, err := ewBegin(c)
+	if !ok {
+		return err
+	}
+	ad, bd, ok := ewTwoDims(c)
 	if !ok {
 		return nil
 	}
-	dt := c.Output(0).DType
-	if numel(out) == 0 {
-		return c.SetConst(0, dt, out, ewEmpty(dt))
-	}
-	ad, ok1 := inputDims(c, 0)
-	bd, ok2 := inputDims(c, 1)
-	if !ok1 || !ok2 {
-		return nil
-	}
-	res := mmMatmulConst(c.Const(0), c.Const(1), ad, bd, out, c.ElemType(0), c.ElemType(1), dt)
-	if res == nil {
-		return nil
-	}
-	return c.SetConst(0, dt, out, res)
+	return ewSet(c, dt, out, mmMatmulConst(c.Const(0), c.Const(1), ad, bd, out, c.ElemType(0), c.ElemType(1), dt))
 }
 
 // --- Gemm ---
 
 func inferGemm(c *shape.Ctx) error {
-	a, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	b, err := ewTensorInput(c, 1)
+	a, b, err := ewTwoInputs(c)
 	if err != nil {
 		return err
 	}
@@ -264,14 +250,12 @@ func inferGemm(c *shape.Ctx) error {
 }
 
 func evalGemm(c *shape.Ctx) error {
-	out, ok := ewOutDims(c, 0)
+	out, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	dt := c.Output(0).DType
-	ad, ok1 := inputDims(c, 0)
-	bd, ok2 := inputDims(c, 1)
-	if !ok1 || !ok2 {
+	ad, bd, ok := ewTwoDims(c)
+	if !ok {
 		return nil
 	}
 	fa, ok1 := ewFloats(c.Const(0), c.ElemType(0))
@@ -287,6 +271,9 @@ func evalGemm(c *shape.Ctx) error {
 	k := ad[1]
 	if transA {
 		k = ad[0]
+	}
+	if m*n*k > mmMaxWork {
+		return nil
 	}
 	at := func(i, t int64) float64 {
 		if transA {
@@ -329,11 +316,7 @@ func evalGemm(c *shape.Ctx) error {
 			res[i] += beta * fc[i]
 		}
 	}
-	cv := ewFromFloats(dt, res)
-	if cv == nil {
-		return nil
-	}
-	return c.SetConst(0, dt, out, cv)
+	return ewSetFloats(c, dt, out, res)
 }
 
 func init() {

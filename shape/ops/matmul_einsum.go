@@ -221,11 +221,10 @@ func inferEinsum(c *shape.Ctx) error {
 const einMaxWork = 1 << 20
 
 func evalEinsum(c *shape.Ctx) error {
-	outDims, ok := ewOutDims(c, 0)
+	outDims, dt, ok, err := ewBegin(c)
 	if !ok {
-		return nil
+		return err
 	}
-	dt := c.Output(0).DType
 	ins, out, err := einParse(c.AttrString("equation", ""), c.NumInputs())
 	if err != nil {
 		return nil
@@ -325,11 +324,7 @@ func evalEinsum(c *shape.Ctx) error {
 		}
 		res[f/max(sumSize, 1)] += prod
 	}
-	cv := ewFromFloats(dt, res)
-	if cv == nil {
-		return nil
-	}
-	return c.SetConst(0, dt, outDims, cv)
+	return ewSetFloats(c, dt, outDims, res)
 }
 
 func ewSizes(labels []int, size map[int]int64) []int64 {

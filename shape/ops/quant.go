@@ -62,11 +62,7 @@ func qCheckScale(c *shape.Ctx, x, scale *shape.Value) error {
 }
 
 func inferQuantize(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	scale, err := ewTensorInput(c, 1)
+	x, scale, err := ewTwoInputs(c)
 	if err != nil {
 		return err
 	}
@@ -91,11 +87,7 @@ func inferQuantize(c *shape.Ctx) error {
 }
 
 func inferDequantize(c *shape.Ctx) error {
-	x, err := ewTensorInput(c, 0)
-	if err != nil {
-		return err
-	}
-	scale, err := ewTensorInput(c, 1)
+	x, scale, err := ewTwoInputs(c)
 	if err != nil {
 		return err
 	}
@@ -181,14 +173,12 @@ func qSaturate(dt onnx.DataType, v float64) (int64, bool) {
 // integer quantized types.
 func qEval(quantize bool) func(c *shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		dims, ok := ewOutDims(c, 0)
+		dims, dt, ok, err := ewBegin(c)
 		if !ok {
-			return nil
+			return err
 		}
-		dt := c.Output(0).DType
-		xd, ok1 := inputDims(c, 0)
-		sd, ok2 := inputDims(c, 1)
-		if !ok1 || !ok2 {
+		xd, sd, ok := ewTwoDims(c)
+		if !ok {
 			return nil
 		}
 		qType := dt
@@ -220,11 +210,7 @@ func qEval(quantize bool) func(c *shape.Ctx) error {
 			for i, x := range xs {
 				res[i] = (x - zp[pi[i]]) * scale[pi[i]]
 			}
-			cv := ewFromFloats(dt, res)
-			if cv == nil {
-				return nil
-			}
-			return c.SetConst(0, dt, dims, cv)
+			return ewSetFloats(c, dt, dims, res)
 		}
 		prec := c.ElemType(1)
 		if p := c.AttrInt("precision", 0); p != 0 {
