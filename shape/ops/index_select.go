@@ -531,7 +531,7 @@ func evalOneHot(c *shape.Ctx) error {
 		return nil
 	}
 	axis, err := axisAttrNorm(c, "axis", -1, len(idims)+1)
-	if err != nil {
+	if err != nil || int64(len(ind)) != numel(idims) {
 		return err
 	}
 	depth := od[axis]

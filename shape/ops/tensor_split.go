@@ -160,6 +160,9 @@ func evalSplit(c *shape.Ctx) error {
 			return nil
 		}
 		k := od[axis]
+		if off+k > dims[axis] {
+			return fmt.Errorf("parts exceed the axis of %d", dims[axis])
+		}
 		data := emptyConstLike(c.Output(i).DType, src)
 		for o := range outer {
 			base := (o*dims[axis] + off) * inner
