@@ -1,0 +1,129 @@
+package cost
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/train"
+)
+
+// explain says, line by line, why E_train/E_infer differs from the common
+// rule of thumb of 3 (forward 1×, backward 2×).
+func explain(pt *PriceTag, fwd *fpo.Report, tr *train.Report, b int64) []string {
+	var out []string
+	fF, _ := pt.StepForward.Float64()
+	bF, _ := pt.StepBackward.Float64()
+	uF, _ := pt.StepUpdate.Float64()
+	if fF == 0 {
+		return []string{"the forward pass counts 0 FPO: no ratio"}
+	}
+	out = append(out, fmt.Sprintf("Rule of thumb: training ≈ 3× inference (backward ≈ 2× forward). Here, per step of %d examples: forward %s, backward %s (%.3f× forward), optimizer update %s (%.4f× forward).",
+		b, fpo.SI(fF), fpo.SI(bF), bF/fF, fpo.SI(uF), uF/fF))
+	ev := func(e sym.Expr) float64 {
+		v, err := e.Eval(map[string]int64{pt.Spec.BatchDim: b})
+		if err != nil {
+			return 0
+		}
+		return float64(v)
+	}
+	wg, ig, acc := ev(tr.WeightGrad), ev(tr.InputGrad), ev(tr.Accumulate)
+	out = append(out, fmt.Sprintf("Backward = gradients w.r.t. weights %s + gradients w.r.t. activations %s + accumulation of gradients of values read more than once %s.",
+		fpo.SI(wg), fpo.SI(ig), fpo.SI(acc)))
+	if len(tr.FirstLayerSkips) > 0 {
+		out = append(out, fmt.Sprintf("The model's input needs no gradient, so the first layer's input gradient is not computed (%d node(s): %s): backward falls short of 2× by that layer's MACs.", len(tr.FirstLayerSkips), joinN(tr.FirstLayerSkips, 3)))
+	}
+	if tr.FrozenParams > 0 {
+		out = append(out, fmt.Sprintf("%d parameters are frozen (%s): no weight gradient and no update for them.", tr.FrozenParams, joinN(tr.FrozenNames, 4)))
+	}
+	// Operators whose backward/forward ratio departs most from 2.
+	type dev struct {
+		op         string
+		f, b, diff float64
+	}
+	var devs []dev
+	for op, e := range tr.BackwardByOp {
+		bb := ev(e)
+		ff := 0.0
+		if t := fwd.ByOp[op]; t != nil {
+			ff = ev(t.FPO)
+		}
+		devs = append(devs, dev{op, ff, bb, bb - 2*ff})
+	}
+	for op, t := range fwd.ByOp {
+		if _, ok := tr.BackwardByOp[op]; !ok {
+			ff := ev(t.FPO)
+			if ff > 0 {
+				devs = append(devs, dev{op, ff, 0, -2 * ff})
+			}
+		}
+	}
+	sort.Slice(devs, func(i, j int) bool { return abs(devs[i].diff) > abs(devs[j].diff) })
+	for i, d := range devs {
+		if i >= 5 || abs(d.diff) < 0.001*fF {
+			break
+		}
+		ratio := "no backward"
+		if d.f > 0 && d.b > 0 {
+			ratio = fmt.Sprintf("%.2f× its forward", d.b/d.f)
+		} else if d.f == 0 {
+			ratio = "no forward FPO"
+		}
+		out = append(out, fmt.Sprintf("%s: forward %s, backward %s (%s): %+.2f%% of the forward total against the 2× rule.", d.op, fpo.SI(d.f), fpo.SI(d.b), ratio, 100*d.diff/fF))
+	}
+	if pu, ok := train.UpdateOps(tr.Optimizer); ok {
+		t := fpo.DefaultTable()
+		out = append(out, fmt.Sprintf("The %s update costs %s FPO per trainable parameter per step (%d parameters), spread over %d examples.", tr.Optimizer, pu.FPO(&t).String(), tr.TrainableParams, b))
+	}
+	if len(tr.Uncounted) > 0 {
+		out = append(out, fmt.Sprintf("%d node(s) have no backward rule and are missing from the backward count (first: %s %s).", len(tr.Uncounted), tr.Uncounted[0].OpType, tr.Uncounted[0].Node))
+	}
+	out = append(out, "The loss is not part of the exported graph: its forward and backward are not counted.")
+	return out
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func joinN(xs []string, n int) string {
+	if len(xs) <= n {
+		return fmt.Sprint(xs)
+	}
+	return fmt.Sprintf("%v and %d more", xs[:n], len(xs)-n)
+}
+
+// estimate converts the totals into time and energy on the named hardware.
+func estimate(s *Spec, pt *PriceTag) *Estimate {
+	hw := s.Hardware
+	dev, _ := LookupDevice(hw.Accelerator)
+	peak := dev.Peak[hw.Precision] * hw.Utilization * float64(hw.Count)
+	sf, _ := pt.SearchFPO.Float64()
+	inf, _ := pt.InferenceFPO.Float64()
+	e := &Estimate{Device: dev, Count: hw.Count, Precision: hw.Precision, Utilization: hw.Utilization}
+	e.SearchSeconds = sf / peak
+	e.InferSeconds = inf / peak
+	watts := dev.TDP * float64(hw.Count)
+	e.SearchKWh = e.SearchSeconds * watts / 3.6e6
+	e.InferKWh = e.InferSeconds * watts / 3.6e6
+	e.Assumptions = []string{
+		fmt.Sprintf("ESTIMATE, not a measurement: time = FPO / (%s peak %s FLOP/s × %d device(s) × %.0f%% utilization).", dev.Name, fpo.SI(dev.Peak[hw.Precision]), hw.Count, 100*hw.Utilization),
+		fmt.Sprintf("Energy = time × TDP (%g W per device): the devices are assumed to draw their thermal design power the whole time; host CPU, memory, networking and cooling (PUE) are not included.", dev.TDP),
+		fmt.Sprintf("Peak rate from: %s (dense, no sparsity).", dev.Source),
+		"Utilization is the fraction of peak actually achieved; measured values are typically 20–60% for training. Measure a real run with `greenai run` to replace this estimate.",
+	}
+	return e
+}
+
+// ratString renders an exact rational: an integer, or a decimal with the exact fraction.
+func ratString(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	return r.FloatString(3)
+}
