@@ -282,12 +282,16 @@ func evalSlice(fromInputs bool) func(c *shape.Ctx) error {
 
 // --- Gather family ---
 
-func inferGather(c *shape.Ctx) error {
-	data, err := reqIn(c, 0)
-	if err != nil {
-		return err
+// dataIndices returns the data and indices inputs of a gather.
+func dataIndices(c *shape.Ctx) (data, ind *shape.Value, err error) {
+	if data, err = reqIn(c, 0); err == nil {
+		ind, err = reqIn(c, 1)
 	}
-	ind, err := reqIn(c, 1)
+	return data, ind, err
+}
+
+func inferGather(c *shape.Ctx) error {
+	data, ind, err := dataIndices(c)
 	if err != nil {
 		return err
 	}
@@ -344,11 +348,7 @@ func evalGather(c *shape.Ctx) error {
 }
 
 func inferGatherElements(c *shape.Ctx) error {
-	data, err := reqIn(c, 0)
-	if err != nil {
-		return err
-	}
-	ind, err := reqIn(c, 1)
+	data, ind, err := dataIndices(c)
 	if err != nil {
 		return err
 	}
@@ -418,11 +418,7 @@ func evalGatherElements(c *shape.Ctx) error {
 }
 
 func inferGatherND(c *shape.Ctx) error {
-	data, err := reqIn(c, 0)
-	if err != nil {
-		return err
-	}
-	ind, err := reqIn(c, 1)
+	data, ind, err := dataIndices(c)
 	if err != nil {
 		return err
 	}
