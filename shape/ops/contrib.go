@@ -1022,25 +1022,14 @@ func msNHWCWindow(c *shape.Ctx, x *shape.Value, kernel []sym.Expr, ceil bool) ([
 // o..., M). The weight is (M, C/group, k...) or, for NhwcConv, (M, k...,
 // C/group) (ONNX Runtime's fusion transposes the weight to NHWC).
 func msConvNHWC(c *shape.Ctx, xi, wi int, dt onnx.DataType, weightNHWC bool) error {
-	in, err := msInputs(c, msIn{xi, "X", nil}, msIn{wi, "W", nil})
+	op, err := readConvOperands(c, xi, wi)
 	if err != nil {
 		return err
 	}
-	x, w := in[0], in[1]
-	n, err := spatialInput(x, "input X")
-	if err != nil {
-		return err
-	}
+	x, w, n := op.x, op.w, op.n
 	if n < 0 {
 		c.SetOutput(0, shape.UnknownRank(dt))
 		return nil
-	}
-	if w.Rank >= 0 && w.Rank != n+2 {
-		return fmt.Errorf("weight has rank %d, want %d to match the input", w.Rank, n+2)
-	}
-	group := c.AttrInt("group", 1)
-	if group < 1 {
-		return fmt.Errorf("group %d: must be positive", group)
 	}
 	var kernel []sym.Expr
 	if weightNHWC && c.Attr("kernel_shape") == nil && w.Rank >= 0 {
@@ -1054,15 +1043,13 @@ func msConvNHWC(c *shape.Ctx, xi, wi int, dt onnx.DataType, weightNHWC bool) err
 		if weightNHWC {
 			cw = w.Shape[n+1]
 		}
-		if err := mmDimsMatch("input channels vs weight channels × group", x.Shape[n+1], cw.MulInt(group)); err != nil {
+		if err := mmDimsMatch("input channels vs weight channels × group", x.Shape[n+1], cw.MulInt(op.group)); err != nil {
 			return err
 		}
 	}
 	out := []sym.Expr{x.Shape[0]}
 	if kernel == nil {
-		for range n {
-			out = append(out, c.Fresh("spatial"))
-		}
+		out = freshSpatial(c, out, n)
 	} else {
 		sp, err := msNHWCWindow(c, x, kernel, false)
 		if err != nil {

@@ -198,6 +198,8 @@ func TestContribMatMulConv(t *testing.T) {
 			in: []*shape.Value{mltT(onnx.Float16, "N", 224, 224, 3), mltT(onnx.Float16, 64, 7, 7, 3)}, want: []string{"float16[N, 112, 112, 64]"}},
 		{name: "nhwcconv_same", op: "NhwcConv", attrs: []*onnx.Attribute{attrString("auto_pad", "SAME_UPPER"), attrInts("kernel_shape", 3, 3)},
 			in: []*shape.Value{mltT(f32, "N", "H", "W", 32), mltT(f32, 64, 3, 3, 32)}, want: []string{"float32[N, H, W, 64]"}},
+		{name: "nhwcconv_unknown_w", op: "NhwcConv", in: []*shape.Value{mltT(f32, "N", 8, 8, 3), shape.UnknownRank(f32)}, want: []string{"float32[N, *, *, *]"}},
+		{name: "nhwcconv_unknown_x", op: "NhwcConv", in: []*shape.Value{shape.UnknownRank(f32), mltT(f32, 8, 3, 3, 3)}, want: []string{"float32?"}},
 		{name: "nhwcconv_channels", op: "NhwcConv", in: []*shape.Value{mltT(f32, "N", 8, 8, 16), mltT(f32, 64, 3, 3, 32)}, err: "channels"},
 		{name: "nhwcfusedconv", op: "NhwcFusedConv", attrs: []*onnx.Attribute{attrInt("group", 32)},
 			in: []*shape.Value{mltT(f32, "N", 10, 10, 32), mltT(f32, 32, 1, 3, 3)}, want: []string{"float32[N, 8, 8, 32]"}},
