@@ -985,3 +985,12 @@ func ewTwoDims(c *shape.Ctx) ([]int64, []int64, bool) {
 	b, ok2 := inputDims(c, 1)
 	return a, b, ok1 && ok2
 }
+
+// ewSameShape sets output 0 to input 0's shape with element type dt.
+func ewSameShape(c *shape.Ctx, dt onnx.DataType) error {
+	if err := c.SameAsInput(0, 0); err != nil {
+		return err
+	}
+	c.Output(0).DType = dt
+	return nil
+}

@@ -45,7 +45,7 @@ func ewAttrDType(c *shape.Ctx, name string) (onnx.DataType, bool, error) {
 	} else {
 		dt = onnx.DataType(a.I)
 	}
-	if dt == onnx.Undefined || dt.String() == fmt.Sprintf("dtype(%d)", int32(dt)) {
+	if dt == onnx.Undefined || strings.HasPrefix(dt.String(), "dtype(") {
 		return onnx.Undefined, true, fmt.Errorf("attribute %s: invalid data type %d", name, int32(dt))
 	}
 	return dt, true, nil
@@ -71,11 +71,7 @@ func inferCast(c *shape.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
-		return err
-	}
-	c.Output(0).DType = to
-	return nil
+	return ewSameShape(c, to)
 }
 
 func inferCastLike(c *shape.Ctx) error {
@@ -85,10 +81,9 @@ func inferCastLike(c *shape.Ctx) error {
 	if _, err := ewTensorInput(c, 1); err != nil {
 		return err
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
+	if err := ewSameShape(c, c.ElemType(1)); err != nil {
 		return err
 	}
-	c.Output(0).DType = c.ElemType(1)
 	// Only input 0's contents matter: the engine evaluates only when all are known.
 	if c.Const(0) != nil {
 		return evalCast(c)
@@ -260,11 +255,7 @@ func inferBitCast(c *shape.Ctx) error {
 	if from != onnx.Undefined && from.Bits() != to.Bits() {
 		return fmt.Errorf("bitcast from %s (%d bits) to %s (%d bits): widths differ", from, from.Bits(), to, to.Bits())
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
-		return err
-	}
-	c.Output(0).DType = to
-	return nil
+	return ewSameShape(c, to)
 }
 
 // evalBitCast reinterprets concrete values of the common 8- to 64-bit types.

@@ -367,11 +367,7 @@ func inferRandomLike(c *shape.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
-		return err
-	}
-	c.Output(0).DType = dt
-	return nil
+	return ewSameShape(c, dt)
 }
 
 func inferMultinomial(c *shape.Ctx) error {

@@ -79,11 +79,7 @@ func inferQuantize(c *shape.Ctx) error {
 	if err := qCheckScale(c, x, scale); err != nil {
 		return err
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
-		return err
-	}
-	c.Output(0).DType = dt
-	return nil
+	return ewSameShape(c, dt)
 }
 
 func inferDequantize(c *shape.Ctx) error {
@@ -103,11 +99,7 @@ func inferDequantize(c *shape.Ctx) error {
 	if err := qCheckScale(c, x, scale); err != nil {
 		return err
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
-		return err
-	}
-	c.Output(0).DType = dt
-	return nil
+	return ewSameShape(c, dt)
 }
 
 // qParamIndex maps each flat index of x to the index of its scale and zero
@@ -234,10 +226,9 @@ func inferDynamicQuantize(c *shape.Ctx) error {
 	if _, err := ewTensorInput(c, 0); err != nil {
 		return err
 	}
-	if err := c.SameAsInput(0, 0); err != nil {
+	if err := ewSameShape(c, onnx.Uint8); err != nil {
 		return err
 	}
-	c.Output(0).DType = onnx.Uint8
 	c.SetOutput(1, shape.Tensor(onnx.Float))
 	c.SetOutput(2, shape.Tensor(onnx.Uint8))
 	return nil
