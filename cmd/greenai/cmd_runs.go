@@ -254,12 +254,12 @@ func listRuns(w io.Writer, recs []*tracker.Record) {
 		if r.ExitCode != nil {
 			exit = strconv.Itoa(*r.ExitCode)
 		}
-		cmd := r.Command
+		cmd := []rune(strings.NewReplacer("\n", `\n`, "\t", " ").Replace(r.Command))
 		if len(cmd) > 40 {
-			cmd = cmd[:37] + "..."
+			cmd = append(cmd[:37], []rune("...")...)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1fs\t%.1fs\t%s\t%.3gg\t%s\t%s\n", r.ID, r.Start.Local().Format("2006-01-02 15:04:05"),
-			state(r), exit, r.WallSeconds, r.CPUSeconds, energyBrief(r), r.CarbonG, r.Experiment, cmd)
+			state(r), exit, r.WallSeconds, r.CPUSeconds, energyBrief(r), r.CarbonG, r.Experiment, string(cmd))
 	}
 	tw.Flush()
 	if len(recs) == 0 {
