@@ -270,26 +270,34 @@ func mlInferCategoryMapper(c *shape.Ctx) error {
 }
 
 func mlEvalCategoryMapper(c *shape.Ctx) error {
-	dims, ok := inputDims(c, 0)
-	if !ok {
-		return nil
-	}
 	ints, _ := c.AttrInts("cats_int64s")
 	strs, _ := c.AttrStrings("cats_strings")
 	if len(ints) != len(strs) {
 		return fmt.Errorf("cats_int64s has %d entries, cats_strings %d", len(ints), len(strs))
 	}
+	toInt, toStr := map[string]int64{}, map[int64]string{}
+	for i, s := range strs {
+		toInt[s] = ints[i]
+		toStr[ints[i]] = s
+	}
+	return mlEvalStringIntMap(c, toInt, func(v int64) (string, bool) { s, ok := toStr[v]; return s, ok })
+}
+
+// mlEvalStringIntMap evaluates a string ↔ int64 mapping (CategoryMapper,
+// LabelEncoder-1): strings through toInt, integers through toStr, with the
+// default_int64 and default_string attributes for values not found.
+func mlEvalStringIntMap(c *shape.Ctx, toInt map[string]int64, toStr func(int64) (string, bool)) error {
+	dims, ok := inputDims(c, 0)
+	if !ok {
+		return nil
+	}
 	cv := c.Const(0)
 	switch c.Input(0).DType {
 	case onnx.String:
-		m := map[string]int64{}
-		for i, s := range strs {
-			m[s] = ints[i]
-		}
 		def := c.AttrInt("default_int64", -1)
 		out := make([]sym.Expr, len(cv.Strs))
 		for i, s := range cv.Strs {
-			v, ok := m[s]
+			v, ok := toInt[s]
 			if !ok {
 				v = def
 			}
@@ -297,10 +305,6 @@ func mlEvalCategoryMapper(c *shape.Ctx) error {
 		}
 		return c.SetConst(0, onnx.Int64, dims, &shape.Const{Ints: out})
 	case onnx.Int64:
-		m := map[int64]string{}
-		for i, v := range ints {
-			m[v] = strs[i]
-		}
 		def := c.AttrString("default_string", "_Unused")
 		out := make([]string, len(cv.Ints))
 		for i, e := range cv.Ints {
@@ -308,7 +312,7 @@ func mlEvalCategoryMapper(c *shape.Ctx) error {
 			if !ok {
 				return nil
 			}
-			s, ok := m[v]
+			s, ok := toStr(v)
 			if !ok {
 				s = def
 			}
@@ -370,46 +374,19 @@ func mlInferLabelEncoder1(c *shape.Ctx) error {
 }
 
 func mlEvalLabelEncoder1(c *shape.Ctx) error {
-	dims, ok := inputDims(c, 0)
-	if !ok {
-		return nil
-	}
 	classes, _ := c.AttrStrings("classes_strings")
-	cv := c.Const(0)
-	switch c.Input(0).DType {
-	case onnx.String:
-		m := map[string]int64{}
-		for i, s := range classes {
-			if _, dup := m[s]; !dup {
-				m[s] = int64(i)
-			}
+	toInt := map[string]int64{}
+	for i, s := range classes {
+		if _, dup := toInt[s]; !dup {
+			toInt[s] = int64(i)
 		}
-		def := c.AttrInt("default_int64", -1)
-		out := make([]sym.Expr, len(cv.Strs))
-		for i, s := range cv.Strs {
-			v, ok := m[s]
-			if !ok {
-				v = def
-			}
-			out[i] = sym.Const(v)
-		}
-		return c.SetConst(0, onnx.Int64, dims, &shape.Const{Ints: out})
-	case onnx.Int64:
-		def := c.AttrString("default_string", "_Unused")
-		out := make([]string, len(cv.Ints))
-		for i, e := range cv.Ints {
-			v, ok := e.IsConst()
-			if !ok {
-				return nil
-			}
-			out[i] = def
-			if v >= 0 && v < int64(len(classes)) {
-				out[i] = classes[v]
-			}
-		}
-		return c.SetConst(0, onnx.String, dims, &shape.Const{Strs: out})
 	}
-	return nil
+	return mlEvalStringIntMap(c, toInt, func(v int64) (string, bool) {
+		if v < 0 || v >= int64(len(classes)) {
+			return "", false
+		}
+		return classes[v], true
+	})
 }
 
 // mlLabelList is one of the keys_*/values_* attribute families of LabelEncoder.
