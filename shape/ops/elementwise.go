@@ -60,6 +60,17 @@ func ewTry(f func() sym.Expr) (e sym.Expr, ok bool) {
 	return e, err == nil
 }
 
+// ewTrySym runs a symbolic kernel that may decline (ok false) or overflow.
+func ewTrySym(f func() (sym.Expr, bool)) (sym.Expr, bool) {
+	ok := false
+	e, tried := ewTry(func() sym.Expr {
+		var e sym.Expr
+		e, ok = f()
+		return e
+	})
+	return e, tried && ok
+}
+
 // ewWrap reduces a concrete integer to the range of dt (two's complement
 // wrap-around); bool becomes 0 or 1. Other types are returned unchanged.
 func ewWrap(dt onnx.DataType, v int64) int64 {
@@ -405,14 +416,8 @@ func ewApply2(op *ewBinary, dtA, dtB, outDT onnx.DataType, a, b *shape.Const) *s
 		if op.syms == nil {
 			return nil
 		}
-		var r sym.Expr
-		ok := false
-		r, tried := ewTry(func() sym.Expr {
-			var e sym.Expr
-			e, ok = op.syms(x, y)
-			return e
-		})
-		if !tried || !ok {
+		r, ok := ewTrySym(func() (sym.Expr, bool) { return op.syms(x, y) })
+		if !ok {
 			return nil
 		}
 		if v, isC := r.IsConst(); isC {

@@ -67,13 +67,8 @@ func (u *ewUnary) apply(c *shape.Ctx, inDT, outDT onnx.DataType, cv *shape.Const
 			if u.syms == nil {
 				return nil
 			}
-			ok := false
-			r, tried := ewTry(func() sym.Expr {
-				var e sym.Expr
-				e, ok = u.syms(x)
-				return e
-			})
-			if !tried || !ok {
+			r, ok := ewTrySym(func() (sym.Expr, bool) { return u.syms(x) })
+			if !ok {
 				return nil
 			}
 			out[i] = r
