@@ -76,6 +76,22 @@ func bindNode(fn, caller *onnx.Node, defaults map[string]*onnx.Attribute, presen
 	out.Attrs = nil
 	for _, a := range fn.Attrs {
 		if a.RefAttrName == "" {
+			if a.G != nil || len(a.Graphs) > 0 {
+				// Bodies of control flow inside the function see the same
+				// attribute references and omitted inputs.
+				b := *a
+				if a.G != nil {
+					b.G = bindGraph(a.G, caller, defaults, present, formals)
+				}
+				if len(a.Graphs) > 0 {
+					b.Graphs = make([]*onnx.Graph, len(a.Graphs))
+					for i, g := range a.Graphs {
+						b.Graphs[i] = bindGraph(g, caller, defaults, present, formals)
+					}
+				}
+				out.Attrs = append(out.Attrs, &b)
+				continue
+			}
 			out.Attrs = append(out.Attrs, a)
 			continue
 		}
@@ -90,6 +106,16 @@ func bindNode(fn, caller *onnx.Node, defaults map[string]*onnx.Attribute, presen
 		b.Name = a.Name
 		b.RefAttrName = ""
 		out.Attrs = append(out.Attrs, &b)
+	}
+	return &out
+}
+
+// bindGraph copies a nested body with its nodes bound like bindNode.
+func bindGraph(g *onnx.Graph, caller *onnx.Node, defaults map[string]*onnx.Attribute, present map[string]bool, formals []string) *onnx.Graph {
+	out := *g
+	out.Nodes = make([]*onnx.Node, len(g.Nodes))
+	for i, n := range g.Nodes {
+		out.Nodes[i] = bindNode(n, caller, defaults, present, formals)
 	}
 	return &out
 }

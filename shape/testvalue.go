@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/sym"
 )
 
 // FromData converts a decoded value file (tensor, sequence or optional) into
@@ -38,9 +39,9 @@ func FromData(d *onnx.Value, maxElems int) (*Value, error) {
 	return nil, fmt.Errorf("%s values are not supported", d.Kind)
 }
 
-// seqElem is the common type of a sequence's items: their shared element type
-// and, where all items agree, their shape (dims that differ become unknown rank
-// only if ranks differ; otherwise differing dims are left to the items).
+// seqElem is the common type of a sequence's items: their shared element
+// type and, where all items agree, their shape. Ranks that differ make the
+// rank unknown; dims that differ become a symbol standing for "varies by item".
 func seqElem(items []*Value) *Value {
 	if len(items) == 0 {
 		return Unknown()
@@ -56,6 +57,13 @@ func seqElem(items []*Value) *Value {
 		if it.Rank != e.Rank {
 			e.Rank = -1
 			e.Shape = nil
+			continue
+		}
+		for j := range e.Shape {
+			if !e.Shape[j].Equal(it.Shape[j]) {
+				// Items differ in this dim: the common type cannot claim one.
+				e.Shape[j] = sym.Var(fmt.Sprintf("seq_item_dim%d", j))
+			}
 		}
 	}
 	return e
