@@ -82,45 +82,30 @@ var bruteCases = []struct {
 	{"unsorted ties at top", []float64{0.9, 0.2, 0.9, 0.4, 0.9, 0.9}},
 }
 
-func TestAgainstBruteForceWithoutReplacement(t *testing.T) {
-	for _, tc := range bruteCases {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := NewScores(tc.scores)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for n := 1; n <= len(tc.scores); n++ {
-				got, err := s.Expected(WithoutReplacement, n)
+func TestAgainstBruteForce(t *testing.T) {
+	for _, e := range Estimators {
+		brute, maxN := bruteWithout, func(N int) int { return N }
+		if e == WithReplacement {
+			brute, maxN = bruteWith, func(int) int { return 5 }
+		}
+		for _, tc := range bruteCases {
+			t.Run(e.String()+"/"+tc.name, func(t *testing.T) {
+				s, err := NewScores(tc.scores)
 				if err != nil {
 					t.Fatal(err)
 				}
-				wm, wsd := bruteWithout(tc.scores, n)
-				if !near(got.Mean, wm, 1e-12) || !near(got.SD, wsd, 1e-9) {
-					t.Errorf("n=%d: got mean %.15g sd %.15g, brute force %.15g %.15g", n, got.Mean, got.SD, wm, wsd)
+				for n := 1; n <= maxN(len(tc.scores)); n++ {
+					got, err := s.Expected(e, n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wm, wsd := brute(tc.scores, n)
+					if !near(got.Mean, wm, 1e-12) || !near(got.SD, wsd, 1e-9) {
+						t.Errorf("n=%d: got mean %.15g sd %.15g, brute force %.15g %.15g", n, got.Mean, got.SD, wm, wsd)
+					}
 				}
-			}
-		})
-	}
-}
-
-func TestAgainstBruteForceWithReplacement(t *testing.T) {
-	for _, tc := range bruteCases {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := NewScores(tc.scores)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for n := 1; n <= 5; n++ {
-				got, err := s.Expected(WithReplacement, n)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wm, wsd := bruteWith(tc.scores, n)
-				if !near(got.Mean, wm, 1e-12) || !near(got.SD, wsd, 1e-9) {
-					t.Errorf("n=%d: got mean %.15g sd %.15g, brute force %.15g %.15g", n, got.Mean, got.SD, wm, wsd)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 

@@ -290,11 +290,15 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 		ax.a.Label.Text = escape(ax.spec.title())
 		ax.a.Label.TextStyle = withAlign(sty(labelSize), ax.a.Label.TextStyle)
 		ax.a.Tick.Label = withAlign(sty(tickSize), ax.a.Tick.Label)
-		ax.a.Tick.Marker = siTicks{log: ax.log, escape: escape}
+		// Log axes are drawn as linear axes over log10 of the data:
+		// gonum/plot places the label of a log axis by the arithmetic
+		// midpoint of the range and then pads the data area wrongly.
+		ax.a.Tick.Marker = siTicks{escape: escape}
 		if ax.log {
-			ax.a.Scale = gplot.LogScale{}
+			ax.a.Tick.Marker = log10Ticks{escape: escape}
 		}
 	}
+	fx, fy := transform(logX), transform(logY)
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{Y: 0xdd}
 	grid.Horizontal.Color = color.Gray{Y: 0xdd}
@@ -310,15 +314,20 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 		}
 		return v
 	}
+	items := make([]item, len(p.items))
+	for i, it := range p.items {
+		items[i] = it
+		items[i].xs, items[i].ys = mapf(fx, it.xs), mapf(fy, it.ys)
+	}
 	// Draw order: bands, then the front, then lines and points on top.
 	for _, it := range p.items {
 		if it.kind == lineItem && it.sd != nil {
 			band := make(plotter.XYs, 0, 2*len(it.xs))
 			for i := range it.xs {
-				band = append(band, plotter.XY{X: it.xs[i], Y: clipY(it.ys[i] + it.sd[i])})
+				band = append(band, plotter.XY{X: fx(it.xs[i]), Y: fy(clipY(it.ys[i] + it.sd[i]))})
 			}
 			for i := len(it.xs) - 1; i >= 0; i-- {
-				band = append(band, plotter.XY{X: it.xs[i], Y: clipY(it.ys[i] - it.sd[i])})
+				band = append(band, plotter.XY{X: fx(it.xs[i]), Y: fy(clipY(it.ys[i] - it.sd[i]))})
 			}
 			poly, err := plotter.NewPolygon(band)
 			if err != nil {
@@ -331,7 +340,7 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 		}
 	}
 	for _, kind := range []itemKind{frontItem, lineItem, pointsItem, markersItem} {
-		for _, it := range p.items {
+		for _, it := range items {
 			if it.kind != kind {
 				continue
 			}
@@ -340,30 +349,41 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 			}
 		}
 	}
-	g.X.Min, g.X.Max = pad(xmin, xmax, logX)
+	g.X.Min, g.X.Max = pad(fx(xmin), fx(xmax))
 	if p.hasLabels() {
 		// Room for the text right of the rightmost points.
-		_, g.X.Max = pad(xmin, g.X.Max, logX)
-		_, g.X.Max = pad(xmin, g.X.Max, logX)
+		_, g.X.Max = pad(fx(xmin), g.X.Max)
+		_, g.X.Max = pad(fx(xmin), g.X.Max)
 	}
-	g.Y.Min, g.Y.Max = pad(ymin, ymax, logY)
+	g.Y.Min, g.Y.Max = pad(fy(ymin), fy(ymax))
 	p.placeLegend(g, xmin, xmax, ymin, ymax, logX, logY)
 	return g, nil
 }
 
-// pad widens a data range by 4% on each side (in log space for log axes),
-// so that points on the edge stay clear of the frame.
-func pad(lo, hi float64, log bool) (float64, float64) {
-	if log {
-		l, h := math.Log10(lo), math.Log10(hi)
-		d := 0.04 * math.Max(h-l, 0.1)
-		return math.Pow(10, l-d), math.Pow(10, h+d)
-	}
+// pad widens a data range by 4% on each side, so that points on the edge
+// stay clear of the frame.
+func pad(lo, hi float64) (float64, float64) {
 	d := 0.04 * (hi - lo)
 	if d == 0 {
 		d = math.Max(0.05*math.Abs(lo), 0.5)
 	}
 	return lo - d, hi + d
+}
+
+// transform maps data to axis coordinates: log10 on a log axis.
+func transform(log bool) func(float64) float64 {
+	if log {
+		return math.Log10
+	}
+	return func(v float64) float64 { return v }
+}
+
+func mapf(f func(float64) float64, vs []float64) []float64 {
+	out := make([]float64, len(vs))
+	for i, v := range vs {
+		out[i] = f(v)
+	}
+	return out
 }
 
 // withAlign keeps gonum's alignment for a text style but replaces font and

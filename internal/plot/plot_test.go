@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
 	"github.com/greenai/greenai/internal/plot/plottest"
 )
 
@@ -280,5 +284,21 @@ func TestTeXEscape(t *testing.T) {
 	want := `a\_b \& 5\% \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} \ensuremath{\mu}s \ensuremath{\pm} \ensuremath{\times}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestLogAxisUsesTheWidth guards against gonum/plot's padding of log axes
+// with a long label, which squeezed the data area to two thirds.
+func TestLogAxisUsesTheWidth(t *testing.T) {
+	p := NewPanel("t", Axis{Label: "Budget: trials × mean seconds per trial", Unit: "s"}, Axis{Label: "y"})
+	p.Line("curve", []float64{150, 1e3, 1e5, 7.5e6}, []float64{0.7, 0.8, 0.85, 0.9}, nil)
+	g, err := p.build(func(s string) string { return s })
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := draw.New(vgimg.New(5*vg.Inch, 3.5*vg.Inch))
+	d := g.DataCanvas(c)
+	if w, total := d.Max.X-d.Min.X, c.Max.X-c.Min.X; w < 0.8*total {
+		t.Errorf("data area is %v of %v wide", w, total)
 	}
 }

@@ -131,6 +131,21 @@ func (t siTicks) linear(lo, hi float64) []gplot.Tick {
 	return ticks
 }
 
+// log10Ticks marks an axis whose coordinates are log10 of the data: the
+// ticks are those of siTicks on the data range, placed at their logarithms.
+type log10Ticks struct {
+	escape func(string) string
+}
+
+// Ticks implements gonum's plot.Ticker.
+func (t log10Ticks) Ticks(lo, hi float64) []gplot.Tick {
+	ticks := siTicks{log: true, escape: t.escape}.Ticks(math.Pow(10, lo), math.Pow(10, hi))
+	for i := range ticks {
+		ticks[i].Value = math.Log10(ticks[i].Value)
+	}
+	return ticks
+}
+
 func countLabels(ticks []gplot.Tick) int {
 	n := 0
 	for _, t := range ticks {
