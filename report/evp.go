@@ -19,6 +19,10 @@ type EVPOptions struct {
 	MaxN int
 	// Score names the score for labels (default "score").
 	Score string
+	// LowerIsBetter is for losses, error rates and perplexities: the
+	// curves are then of the expected minimum (the best of n is the
+	// lowest score), computed by negating the scores.
+	LowerIsBetter bool
 }
 
 // ModelEVP is the expected-performance result for one model.
@@ -40,10 +44,11 @@ func (m ModelEVP) Budget(n int) float64 { return float64(n) * m.MeanCost }
 
 // EVPReport holds the curves of all models and where they cross.
 type EVPReport struct {
-	Score    string
-	Cost     string // "" for a trial axis
-	CostUnit string
-	Models   []ModelEVP
+	Score         string
+	LowerIsBetter bool
+	Cost          string // "" for a trial axis
+	CostUnit      string
+	Models        []ModelEVP
 	// Crossings per estimator, on the budget axis.
 	Crossings [2][]evp.Crossing
 }
@@ -56,20 +61,24 @@ func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 	if opts.MaxN < 0 {
 		return nil, fmt.Errorf("report: maximum budget %d is negative", opts.MaxN)
 	}
-	rep := &EVPReport{Score: opts.Score, Cost: opts.Cost, CostUnit: CostUnit(opts.Cost)}
+	rep := &EVPReport{Score: opts.Score, LowerIsBetter: opts.LowerIsBetter, Cost: opts.Cost, CostUnit: CostUnit(opts.Cost)}
+	sign := 1.0
+	if opts.LowerIsBetter {
+		sign = -1
+	}
 	if rep.Score == "" {
 		rep.Score = "score"
 	}
 	for _, g := range GroupByModel(trials) {
 		scores := make([]float64, len(g.Trials))
 		for i, t := range g.Trials {
-			scores[i] = t.Score
+			scores[i] = sign * t.Score
 		}
 		s, err := evp.NewScores(scores)
 		if err != nil {
 			return nil, fmt.Errorf("report: model %s: %w", g.Model, err)
 		}
-		m := ModelEVP{Model: g.Model, Trials: s.Len(), MeanScore: s.Mean(), Best: Best(g.Trials), MeanCost: 1}
+		m := ModelEVP{Model: g.Model, Trials: s.Len(), MeanScore: sign * s.Mean(), Best: bestTrial(g.Trials, opts.LowerIsBetter), MeanCost: 1}
 		if opts.Cost != "" {
 			if m.MeanCost, err = MeanCost(g.Trials, opts.Cost); err != nil {
 				return nil, err
@@ -86,6 +95,9 @@ func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 			if m.Curves[e], err = s.Curve(e, evp.Range(1, top)); err != nil {
 				return nil, fmt.Errorf("report: model %s: %w", g.Model, err)
 			}
+			for i := range m.Curves[e] {
+				m.Curves[e][i].Mean *= sign
+			}
 		}
 		rep.Models = append(rep.Models, m)
 	}
@@ -94,9 +106,39 @@ func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 		for i, m := range rep.Models {
 			series[i] = evp.OnBudget(m.Model, m.Curves[e], m.MeanCost)
 		}
+		// On negated scores "ahead" means lower, i.e. better.
+		for i := range series {
+			for j := range series[i].Y {
+				series[i].Y[j] *= sign
+			}
+		}
 		rep.Crossings[e] = evp.AllCrossings(series)
+		for i := range rep.Crossings[e] {
+			rep.Crossings[e][i].Y *= sign
+		}
 	}
 	return rep, nil
+}
+
+func bestTrial(trials []Trial, lowerIsBetter bool) Trial {
+	if !lowerIsBetter {
+		return Best(trials)
+	}
+	best := trials[0]
+	for _, t := range trials[1:] {
+		if t.Score < best.Score {
+			best = t
+		}
+	}
+	return best
+}
+
+// extreme is "max" or "min", the word for the best of n.
+func (r *EVPReport) extreme() string {
+	if r.LowerIsBetter {
+		return "min"
+	}
+	return "max"
 }
 
 // budgetAxis describes the report's x axis.
@@ -119,7 +161,7 @@ func (r *EVPReport) budgetHeader() string {
 // trials (nil: 1, 2, 3, 5, 10, 20, … up to each model's N).
 func (r *EVPReport) Table(budgets []int) *Table {
 	t := &Table{
-		Caption: fmt.Sprintf("Expected maximum validation %s after n hyperparameter trials (mean ± sd of the best of n)", r.Score),
+		Caption: fmt.Sprintf("Expected %simum validation %s after n hyperparameter trials (mean ± sd of the best of n)", r.extreme(), r.Score),
 		Label:   "tab:evp",
 		Header:  []string{"model", "N", "n"},
 		Align:   []byte("lrr"),
@@ -128,7 +170,8 @@ func (r *EVPReport) Table(budgets []int) *Table {
 		t.Header = append(t.Header, r.budgetHeader())
 		t.Align = append(t.Align, 'r')
 	}
-	t.Header = append(t.Header, "E[max] without repl.", "sd", "E[max] with repl.", "sd")
+	ex := "E[" + r.extreme() + "]"
+	t.Header = append(t.Header, ex+" without repl.", "sd", ex+" with repl.", "sd")
 	t.Align = append(t.Align, 'r', 'r', 'r', 'r')
 	for _, m := range r.Models {
 		ns := budgets
@@ -170,7 +213,7 @@ func (r *EVPReport) CrossingTable(e evp.Estimator) *Table {
 	t := &Table{
 		Caption: fmt.Sprintf("Budgets at which expected-performance curves cross (%s)", humanEstimator(e)),
 		Label:   "tab:evp-crossings",
-		Header:  []string{"ahead below", "ahead above", x, "E[max] at crossing"},
+		Header:  []string{"ahead below", "ahead above", x, "E[" + r.extreme() + "] at crossing"},
 		Align:   []byte("llrr"),
 	}
 	for _, c := range r.Crossings[e] {
@@ -195,7 +238,7 @@ func (r *EVPReport) Figure(e evp.Estimator, x, y plot.Scale) *plot.Figure {
 	ax := r.budgetAxis()
 	ax.Scale = x
 	p := plot.NewPanel(fmt.Sprintf("Expected validation performance (%s)", humanEstimator(e)),
-		ax, plot.Axis{Label: "Expected max " + r.Score + " (±1 sd)", Scale: y})
+		ax, plot.Axis{Label: "Expected " + r.extreme() + " " + r.Score + " (±1 sd)", Scale: y})
 	for _, m := range r.Models {
 		pts := m.Curves[e]
 		xs, ys, sd := make([]float64, len(pts)), make([]float64, len(pts)), make([]float64, len(pts))

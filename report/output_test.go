@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -376,5 +377,46 @@ func TestTableFormats(t *testing.T) {
 	goldenTables(t, "table", tb)
 	if err := tb.Write(&bytes.Buffer{}, "html"); err == nil {
 		t.Error("html: want error")
+	}
+}
+
+func TestEVPLowerIsBetter(t *testing.T) {
+	trials := readTrials(t, "testdata/trials.csv")
+	losses := make([]Trial, len(trials))
+	for i, tr := range trials {
+		losses[i] = tr
+		losses[i].Score = 1 - tr.Score // an error rate
+	}
+	hi, err := ComputeEVP(trials, EVPOptions{Cost: "fpo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, err := ComputeEVP(losses, EVPOptions{Cost: "fpo", LowerIsBetter: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range hi.Models {
+		if lo.Models[i].Best.Line != hi.Models[i].Best.Line {
+			t.Errorf("%s: best trial at line %d, want %d", lo.Models[i].Model, lo.Models[i].Best.Line, hi.Models[i].Best.Line)
+		}
+		for _, e := range evp.Estimators {
+			for j, p := range lo.Models[i].Curves[e] {
+				q := hi.Models[i].Curves[e][j]
+				if math.Abs(p.Mean-(1-q.Mean)) > 1e-12 || math.Abs(p.SD-q.SD) > 1e-12 {
+					t.Fatalf("%v n=%d: E[min] %v sd %v, want %v %v", e, p.N, p.Mean, p.SD, 1-q.Mean, q.SD)
+				}
+			}
+		}
+	}
+	c, d := lo.Crossings[evp.WithoutReplacement], hi.Crossings[evp.WithoutReplacement]
+	if len(c) != 1 || c[0].Before != d[0].Before || c[0].After != d[0].After || math.Abs(c[0].X-d[0].X) > 1e-6*d[0].X {
+		t.Errorf("crossings %+v, want the same order as %+v", c, d)
+	}
+	var buf bytes.Buffer
+	if err := lo.Table(nil).WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "E[min] without repl.") || !strings.Contains(buf.String(), "Expected minimum") {
+		t.Errorf("table does not say minimum:\n%s", buf.String())
 	}
 }

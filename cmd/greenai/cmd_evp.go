@@ -42,7 +42,8 @@ handled exactly; N in the hundreds of thousands is fine.
 Input: one or more CSV, TSV or JSONL files of trials (format from the
 extension, else from the content), one row or object per trial:
   model           the model or approach; one curve each (required)
-  score           the validation score, higher is better (required)
+  score           the validation score, higher is better unless
+                  --lower-is-better (required)
   fpo, macs, seconds, hours, gpu_hours, kwh, joules, co2_kg, cost_NAME
                   optional per-trial costs (numbers ≥ 0; empty = unknown)
   anything else   a hyperparameter (reported for the best trial)
@@ -64,6 +65,8 @@ Flags:
   --budgets LIST    the budgets n shown in tables, comma-separated
                     (default 1,2,3,5,10,20,30,50,100,… and N)
   --estimator E     the estimator drawn by --plot: without (default) or with
+  --lower-is-better the score is a loss, error rate or perplexity: report
+                    the expected minimum (the best of n is the lowest)
 
 Output:
   (default)         a table of E[max] and sd for both estimators at the
@@ -105,7 +108,7 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var (
 		score, model, cost, budgets, estimator string
 		maxN                                   int
-		asJSON                                 bool
+		asJSON, lower                          bool
 	)
 	fs.StringVar(&score, "score", "score", "score column")
 	fs.StringVar(&model, "model", "model", "model column")
@@ -114,6 +117,7 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&budgets, "budgets", "", "table budgets, comma-separated")
 	fs.StringVar(&estimator, "estimator", "without", "estimator to plot: with or without")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
+	fs.BoolVar(&lower, "lower-is-better", false, "lower scores are better")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -156,7 +160,7 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		trials = append(trials, t...)
 	}
-	rep, err := report.ComputeEVP(trials, report.EVPOptions{Cost: cost, MaxN: maxN, Score: strings.ToLower(score)})
+	rep, err := report.ComputeEVP(trials, report.EVPOptions{Cost: cost, MaxN: maxN, Score: strings.ToLower(score), LowerIsBetter: lower})
 	if err != nil {
 		return err
 	}

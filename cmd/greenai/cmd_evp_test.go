@@ -37,6 +37,7 @@ func TestEVPOutputs(t *testing.T) {
 		{"evp.csv", []string{"evp", "--csv", "--budgets", "1,4,8", reportData + "trials.csv"}},
 		{"evp.json", []string{"evp", "--json", reportData + "trials.csv"}},
 		{"evp_single.txt", []string{"evp", reportData + "single.csv"}},
+		{"evp_lower.txt", []string{"evp", "--lower-is-better", "--budgets", "1,2,6", reportData + "trials.csv"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) { golden(t, tc.golden, tc.args...) })
