@@ -709,8 +709,10 @@ func loopSymbolic(c *shape.Ctx, body *onnx.Graph, init []*shape.Value, nScan int
 	if ms, ok := c.ConstInts(0); ok && len(ms) == 1 && condTrue {
 		trips, taken = ms[0], takenFor(ms[0])
 	} else {
-		trips = c.Fresh("trips")
-		c.Note("the number of iterations is not known")
+		// The body runs an unknown number of times: a symbol (which may be
+		// 0), not a branch that may or may not run.
+		trips, taken = c.Fresh("trips"), 1
+		c.Note("the number of iterations is not known: counted as %s", trips)
 	}
 	setLastTrips(c, trips, taken)
 	scans := make([]*shape.Value, nScan)
