@@ -225,3 +225,41 @@ func TestFPOStrictAndCompare(t *testing.T) {
 		t.Errorf("comparison:\n%s", out)
 	}
 }
+
+func TestInspectInputData(t *testing.T) {
+	dir := t.TempDir()
+	m := &onnxbuild.Model{Graph: onnxbuild.Graph{
+		Inputs:  []onnxbuild.ValueInfo{{Name: "data", DataType: 1, Dims: []any{2, 3, 4}}, {Name: "shape", DataType: 7, Dims: []any{3}}},
+		Outputs: []onnxbuild.ValueInfo{{Name: "y", DataType: 1}},
+		Nodes:   []onnxbuild.Node{{Name: "r", OpType: "Reshape", Inputs: []string{"data", "shape"}, Outputs: []string{"y"}}},
+	}}
+	os.WriteFile(filepath.Join(dir, "model.onnx"), m.Marshal(), 0o644)
+	ds := filepath.Join(dir, "test_data_set_0")
+	os.MkdirAll(ds, 0o755)
+	in0 := onnxbuild.Tensor{DataType: 1, Dims: []int64{2, 3, 4}, Raw: make([]byte, 96)}
+	in1 := onnxbuild.Tensor{DataType: 7, Dims: []int64{3}, Int64s: []int64{2, -1, 2}}
+	os.WriteFile(filepath.Join(ds, "input_0.pb"), in0.Marshal(), 0o644)
+	os.WriteFile(filepath.Join(ds, "input_1.pb"), in1.Marshal(), 0o644)
+	out, _, err := runCLI(t, "inspect", "--json", "--input-data", ds, filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"shape": [
+        2,
+        6,
+        2
+      ]`) {
+		t.Errorf("--input-data: the Reshape target was not used:\n%s", out)
+	}
+	// Without the values, the target is unknown and the dims are symbols.
+	out, _, err = runCLI(t, "inspect", filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "float32[r_reshape_") {
+		t.Errorf("without data: %s", out)
+	}
+	if _, _, err := runCLI(t, "inspect", "--input-data", t.TempDir(), filepath.Join(dir, "model.onnx")); err == nil || !strings.Contains(err.Error(), "input_0.pb") {
+		t.Errorf("empty data dir: %v", err)
+	}
+}
