@@ -73,7 +73,7 @@ func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
 		for _, t := range m.Graph.Initializers {
 			inits[t.Name] = true
 		}
-		i := 0
+		i, found := 0, 0
 		for _, in := range m.Graph.Inputs {
 			if inits[in.Name] {
 				continue
@@ -81,8 +81,9 @@ func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
 			p := filepath.Join(f.inputData, fmt.Sprintf("input_%d.pb", i))
 			i++
 			if _, err := os.Stat(p); err != nil {
-				break
+				break // trailing optional inputs may be omitted
 			}
+			found++
 			d, err := onnx.ReadValueFile(p, in.Type)
 			if err != nil {
 				return opts, err
@@ -93,7 +94,7 @@ func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
 			}
 			opts.InputValues[in.Name] = v
 		}
-		if i == 0 {
+		if found == 0 {
 			return opts, fmt.Errorf("--input-data %s: no input_0.pb found", f.inputData)
 		}
 	}
