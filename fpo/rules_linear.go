@@ -9,16 +9,21 @@ import (
 
 func init() {
 	Register("", convRule(0, 1, 2), "Conv")
-	Register("", convRule(0, 1, -1), "ConvInteger")
-	Register("", convRule(0, 3, 8), "QLinearConv")
-	Register("com.microsoft", convRule(0, 3, 8), "QLinearConv")
+	Register("", integerProduct(convRule(0, 1, -1), [][2]int{{0, 2}, {1, 3}}, nil), "ConvInteger")
+	qconv := integerProduct(convRule(0, 3, 8), [][2]int{{0, 2}, {3, 5}}, requantized)
+	Register("", qconv, "QLinearConv")
+	Register("com.microsoft", qconv, "QLinearConv")
 	Register("com.microsoft", convRule(0, 1, 2), "FusedConv", "NhwcConv")
-	Register("", convRule(0, 2, 3), "DeformConv")
+	Register("", convRule(0, 1, 3), "DeformConv")
 	Register("", convTransposeRule, "ConvTranspose")
-	Register("", matmulRule(0, 1), "MatMul", "MatMulInteger")
-	Register("", matmulRule(0, 3), "QLinearMatMul")
-	Register("com.microsoft", matmulRule(0, 3), "QLinearMatMul")
-	Register("com.microsoft", matmulRule(0, 1), "FusedMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul")
+	Register("", matmulRule(0, 1), "MatMul")
+	Register("", integerProduct(matmulRule(0, 1), [][2]int{{0, 2}, {1, 3}}, nil), "MatMulInteger")
+	qmatmul := integerProduct(matmulRule(0, 3), [][2]int{{0, 2}, {3, 5}}, requantized)
+	Register("", qmatmul, "QLinearMatMul")
+	Register("com.microsoft", qmatmul, "QLinearMatMul")
+	Register("com.microsoft", matmulRule(0, 1), "FusedMatMul", "TransposeMatMul")
+	Register("com.microsoft", integerProduct(matmulRule(0, 1), [][2]int{{0, 4}, {1, 5}}, dequantizedWithBias(6)), "MatMulIntegerToFloat")
+	Register("com.microsoft", dynamicQuantizeMatMulRule, "DynamicQuantizeMatMul")
 	Register("", gemmRule, "Gemm")
 	Register("", einsumRule, "Einsum")
 	Register("com.microsoft", matmulNBitsRule, "MatMulNBits")
@@ -54,15 +59,31 @@ func convRule(x, w, b int) Rule {
 			f += " + 1 bias ADD per output element"
 		}
 		if n.Node.OpType == "DeformConv" {
-			// Bilinear sampling of each input tap at a learned offset: 4 MULs
-			// and 3 ADDs for the interpolation weights' application plus the
-			// mask multiply when a mask is given, per sampled value.
-			samples := macs
+			// Bilinear sampling of each input channel at every tap of every
+			// output position (N·C_in·∏out·∏kernel samples, shared by the
+			// output channels): 4 MUL + 3 ADD to apply the interpolation
+			// weights, and 1 MUL for the mask when given. The weights are
+			// computed once per offset pair (N·offset_group·∏kernel·∏out
+			// of them): the sampling point (2 ADD), its floor (2 ROUND),
+			// the fractions and their complements (4 ADD), the four
+			// products (4 MUL).
+			os, err := n.Shape(n.Out(0))
+			if err != nil || len(os) < 2 {
+				return Cost{}, fmt.Errorf("output: %w", errShape)
+			}
+			group := sym.Const(n.AttrInt("group", 1))
+			samples := sym.Product(os[0]).Mul(sym.Product(os[2:]...)).Mul(perOut).Mul(group)
 			o = o.Add(ops(Mul, samples.MulInt(4), Add, samples.MulInt(3)))
 			if n.In(4) != nil {
 				o = o.Add(ops(Mul, samples))
 			}
-			f += " + bilinear sampling of every tap"
+			offsets, err := n.InNumel(2)
+			if err != nil {
+				return Cost{}, err
+			}
+			pairs := sym.FloorDiv(offsets, sym.Const(2))
+			o = o.Add(ops(Add, pairs.MulInt(6), Round, pairs.MulInt(2), Mul, pairs.MulInt(4)))
+			f += " + bilinear sampling of every input channel at every tap"
 		}
 		if n.Node.OpType == "FusedConv" {
 			act := strings.ToLower(n.AttrString("activation", ""))

@@ -150,18 +150,7 @@ func groupNormRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	rms := n.Node.OpType == "RMSNormalization" || n.Node.OpType == "SimplifiedLayerNormalization" || n.Node.OpType == "SkipSimplifiedLayerNormalization"
-	L := numel // per-group sizes sum to numel
-	var o Ops
-	if rms {
-		// mean of squares: numel MUL + (numel − groups) ADD + groups MUL
-		o = ops(Mul, L.Add(groups), Add, L.Sub(groups))
-	} else {
-		o = ops(Add, L.Sub(groups), Mul, groups) // mean
-		o = o.Add(ops(Add, L))                   // centre
-		o = o.Add(ops(Mul, L.Add(groups), Add, L.Sub(groups)))
-	}
-	o = o.Add(ops(Add, groups, Sqrt, groups, Div, groups)) // 1/√(var+ε)
-	o = o.Add(ops(Mul, numel))                             // normalize
+	o := normalizeOps(numel, groups, rms)
 	scaleIdx, biasIdx := 1, 2
 	switch n.Node.OpType {
 	case "MeanVarianceNormalization":
@@ -233,36 +222,43 @@ func normGroups(n *Node, s []sym.Expr) (sym.Expr, error) {
 // L−1 ADD (sum), L DIV. LogSoftmax: L−1 CMP, L ADD, L EXP, L−1 ADD, 1 LOG,
 // L ADD. Hardmax: L−1 CMP.
 func softmaxRule(n *Node) (Cost, error) {
-	s, err := n.Shape(n.In(0))
+	rows, L, err := softmaxRows(n, 0, n.Opset < 13)
 	if err != nil {
 		return Cost{}, err
 	}
-	numel := sym.Product(s...)
-	r := len(s)
-	var rows sym.Expr
-	if r == 0 {
-		rows = sym.Const(1)
-	} else if n.Opset < 13 {
-		a, err := shape.NormAxis(n.AttrInt("axis", 1), r)
-		if err != nil {
-			return Cost{}, err
-		}
-		rows = sym.Product(s[:a]...)
-	} else {
-		a, err := shape.NormAxis(n.AttrInt("axis", -1), r)
-		if err != nil {
-			return Cost{}, err
-		}
-		rows = sym.FloorDiv(numel, s[a])
-	}
-	lm1 := numel.Sub(rows)
 	switch n.Node.OpType {
 	case "Hardmax":
-		return Cost{Ops: ops(Cmp, lm1), Formula: "L−1 comparisons per row"}, nil
+		return Cost{Ops: ops(Cmp, rows.Mul(L).Sub(rows)), Formula: "L−1 comparisons per row"}, nil
 	case "LogSoftmax":
-		return Cost{Ops: ops(Cmp, lm1, Add, numel.MulInt(2).Add(lm1), Exp, numel, Log, rows), Formula: "max, shift, exp, sum, log, subtract"}, nil
+		return Cost{Ops: logSoftmaxOps(rows, L), Formula: "max, shift, exp, sum, log, subtract"}, nil
 	}
-	return Cost{Ops: ops(Cmp, lm1, Add, numel.Add(lm1), Exp, numel, Div, numel), Formula: "max, shift, exp, sum, divide"}, nil
+	return Cost{Ops: softmaxOps(rows, L), Formula: "max, shift, exp, sum, divide"}, nil
+}
+
+// softmaxRows returns the rows and row length of a softmax over input i:
+// along the axis attribute (default −1), or, with the pre-13 semantics
+// (flattened), over the block of the axes from axis on (default 1).
+func softmaxRows(n *Node, i int, flattened bool) (rows, L sym.Expr, err error) {
+	s, err := n.Shape(n.In(i))
+	if err != nil {
+		return sym.Expr{}, sym.Expr{}, err
+	}
+	r := len(s)
+	if r == 0 {
+		return sym.Const(1), sym.Const(1), nil
+	}
+	if flattened {
+		a, err := shape.NormAxis(n.AttrInt("axis", 1), r)
+		if err != nil {
+			return sym.Expr{}, sym.Expr{}, err
+		}
+		return sym.Product(s[:a]...), sym.Product(s[a:]...), nil
+	}
+	a, err := shape.NormAxis(n.AttrInt("axis", -1), r)
+	if err != nil {
+		return sym.Expr{}, sym.Expr{}, err
+	}
+	return sym.Product(s[:a]...).Mul(sym.Product(s[a+1:]...)), s[a], nil
 }
 
 // reduceRule: reducing I input elements to O outputs takes I−O combining

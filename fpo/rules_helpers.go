@@ -1,0 +1,239 @@
+package fpo
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/greenai/greenai/shape"
+	"github.com/greenai/greenai/sym"
+)
+
+// Helpers shared by the cost rules of the operator families.
+
+// inShape returns the shape of input i, checking that it has one of the ranks
+// (any rank when none is given).
+func (n *Node) inShape(i int, what string, ranks ...int) ([]sym.Expr, error) {
+	s, err := n.Shape(n.In(i))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if len(ranks) == 0 {
+		return s, nil
+	}
+	for _, r := range ranks {
+		if len(s) == r {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("%s has rank %d, want %v", what, len(s), ranks)
+}
+
+// has reports whether input i is present.
+func (n *Node) has(i int) bool { return n.In(i) != nil }
+
+// constInts returns the contents of an integer input when they are known
+// (inferred, or read from its initializer).
+func constInts(v *shape.Value) ([]sym.Expr, bool) {
+	c := constOf(v)
+	if c == nil || c.Ints == nil {
+		return nil, false
+	}
+	return c.Ints, true
+}
+
+// constFloats returns the contents of a floating-point input when known.
+func constFloats(v *shape.Value) ([]float64, bool) {
+	c := constOf(v)
+	if c == nil || c.Floats == nil {
+		return nil, false
+	}
+	return c.Floats, true
+}
+
+func constOf(v *shape.Value) *shape.Const {
+	if v == nil {
+		return nil
+	}
+	if v.Const != nil {
+		return v.Const
+	}
+	if v.Init != nil {
+		if n, ok := v.NumElements(); ok {
+			if c, ok := n.IsConst(); ok && c <= 1<<16 {
+				if cv, err := shape.ConstFromTensor(v.Init); err == nil {
+					return cv
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// scalarInt returns the value of a one-element integer input when known.
+func scalarInt(v *shape.Value) (sym.Expr, bool) {
+	xs, ok := constInts(v)
+	if !ok || len(xs) != 1 {
+		return sym.Expr{}, false
+	}
+	return xs[0], true
+}
+
+// softmaxOps is the cost of a softmax over rows of length L: L−1 CMP (the
+// row maximum), L ADD (x − max), L EXP, L−1 ADD (the sum), L DIV.
+func softmaxOps(rows, L sym.Expr) Ops {
+	numel := rows.Mul(L)
+	lm1 := numel.Sub(rows)
+	return ops(Cmp, lm1, Add, numel.Add(lm1), Exp, numel, Div, numel)
+}
+
+// logSoftmaxOps: the softmax's max, shift, exp and sum, one LOG per row and
+// one subtraction per element.
+func logSoftmaxOps(rows, L sym.Expr) Ops {
+	numel := rows.Mul(L)
+	lm1 := numel.Sub(rows)
+	return ops(Cmp, lm1, Add, numel.MulInt(2).Add(lm1), Exp, numel, Log, rows)
+}
+
+// normalizeOps is the cost of normalizing numel elements in groups
+// independent groups without scale or bias: per group the mean (L−1 ADD,
+// 1 MUL), the centred values (L ADD), the variance (L MUL, L−1 ADD, 1 MUL)
+// and 1/√(var+ε) (1 ADD, 1 SQRT, 1 DIV); per element one MUL. RMS
+// normalization skips the mean and the centring.
+func normalizeOps(numel, groups sym.Expr, rms bool) Ops {
+	var o Ops
+	if !rms {
+		o = ops(Add, numel.Sub(groups), Mul, groups) // mean
+		o = o.Add(ops(Add, numel))                   // centre
+	}
+	o = o.Add(ops(Mul, numel.Add(groups), Add, numel.Sub(groups))) // mean of squares
+	o = o.Add(ops(Add, groups, Sqrt, groups, Div, groups))          // 1/√(var+ε)
+	return o.Add(ops(Mul, numel))                                   // normalize
+}
+
+// quantizeOps: y = saturate(round(x / scale) + zero_point): 1 DIV, 1 ROUND,
+// 2 CMP (saturation) per element, and 1 ADD when a zero point is given.
+func quantizeOps(e sym.Expr, zeroPoint bool) Ops {
+	o := ops(Div, e, Round, e, Cmp, e.MulInt(2))
+	if zeroPoint {
+		o[Add] = o[Add].Add(e)
+	}
+	return o
+}
+
+// dequantizeOps: y = (x − zero_point) · scale: 1 MUL per element and 1 ADD
+// when a zero point is given.
+func dequantizeOps(e sym.Expr, zeroPoint bool) Ops {
+	o := ops(Mul, e)
+	if zeroPoint {
+		o[Add] = o[Add].Add(e)
+	}
+	return o
+}
+
+// requantizeOps turns integer accumulators into quantized outputs:
+// multiply by the combined scale x_scale·w_scale/y_scale (1 MUL), round,
+// add the output zero point (1 ADD) and saturate (2 CMP).
+func requantizeOps(e sym.Expr) Ops {
+	return ops(Mul, e, Round, e, Add, e, Cmp, e.MulInt(2))
+}
+
+// sortCmps is the number of comparisons of a comparison sort of n items,
+// ⌈n·log2 n⌉ (the information-theoretic bound that merge sort and heap
+// sort stay within up to a constant; counted as an upper bound). A
+// logarithm of a symbolic n is not a polynomial: then the insertion-sort
+// worst case n(n−1)/2 is counted, a looser upper bound.
+func sortCmps(n sym.Expr) (sym.Expr, string) {
+	if v, ok := n.IsConst(); ok {
+		if v <= 1 {
+			return sym.Const(0), "⌈n·log2 n⌉ comparisons (sort, upper bound)"
+		}
+		return sym.Const(int64(math.Ceil(float64(v) * math.Log2(float64(v))))), "⌈n·log2 n⌉ comparisons (sort, upper bound)"
+	}
+	return sym.FloorDiv(n.Mul(n.AddInt(-1)), sym.Const(2)), "n(n−1)/2 comparisons (sort of a symbolic length n, upper bound)"
+}
+
+// ceilLog2 returns ⌈log2 v⌉ for a concrete v ≥ 1.
+func ceilLog2(v int64) int64 {
+	k := int64(0)
+	for p := int64(1); p < v; p <<= 1 {
+		k++
+	}
+	return k
+}
+
+// activationOps prices an activation named as in the fused operators'
+// attributes (relu, sigmoid, tanh, leakyrelu, hardsigmoid, gelu, silu…),
+// per element. ok is false for an unknown name; "" and "identity" cost 0.
+func activationOps(name string) (Ops, bool) {
+	switch strings.ToLower(name) {
+	case "", "identity", "none":
+		return Ops{}, true
+	case "relu":
+		return perElement["Relu"], true
+	case "sigmoid":
+		return perElement["Sigmoid"], true
+	case "tanh":
+		return perElement["Tanh"], true
+	case "leakyrelu":
+		return perElement["LeakyRelu"], true
+	case "hardsigmoid":
+		return perElement["HardSigmoid"], true
+	case "gelu":
+		return perElement["Gelu"], true
+	case "fastgelu":
+		return perElement["FastGelu"], true
+	case "silu", "swish":
+		return siluOps, true
+	case "elu":
+		return perElement["Elu"], true
+	case "softplus":
+		return perElement["Softplus"], true
+	case "softsign":
+		return perElement["Softsign"], true
+	case "selu":
+		return perElement["Selu"], true
+	case "clip":
+		return perElement["Clip"], true
+	}
+	return Ops{}, false
+}
+
+// siluOps is x·sigmoid(x): sigmoid (EXP, ADD, DIV) and one MUL.
+var siluOps = ops(Exp, 1, Add, 1, Div, 1, Mul, 1)
+
+// fusedActivationOps prices the activation attribute of a fused operator
+// over e outputs, returning the cost and a formula fragment.
+func fusedActivationOps(n *Node, attr string, e sym.Expr) (Ops, string, error) {
+	act := n.AttrString(attr, "")
+	p, ok := activationOps(act)
+	if !ok {
+		return Ops{}, "", fmt.Errorf("unknown %s %q", attr, act)
+	}
+	if act == "" {
+		return Ops{}, "", nil
+	}
+	return p.Scale(e), " + fused " + act + " per output", nil
+}
+
+// movementOf prices pure data movement: 0 FPO, the bytes written (and as
+// many read).
+func movementOf(n *Node, formula string) Cost {
+	c, _ := movementRule(n)
+	c.Formula = formula
+	return c
+}
+
+// perElementRule builds a rule that charges p per element of output 0.
+func perElementRule(p Ops, formula string) Rule {
+	return func(n *Node) (Cost, error) {
+		e, err := n.OutNumel(0)
+		if err != nil {
+			return Cost{}, err
+		}
+		return Cost{Ops: p.Scale(e), Formula: fmt.Sprintf("%s per element: %s", p, formula)}, nil
+	}
+}
+
+// macOps is m multiply-accumulates (m MUL and m ADD).
+func macOps(m sym.Expr) Ops { return ops(Mul, m, Add, m) }
