@@ -325,15 +325,20 @@ func forwardSignal(sig os.Signal) bool {
 // inForegroundOfTerminal reports whether greenai's process group is the
 // foreground group of the terminal on its standard input, output or error.
 func inForegroundOfTerminal() bool {
-	me := syscall.Getpgrp()
 	for fd := 0; fd <= 2; fd++ {
-		var pgrp int32
-		_, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.TIOCGPGRP, uintptr(unsafe.Pointer(&pgrp)))
-		if e == 0 {
-			return int(pgrp) == me
+		if pgrp, ok := terminalPgrp(uintptr(fd)); ok {
+			return pgrp == syscall.Getpgrp()
 		}
 	}
 	return false
+}
+
+// terminalPgrp returns the foreground process group of the terminal open
+// on fd; ok is false when fd is not greenai's terminal.
+func terminalPgrp(fd uintptr) (int, bool) {
+	var pgrp int32
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCGPGRP, uintptr(unsafe.Pointer(&pgrp)))
+	return int(pgrp), e == 0
 }
 
 func isTerminal(w io.Writer) bool {
@@ -341,9 +346,8 @@ func isTerminal(w io.Writer) bool {
 	if !ok {
 		return false
 	}
-	var t syscall.Termios
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
-	return e == 0
+	_, ok = terminalPgrp(f.Fd())
+	return ok
 }
 
 // progressPrinter shows the live line: rewritten in place on a terminal,
