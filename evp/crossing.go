@@ -28,9 +28,10 @@ type Crossing struct {
 // budget range both curves cover. Curves are linearly interpolated between
 // their points. Where the curves coincide over an interval and then
 // separate in the opposite order, the crossing is reported at the start of
-// that interval; touching without swapping is not a crossing.
+// that interval; touching without swapping is not a crossing. A series
+// whose X and Y differ in length has no crossings.
 func Crossings(a, b Series) []Crossing {
-	if len(a.X) == 0 || len(b.X) == 0 {
+	if len(a.X) == 0 || len(b.X) == 0 || len(a.X) != len(a.Y) || len(b.X) != len(b.Y) {
 		return nil
 	}
 	lo := math.Max(a.X[0], b.X[0])

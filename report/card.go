@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,7 +127,7 @@ type item struct {
 func itemTable(items []item) *Table {
 	t := &Table{
 		Header: []string{"Item", "Value", "Source"},
-		Widths: []string{"", "0.36\\linewidth", "0.30\\linewidth"},
+		Widths: []string{"", "0.33\\linewidth", "0.33\\linewidth"},
 		Inline: true,
 	}
 	for _, it := range items {
@@ -239,7 +240,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 		best := &Table{
 			Caption: "Best configuration (highest " + metric + ")",
 			Header:  []string{"model", metric, "configuration", "source"},
-			Widths:  []string{"", "", "0.45\\linewidth", ""},
+			Widths:  []string{"", "", "0.38\\linewidth", "0.2\\linewidth"},
 			Align:   []byte("lrll"),
 			Inline:  true,
 		}
@@ -253,7 +254,11 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 			if conf == "" {
 				conf = NotReported
 			}
-			best.AddRow(Text(g.Model), Num(b.Score), Text(conf), Text(b.Where()))
+			where := ""
+			if b.Source != "" {
+				where = fmt.Sprintf("%s:%d", filepath.Base(b.Source), b.Line)
+			}
+			best.AddRow(Text(g.Model), Num(b.Score), Text(conf), Text(where))
 		}
 		tables = append(tables, best)
 	} else {
@@ -386,9 +391,15 @@ func (c *Card) WriteLaTeX(w io.Writer, standalone bool) error {
 	if standalone {
 		b.WriteString("\\documentclass[10pt]{article}\n\\usepackage[margin=2cm]{geometry}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n")
 	}
-	fmt.Fprintf(&b, "\\section*{%s}\n%s\n", plot.TeXEscape(c.Title), plot.TeXEscape(c.Subtitle))
+	fmt.Fprintf(&b, "\\section*{%s}\n{\\small\n%s\n", plot.TeXEscape(c.Title), plot.TeXEscape(c.Subtitle))
 	for _, s := range c.Sections {
-		fmt.Fprintf(&b, "\n\\subsection*{%s}\n", plot.TeXEscape(s.Heading))
+		fmt.Fprintf(&b, "\n\\medskip\\noindent{\\large\\bfseries %s}\\par\\smallskip\n", plot.TeXEscape(s.Heading))
+		// The figure goes beside the expected-performance table, so that
+		// the card stays on one page.
+		figure := s.Heading == "Expected validation performance" && c.Figure != ""
+		if figure {
+			b.WriteString("\\noindent\\begin{minipage}[c]{0.64\\linewidth}\\footnotesize\\setlength{\\tabcolsep}{4pt}\n")
+		}
 		for i, t := range s.Tables {
 			if i > 0 {
 				b.WriteString("\n\\medskip\n")
@@ -397,11 +408,11 @@ func (c *Card) WriteLaTeX(w io.Writer, standalone bool) error {
 				return err
 			}
 		}
-		if s.Heading == "Expected validation performance" && c.Figure != "" {
-			fmt.Fprintf(&b, "\n\\medskip\n\\noindent\\includegraphics[width=\\linewidth]{%s}\n", c.Figure)
+		if figure {
+			fmt.Fprintf(&b, "\\end{minipage}\\hfill\n\\begin{minipage}[c]{0.34\\linewidth}\n\\includegraphics[width=\\linewidth]{%s}\n\\end{minipage}\n", c.Figure)
 		}
 	}
-	fmt.Fprintf(&b, "\n\\smallskip{\\footnotesize Items marked ``%s'' were not given in the card spec and cannot be derived from the trials.\\par}\n", NotReported)
+	fmt.Fprintf(&b, "\n\\smallskip{\\footnotesize Items marked ``%s'' were not given in the card spec and cannot be derived from the trials.\\par}\n}\n", NotReported)
 	if standalone {
 		b.WriteString("\\end{document}\n")
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 
+	"gonum.org/v1/plot/vg"
+
 	"github.com/greenai/greenai/evp"
 	"github.com/greenai/greenai/internal/plot"
 	"github.com/greenai/greenai/report"
@@ -139,7 +141,13 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		if err := rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto).Save(plotPath); err != nil {
+		fig := rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto)
+		// Sized for a third of the page beside the table, which already
+		// says what it shows.
+		fig.Width, fig.Height = 4.2*vg.Inch, 3.2*vg.Inch
+		fig.Panels[0].Title = ""
+		fig.Panels[0].Y.Label = "E[max] " + rep.Score + " (±1 sd)"
+		if err := fig.Save(plotPath); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "greenai: wrote %s\n", plotPath)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +66,51 @@ func TestCardErrors(t *testing.T) {
 				t.Errorf("got %v, want error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLaTeXCompiles compiles the LaTeX card, a LaTeX table and a PGF figure
+// where pdflatex (with booktabs and pgf) is installed, and checks that the
+// card fits on one page.
+func TestLaTeXCompiles(t *testing.T) {
+	if _, err := exec.LookPath("pdflatex"); err != nil {
+		t.Skip("pdflatex not installed")
+	}
+	dir := t.TempDir()
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	for _, args := range [][]string{
+		{"card", abs(reportData + "card.yaml"), abs(reportData + "trials.csv"), "--latex", "--standalone", "--plot", filepath.Join(dir, "evp.pdf"), "-o", filepath.Join(dir, "card.tex")},
+		{"evp", abs(reportData + "trials.csv"), "--cost", "fpo", "--latex", "--plot", filepath.Join(dir, "fig.tex"), "-o", filepath.Join(dir, "table.tex")},
+	} {
+		if _, errOut, err := runCLI(t, args...); err != nil {
+			t.Fatal(err, errOut)
+		}
+	}
+	doc := "\\documentclass{article}\\usepackage{booktabs}\\usepackage{tikz}\\begin{document}\\input{table.tex}\\input{fig.tex}\\end{document}\n"
+	if err := os.WriteFile(filepath.Join(dir, "doc.tex"), []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"card", "doc"} {
+		cmd := exec.Command("pdflatex", "-interaction=nonstopmode", "-halt-on-error", name+".tex")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			if strings.Contains(string(out), ".sty' not found") {
+				t.Skipf("LaTeX package missing: %s", out)
+			}
+			t.Fatalf("pdflatex %s: %v\n%s", name, err, out)
+		}
+	}
+	log, err := os.ReadFile(filepath.Join(dir, "card.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), "(1 page") {
+		t.Errorf("the card is not one page:\n%s", log[max(0, len(log)-400):])
 	}
 }

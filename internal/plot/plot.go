@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/text/encoding/charmap"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
@@ -232,6 +233,7 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 			vgimg.UseBackgroundColor(color.White))}
 	case "pdf":
 		c = vgpdf.New(width, height)
+		escape = cp1252
 	case "tex":
 		c = vgtex.New(width, height)
 		escape = TeXEscape
@@ -333,9 +335,13 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 			if err != nil {
 				return nil, fmt.Errorf("plot: %s: %w", it.name, err)
 			}
+			// An opaque tint rather than transparency: the PDF backend
+			// cannot fill with alpha correctly. A thin edge keeps an
+			// overlapped band readable.
 			c := Palette[it.series%len(Palette)]
-			poly.Color = color.NRGBA{c.R, c.G, c.B, 0x33}
-			poly.LineStyle.Width = 0
+			poly.Color = tint(c, 0.2)
+			poly.LineStyle.Color = tint(c, 0.5)
+			poly.LineStyle.Width = vg.Points(0.5)
 			g.Add(poly)
 		}
 	}
@@ -592,6 +598,39 @@ func (p *Panel) placeLegend(g *gplot.Plot, xmin, xmax, ymin, ymax float64, logX,
 	if best.top {
 		g.Legend.YOffs = vg.Points(-6)
 	}
+}
+
+// tint mixes c with white: f = 1 is c itself, f = 0 is white.
+func tint(c color.RGBA, f float64) color.RGBA {
+	mix := func(v uint8) uint8 { return uint8(math.Round(255 - f*(255-float64(v)))) }
+	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 0xff}
+}
+
+// cp1252 re-encodes text for the PDF backend, which writes string bytes as
+// Windows-1252. Characters outside that code page get an ASCII stand-in.
+func cp1252(s string) string {
+	var b []byte
+	for _, r := range s {
+		if r < 0x80 {
+			b = append(b, byte(r))
+			continue
+		}
+		if enc, ok := charmap.Windows1252.EncodeRune(r); ok {
+			b = append(b, enc)
+			continue
+		}
+		switch r {
+		case '≤':
+			b = append(b, "<="...)
+		case '≥':
+			b = append(b, ">="...)
+		case '−', '–', '—':
+			b = append(b, '-')
+		default:
+			b = append(b, '?')
+		}
+	}
+	return string(b)
 }
 
 // TeXEscape escapes text for LaTeX.

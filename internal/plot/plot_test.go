@@ -2,6 +2,7 @@ package plot
 
 import (
 	"bytes"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -300,5 +301,28 @@ func TestLogAxisUsesTheWidth(t *testing.T) {
 	d := g.DataCanvas(c)
 	if w, total := d.Max.X-d.Min.X, c.Max.X-c.Min.X; w < 0.8*total {
 		t.Errorf("data area is %v of %v wide", w, total)
+	}
+}
+
+func TestCP1252(t *testing.T) {
+	tests := map[string]string{
+		"plain":       "plain",
+		"±1 sd":       "\xb11 sd",
+		"n × FPO":     "n \xd7 FPO",
+		"5 µs – 10 s": "5 \xb5s \x96 10 s",
+		"n ≤ N":       "n <= N",
+		"CO₂":         "CO?",
+	}
+	for in, want := range tests {
+		if got := cp1252(in); got != want {
+			t.Errorf("cp1252(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTint(t *testing.T) {
+	c := Palette[0]
+	if tint(c, 1) != c || tint(c, 0) != (color.RGBA{255, 255, 255, 255}) {
+		t.Errorf("tint endpoints: %v %v", tint(c, 1), tint(c, 0))
 	}
 }
