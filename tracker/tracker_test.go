@@ -236,7 +236,7 @@ echo '  {"step": 3, "val_acc": 0.71}  ' >> "$GREENAI_METRICS"
 
 func TestRunCheckpoints(t *testing.T) {
 	sink := &memSink{}
-	cfg := baseConfig(sink, "sh", "-c", `echo '{"step":1}' >> "$GREENAI_METRICS"; sleep 0.5`)
+	cfg := baseConfig(sink, "sh", "-c", `echo '{"step":1}' >> "$GREENAI_METRICS"; sleep 1`)
 	cfg.Checkpoint = 30 * time.Millisecond
 	var ticks int
 	cfg.OnProgress = func(p Progress) { ticks++ }
