@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/greenai/greenai/cost"
+	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+	"github.com/greenai/greenai/tracker"
+)
+
+// The CLI links the cost calculator into run records: "greenai run --model
+// M --spec S" records the FPO of one training trial under the spec (its
+// per-example cost is E_train); with --model alone, the FPO of one forward
+// pass of one example.
+func init() {
+	tracker.FPOFunc = recordFPO
+}
+
+func recordFPO(ctx context.Context, model, specPath string) (*tracker.FPOInfo, error) {
+	if specPath != "" {
+		spec, err := cost.ReadSpec(specPath)
+		if err != nil {
+			return nil, err
+		}
+		spec.Model = model
+		pt, err := cost.Compute(spec)
+		if err != nil {
+			return nil, err
+		}
+		total, _ := pt.TrialFPO.Float64()
+		per, _ := pt.ETrain.Float64()
+		macs, _ := pt.TrialMACs.Float64()
+		return &tracker.FPOInfo{Model: model, Spec: specPath, TotalFPO: total, PerExampleFPO: per, MACs: macs,
+			Source: "greenai " + version + " cost: one training trial (forward, backward, optimizer, validation)"}, nil
+	}
+	m, err := onnx.Open(model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	res, err := shape.Infer(m, shape.Options{Dims: map[string]int64{"batch": 1}})
+	if err != nil {
+		return nil, err
+	}
+	rep, err := fpo.Count(res, fpo.Options{})
+	if err != nil {
+		return nil, err
+	}
+	f, ok := rep.FPO.IsConst()
+	mac, _ := rep.MACs.IsConst()
+	if !ok {
+		return nil, fmt.Errorf("the model's FPO depends on %v: give a --spec with dims", rep.FPO.Vars())
+	}
+	return &tracker.FPOInfo{Model: model, TotalFPO: float64(f), PerExampleFPO: float64(f), MACs: float64(mac),
+		Source: "greenai " + version + " fpo: one forward pass, batch 1"}, nil
+}
