@@ -11,54 +11,54 @@ import (
 // are counted as evaluated without branching (every element pays for the
 // whole expression), as vectorized kernels do.
 var perElement = map[string]Ops{
-	"Relu":            ops(Cmp, 1),                                   // max(x, 0)
-	"LeakyRelu":       ops(Cmp, 1, Mul, 1),                           // x<0 ? αx : x
-	"PRelu":           ops(Cmp, 1, Mul, 1),                           // x<0 ? slope·x : x
-	"ThresholdedRelu": ops(Cmp, 1),                                   // x>α ? x : 0
-	"Elu":             ops(Cmp, 1, Exp, 1, Add, 1, Mul, 1),           // x<0 ? α(eˣ−1) : x
-	"Selu":            ops(Cmp, 1, Exp, 1, Add, 1, Mul, 2),           // γ·(x<0 ? α(eˣ−1) : x)
-	"Celu":            ops(Cmp, 2, Div, 1, Exp, 1, Add, 2, Mul, 1),   // max(0,x) + min(0, α(e^{x/α}−1))
-	"Sigmoid":         ops(Exp, 1, Add, 1, Div, 1),                   // 1/(1+e^{−x})
-	"HardSigmoid":     ops(Mul, 1, Add, 1, Cmp, 2),                   // max(0, min(1, αx+β))
-	"HardSwish":       ops(Mul, 2, Add, 1, Cmp, 2),                   // x·max(0, min(1, x/6+1/2))
-	"Swish":           ops(Mul, 2, Exp, 1, Add, 1, Div, 1),           // x·sigmoid(αx)
-	"Softplus":        ops(Exp, 1, Add, 1, Log, 1),                   // log(eˣ+1)
-	"Softsign":        ops(Cmp, 1, Add, 1, Div, 1),                   // x/(1+|x|)
-	"Mish":            ops(Exp, 1, Add, 1, Log, 1, Tanh, 1, Mul, 1),  // x·tanh(softplus(x))
-	"Shrink":          ops(Cmp, 2, Add, 1),                           // x<−λ ? x+b : x>λ ? x−b : 0
-	"Tanh":            ops(Tanh, 1),                                  //
-	"Exp":             ops(Exp, 1),                                   //
-	"Log":             ops(Log, 1),                                   //
-	"Sqrt":            ops(Sqrt, 1),                                  //
-	"Reciprocal":      ops(Div, 1),                                   // 1/x
-	"Erf":             ops(Erf, 1),                                   //
-	"Abs":             ops(Cmp, 1),                                   // |x|
-	"Neg":             ops(Mul, 1),                                   // −1·x
-	"Sign":            ops(Cmp, 1),                                   //
-	"Floor":           ops(Round, 1),                                 //
-	"Ceil":            ops(Round, 1),                                 //
-	"Round":           ops(Round, 1),                                 //
-	"Sin":             ops(Trig, 1),                                  //
-	"Cos":             ops(Trig, 1),                                  //
-	"Tan":             ops(Trig, 1),                                  //
-	"Asin":            ops(Trig, 1),                                  //
-	"Acos":            ops(Trig, 1),                                  //
-	"Atan":            ops(Trig, 1),                                  //
-	"Sinh":            ops(Exp, 1, Div, 1, Add, 1, Mul, 1),           // (eˣ − 1/eˣ)/2
-	"Cosh":            ops(Exp, 1, Div, 1, Add, 1, Mul, 1),           // (eˣ + 1/eˣ)/2
-	"Asinh":           ops(Mul, 1, Add, 2, Sqrt, 1, Log, 1),          // log(x + √(x²+1))
-	"Acosh":           ops(Mul, 1, Add, 2, Sqrt, 1, Log, 1),          // log(x + √(x²−1))
-	"Atanh":           ops(Add, 2, Div, 1, Log, 1, Mul, 1),           // ½·log((1+x)/(1−x))
-	"Not":             ops(Cmp, 1),                                   // logical
-	"BitwiseNot":      ops(Cmp, 1),                                   // bitwise
-	"IsNaN":           ops(Cmp, 1),                                   // x ≠ x
-	"IsInf":           ops(Cmp, 1),                                   // |x| = ∞
-	"QuickGelu":       ops(Mul, 2, Exp, 1, Add, 1, Div, 1),           // x·sigmoid(1.702x)
-	"FastGelu":        ops(Mul, 6, Add, 2, Tanh, 1),                  // tanh approximation
-	"BiasGelu":        ops(Add, 2, Mul, 3, Erf, 1),                   // gelu(x + b)
-	"Gelu":            ops(Mul, 3, Erf, 1, Add, 1),                   // ½x(1+erf(x/√2)); tanh form below
-	"Dropout":         {},                                            // inference: identity (see rule)
-	"Clip":            ops(Cmp, 2),                                   // min(max(x, lo), hi)
+	"Relu":            ops(Cmp, 1),                                  // max(x, 0)
+	"LeakyRelu":       ops(Cmp, 1, Mul, 1),                          // x<0 ? αx : x
+	"PRelu":           ops(Cmp, 1, Mul, 1),                          // x<0 ? slope·x : x
+	"ThresholdedRelu": ops(Cmp, 1),                                  // x>α ? x : 0
+	"Elu":             ops(Cmp, 1, Exp, 1, Add, 1, Mul, 1),          // x<0 ? α(eˣ−1) : x
+	"Selu":            ops(Cmp, 1, Exp, 1, Add, 1, Mul, 2),          // γ·(x<0 ? α(eˣ−1) : x)
+	"Celu":            ops(Cmp, 2, Div, 1, Exp, 1, Add, 2, Mul, 1),  // max(0,x) + min(0, α(e^{x/α}−1))
+	"Sigmoid":         ops(Exp, 1, Add, 1, Div, 1),                  // 1/(1+e^{−x})
+	"HardSigmoid":     ops(Mul, 1, Add, 1, Cmp, 2),                  // max(0, min(1, αx+β))
+	"HardSwish":       ops(Mul, 2, Add, 1, Cmp, 2),                  // x·max(0, min(1, x/6+1/2))
+	"Swish":           ops(Mul, 2, Exp, 1, Add, 1, Div, 1),          // x·sigmoid(αx)
+	"Softplus":        ops(Exp, 1, Add, 1, Log, 1),                  // log(eˣ+1)
+	"Softsign":        ops(Cmp, 1, Add, 1, Div, 1),                  // x/(1+|x|)
+	"Mish":            ops(Exp, 1, Add, 1, Log, 1, Tanh, 1, Mul, 1), // x·tanh(softplus(x))
+	"Shrink":          ops(Cmp, 2, Add, 1),                          // x<−λ ? x+b : x>λ ? x−b : 0
+	"Tanh":            ops(Tanh, 1),                                 //
+	"Exp":             ops(Exp, 1),                                  //
+	"Log":             ops(Log, 1),                                  //
+	"Sqrt":            ops(Sqrt, 1),                                 //
+	"Reciprocal":      ops(Div, 1),                                  // 1/x
+	"Erf":             ops(Erf, 1),                                  //
+	"Abs":             ops(Cmp, 1),                                  // |x|
+	"Neg":             ops(Mul, 1),                                  // −1·x
+	"Sign":            ops(Cmp, 1),                                  //
+	"Floor":           ops(Round, 1),                                //
+	"Ceil":            ops(Round, 1),                                //
+	"Round":           ops(Round, 1),                                //
+	"Sin":             ops(Trig, 1),                                 //
+	"Cos":             ops(Trig, 1),                                 //
+	"Tan":             ops(Trig, 1),                                 //
+	"Asin":            ops(Trig, 1),                                 //
+	"Acos":            ops(Trig, 1),                                 //
+	"Atan":            ops(Trig, 1),                                 //
+	"Sinh":            ops(Exp, 1, Div, 1, Add, 1, Mul, 1),          // (eˣ − 1/eˣ)/2
+	"Cosh":            ops(Exp, 1, Div, 1, Add, 1, Mul, 1),          // (eˣ + 1/eˣ)/2
+	"Asinh":           ops(Mul, 1, Add, 2, Sqrt, 1, Log, 1),         // log(x + √(x²+1))
+	"Acosh":           ops(Mul, 1, Add, 2, Sqrt, 1, Log, 1),         // log(x + √(x²−1))
+	"Atanh":           ops(Add, 2, Div, 1, Log, 1, Mul, 1),          // ½·log((1+x)/(1−x))
+	"Not":             ops(Cmp, 1),                                  // logical
+	"BitwiseNot":      ops(Cmp, 1),                                  // bitwise
+	"IsNaN":           ops(Cmp, 1),                                  // x ≠ x
+	"IsInf":           ops(Cmp, 1),                                  // |x| = ∞
+	"QuickGelu":       ops(Mul, 2, Exp, 1, Add, 1, Div, 1),          // x·sigmoid(1.702x)
+	"FastGelu":        ops(Mul, 6, Add, 2, Tanh, 1),                 // tanh approximation
+	"BiasGelu":        ops(Add, 2, Mul, 3, Erf, 1),                  // gelu(x + b)
+	"Gelu":            ops(Mul, 3, Erf, 1, Add, 1),                  // ½x(1+erf(x/√2)); tanh form below
+	"Dropout":         {},                                           // inference: identity (see rule)
+	"Clip":            ops(Cmp, 2),                                  // min(max(x, lo), hi)
 }
 
 // perOutput maps binary and logical elementwise operators to the

@@ -107,8 +107,8 @@ func normalizeOps(numel, groups sym.Expr, rms bool) Ops {
 		o = o.Add(ops(Add, numel))                   // centre
 	}
 	o = o.Add(ops(Mul, numel.Add(groups), Add, numel.Sub(groups))) // mean of squares
-	o = o.Add(ops(Add, groups, Sqrt, groups, Div, groups))          // 1/√(var+ε)
-	return o.Add(ops(Mul, numel))                                   // normalize
+	o = o.Add(ops(Add, groups, Sqrt, groups, Div, groups))         // 1/√(var+ε)
+	return o.Add(ops(Mul, numel))                                  // normalize
 }
 
 // quantizeOps: y = saturate(round(x / scale) + zero_point): 1 DIV, 1 ROUND,
@@ -237,3 +237,19 @@ func perElementRule(p Ops, formula string) Rule {
 
 // macOps is m multiply-accumulates (m MUL and m ADD).
 func macOps(m sym.Expr) Ops { return ops(Mul, m, Add, m) }
+
+// AttrFloats returns a floats attribute.
+func (n *Node) AttrFloats(name string) ([]float32, bool) {
+	if a := n.Node.Attr(name); a != nil {
+		return a.Floats, true
+	}
+	return nil, false
+}
+
+// AttrStrings returns a strings attribute.
+func (n *Node) AttrStrings(name string) ([]string, bool) {
+	if a := n.Node.Attr(name); a != nil {
+		return a.Strings, true
+	}
+	return nil, false
+}

@@ -184,7 +184,7 @@ func col2ImRule(n *Node) (Cost, error) {
 // DCT, colour conversion) depends on the format and the encoded contents,
 // which are not modelled: the node is reported uncounted.
 func imageDecoderRule(n *Node) (Cost, error) {
-	return Cost{}, fmt.Errorf("ImageDecoder: the cost of decoding depends on the image format and contents and is not modelled")
+	return Cost{}, fmt.Errorf("the cost of decoding an image depends on its format and encoded contents and is not modelled")
 }
 
 // cropAndResizeRule: CropAndResize. Per region the scales (2 ADD, 2 MUL,
