@@ -186,7 +186,7 @@ func TestModelComparison(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != 15*plot.PNGDPI || b.Dy() != 35*plot.PNGDPI/10 {
+	if b := img.Bounds(); b.Dx() != 15*plot.PNGDPI || b.Dy() != 45*plot.PNGDPI/10 {
 		t.Errorf("PNG size %v", b)
 	}
 	if n := plottest.CountColor(img, plot.FrontColor); n < 300 {

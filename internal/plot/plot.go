@@ -107,7 +107,10 @@ type item struct {
 	sd     []float64 // lineItem: half-width of the shaded band
 	labels []string  // pointsItem: text next to each point
 	joined bool      // pointsItem: join the points with a line
-	series int       // palette / glyph index
+	// bandLo and bandHi are the band's edges in axis coordinates (set
+	// while building).
+	bandLo, bandHi []float64
+	series         int // palette / glyph index
 }
 
 // Panel is one set of axes. Add data with Line, Points, Front and Markers;
@@ -222,6 +225,11 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	}
 	if height == 0 {
 		height = 3.5 * vg.Inch
+		for _, p := range f.Panels {
+			if p.hasLabels() {
+				height = 4.5 * vg.Inch // room for the point labels
+			}
+		}
 	}
 	var c vg.CanvasWriterTo
 	escape := func(s string) string { return s }
@@ -242,7 +250,7 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	}
 	plots := make([]*gplot.Plot, len(f.Panels))
 	for i, p := range f.Panels {
-		if plots[i], err = p.build(escape); err != nil {
+		if plots[i], err = p.build(escape, width/vg.Length(len(f.Panels)), height); err != nil {
 			return err
 		}
 	}
@@ -262,8 +270,9 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	return err
 }
 
-// build turns the panel into a gonum plot.
-func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
+// build turns the panel into a gonum plot that will be drawn in an area of
+// w × h.
+func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, error) {
 	xmin, xmax, ymin, ymax, err := p.ranges()
 	if err != nil {
 		return nil, err
@@ -320,6 +329,12 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 	for i, it := range p.items {
 		items[i] = it
 		items[i].xs, items[i].ys = mapf(fx, it.xs), mapf(fy, it.ys)
+		if it.sd != nil {
+			items[i].bandLo, items[i].bandHi = make([]float64, len(it.xs)), make([]float64, len(it.xs))
+			for k := range it.xs {
+				items[i].bandLo[k], items[i].bandHi[k] = fy(clipY(it.ys[k]-it.sd[k])), fy(clipY(it.ys[k]+it.sd[k]))
+			}
+		}
 	}
 	// Draw order: bands, then the front, then lines and points on top.
 	for _, it := range p.items {
@@ -362,8 +377,49 @@ func (p *Panel) build(escape func(string) string) (*gplot.Plot, error) {
 		_, g.X.Max = pad(fx(xmin), g.X.Max)
 	}
 	g.Y.Min, g.Y.Max = pad(fy(ymin), fy(ymax))
-	p.placeLegend(g, xmin, xmax, ymin, ymax, logX, logY)
+	var names []string
+	for _, it := range items {
+		if it.name != "" {
+			names = append(names, escape(it.name))
+		}
+	}
+	// The data area is the panel less the title, axis labels and ticks.
+	fw, fh := legendFraction(names, g.Legend.TextStyle, g.Legend.ThumbnailWidth, g.Legend.Padding, w-vg.Points(75), h-vg.Points(75))
+	placeLegend(g, items, fw, fh)
+	if lb := labelsOf(items, escape); lb != nil {
+		g.Add(lb)
+	}
 	return g, nil
+}
+
+// labelsOf gathers the point labels of a panel (in axis coordinates) into
+// one labeller, so that they can avoid each other; nil if there are none.
+func labelsOf(items []item, escape func(string) string) *labeller {
+	lb := &labeller{style: text.Style{Color: color.Gray{Y: 0x33}, Font: font.From(fontFace, pointSize), Handler: gplot.DefaultTextHandler}}
+	front := map[[2]float64]bool{}
+	for _, it := range items {
+		if it.kind == frontItem {
+			for i := range it.xs {
+				front[[2]float64{it.xs[i], it.ys[i]}] = true
+			}
+		}
+	}
+	for _, it := range items {
+		if it.kind != pointsItem && it.kind != frontItem {
+			continue
+		}
+		for i := range it.xs {
+			pt := [2]float64{it.xs[i], it.ys[i]}
+			lb.markers = append(lb.markers, pt)
+			if it.labels != nil && it.labels[i] != "" {
+				lb.labels = append(lb.labels, labelPoint{x: pt[0], y: pt[1], text: escape(it.labels[i]), priority: front[pt]})
+			}
+		}
+	}
+	if len(lb.labels) == 0 {
+		return nil
+	}
+	return lb
 }
 
 // pad widens a data range by 4% on each side, so that points on the edge
@@ -448,22 +504,6 @@ func addItem(g *gplot.Plot, it item, escape func(string) string) error {
 		g.Add(s)
 		if it.name != "" {
 			g.Legend.Add(escape(it.name), thumbs...)
-		}
-		if it.labels != nil {
-			texts := make([]string, len(it.labels))
-			for i, l := range it.labels {
-				texts[i] = escape(l)
-			}
-			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: data, Labels: texts})
-			if err != nil {
-				return fmt.Errorf("plot: %s labels: %w", it.name, err)
-			}
-			for i := range lb.TextStyle {
-				lb.TextStyle[i].Font = font.From(fontFace, pointSize)
-				lb.TextStyle[i].Color = color.Gray{Y: 0x33}
-			}
-			lb.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(3)}
-			g.Add(lb)
 		}
 	case frontItem:
 		l, err := plotter.NewLine(data)
@@ -554,40 +594,49 @@ func useLog(a Axis, lo, hi float64, name string) (bool, error) {
 	return lo > 0 && hi/lo >= 100, nil
 }
 
-// placeLegend puts the legend in the corner that covers the fewest data
-// points.
-func (p *Panel) placeLegend(g *gplot.Plot, xmin, xmax, ymin, ymax float64, logX, logY bool) {
-	norm := func(v, lo, hi float64, log bool) float64 {
-		if log {
-			v, lo, hi = math.Log(v), math.Log(lo), math.Log(hi)
-		}
-		if hi == lo {
-			return 0.5
-		}
-		return (v - lo) / (hi - lo)
-	}
+// placeLegend puts the legend, fw × fh of the data area, in the corner
+// with the fewest points under it. If every corner has some, it widens the
+// y range at the top or bottom just enough to clear the points below (or
+// above) the legend, choosing the corner that needs the least room.
+func placeLegend(g *gplot.Plot, items []item, fw, fh float64) {
 	type corner struct{ top, left bool }
 	corners := []corner{{false, false}, {true, true}, {true, false}, {false, true}}
-	best, bestCount := corners[0], math.MaxInt
+	ylo, yhi := g.Y.Min, g.Y.Max
+	span := yhi - ylo
+	best, bestGrow := corners[0], math.Inf(1)
+	var bestLo, bestHi float64
 	for _, c := range corners {
-		count := 0
-		for _, it := range p.items {
+		// The normalised extremes of the points in the legend's columns.
+		lowest, highest := math.Inf(1), math.Inf(-1)
+		for _, it := range items {
 			for i := range it.xs {
-				if logY && it.ys[i] <= 0 {
-					continue
-				}
-				x := norm(it.xs[i], xmin, xmax, logX)
-				y := norm(it.ys[i], ymin, ymax, logY)
-				inX := (c.left && x < 0.45) || (!c.left && x > 0.55)
-				inY := (c.top && y > 0.6) || (!c.top && y < 0.4)
-				if inX && inY {
-					count++
+				x := (it.xs[i] - g.X.Min) / (g.X.Max - g.X.Min)
+				y := (it.ys[i] - ylo) / span
+				if (c.left && x <= fw) || (!c.left && x >= 1-fw) {
+					lowest, highest = math.Min(lowest, y), math.Max(highest, y)
+					if it.bandLo != nil {
+						lowest = math.Min(lowest, (it.bandLo[i]-ylo)/span)
+						highest = math.Max(highest, (it.bandHi[i]-ylo)/span)
+					}
 				}
 			}
 		}
-		if count < bestCount {
-			best, bestCount = c, count
+		lo, hi := ylo, yhi
+		if c.top && highest > 1-fh {
+			// highest·span must fit below 1−fh of the new range.
+			hi = ylo + highest*span/(1-fh)
 		}
+		if !c.top && lowest < fh {
+			// (y−lo')/(hi−lo') ≥ fh for the lowest point y.
+			y := ylo + lowest*span
+			lo = (y - fh*yhi) / (1 - fh)
+		}
+		if grow := (hi - lo) - span; grow < bestGrow-1e-12*span {
+			best, bestGrow, bestLo, bestHi = c, grow, lo, hi
+		}
+	}
+	if fh < 0.9 {
+		g.Y.Min, g.Y.Max = bestLo, bestHi
 	}
 	g.Legend.Top, g.Legend.Left = best.top, best.left
 	g.Legend.XOffs = vg.Points(-6)

@@ -152,9 +152,9 @@ func TestPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 10in × 3.5in at PNGDPI.
-	if b := img.Bounds(); b.Dx() != 10*PNGDPI || b.Dy() != 35*PNGDPI/10 {
-		t.Errorf("PNG is %dx%d, want %dx%d", b.Dx(), b.Dy(), 10*PNGDPI, 35*PNGDPI/10)
+	// 10in × 4.5in (a panel has point labels) at PNGDPI.
+	if b := img.Bounds(); b.Dx() != 10*PNGDPI || b.Dy() != 45*PNGDPI/10 {
+		t.Errorf("PNG is %dx%d, want %dx%d", b.Dx(), b.Dy(), 10*PNGDPI, 45*PNGDPI/10)
 	}
 	if n := plottest.CountColor(img, FrontColor); n < 200 {
 		t.Errorf("only %d pixels in the front colour", n)
@@ -178,8 +178,8 @@ func TestPDF(t *testing.T) {
 	if n := bytes.Count(out, []byte("/Type /Page\n")) + bytes.Count(out, []byte("/Type /Page ")); n != 1 {
 		t.Logf("page markers: %d", n)
 	}
-	// 10in × 3.5in = 720pt × 252pt.
-	if !bytes.Contains(out, []byte("/MediaBox [0 0 720.00 252.00]")) {
+	// 10in × 4.5in = 720pt × 324pt.
+	if !bytes.Contains(out, []byte("/MediaBox [0 0 720.00 324.00]")) {
 		t.Errorf("PDF lacks the expected media box")
 	}
 	if !bytes.Contains(out, []byte("LiberationSans")) {
@@ -293,7 +293,7 @@ func TestTeXEscape(t *testing.T) {
 func TestLogAxisUsesTheWidth(t *testing.T) {
 	p := NewPanel("t", Axis{Label: "Budget: trials × mean seconds per trial", Unit: "s"}, Axis{Label: "y"})
 	p.Line("curve", []float64{150, 1e3, 1e5, 7.5e6}, []float64{0.7, 0.8, 0.85, 0.9}, nil)
-	g, err := p.build(func(s string) string { return s })
+	g, err := p.build(func(s string) string { return s }, 5*vg.Inch, 3.5*vg.Inch)
 	if err != nil {
 		t.Fatal(err)
 	}
