@@ -69,6 +69,15 @@ func ModelsFromInput(in *Input) ([]ModelRow, error) {
 	return out, nil
 }
 
+// ReadModels reads a model table from a CSV, TSV or JSONL file.
+func ReadModels(path string) ([]ModelRow, error) {
+	in, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ModelsFromInput(in)
+}
+
 // ModelAxes are the x axes a model comparison can use.
 var ModelAxes = []string{"fpo", "macs", "params"}
 

@@ -145,11 +145,7 @@ func TestTrialsView(t *testing.T) {
 }
 
 func TestModelComparison(t *testing.T) {
-	in, err := ReadFile("testdata/models.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	models, err := ModelsFromInput(in)
+	models, err := ReadModels("testdata/models.csv")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 
 	"github.com/greenai/greenai/internal/plot"
@@ -61,6 +62,9 @@ type ScatterView struct {
 	// Connect joins the points of these groups with a line, in x order
 	// (for sweeps such as ResNet depths).
 	Connect map[string]bool
+	// LabelHeader and GroupHeader name the table's first two columns
+	// (default "label" and "group").
+	LabelHeader, GroupHeader string
 }
 
 // Front returns the indices of the view's Pareto-optimal points.
@@ -125,7 +129,7 @@ func (v *ScatterView) Panel() *plot.Panel {
 func (v *ScatterView) Table() *Table {
 	t := &Table{
 		Caption: v.Title + " (Pareto front: no other point is both cheaper and better)",
-		Header:  []string{"label", "group", axisHeader(v.X), axisHeader(v.Y), "pareto"},
+		Header:  []string{or(v.LabelHeader, "label"), or(v.GroupHeader, "group"), axisHeader(v.X), axisHeader(v.Y), "pareto"},
 		Align:   []byte("llrrc"),
 	}
 	front := v.Front()
@@ -151,6 +155,13 @@ func (v *ScatterView) Table() *Table {
 	return t
 }
 
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 func axisHeader(a plot.Axis) string {
 	if a.Unit == "" {
 		return a.Label
@@ -159,14 +170,17 @@ func axisHeader(a plot.Axis) string {
 }
 
 // TrialsView plots each trial's score against its cost in column cost, one
-// series per model, with the front over all trials. Trials are labelled
-// with their model only when label is true.
+// series per model, with the front over all trials. Each point's label is
+// where the trial is (file:line, or its model for trials not from a file);
+// the figure shows the labels only when label is true.
 func TrialsView(trials []Trial, cost, score string, label bool) (*ScatterView, error) {
 	v := &ScatterView{
-		Title:  fmt.Sprintf("Validation %s against %s per trial", score, cost),
-		X:      plot.Axis{Label: cost, Unit: CostUnit(cost)},
-		Y:      plot.Axis{Label: score},
-		Labels: label,
+		Title:       fmt.Sprintf("Validation %s against %s per trial", score, cost),
+		X:           plot.Axis{Label: cost, Unit: CostUnit(cost)},
+		Y:           plot.Axis{Label: score},
+		Labels:      label,
+		LabelHeader: "trial",
+		GroupHeader: "model",
 	}
 	for _, t := range trials {
 		c, ok := t.Costs[cost]
@@ -174,7 +188,11 @@ func TrialsView(trials []Trial, cost, score string, label bool) (*ScatterView, e
 			_, err := TotalCost([]Trial{t}, cost)
 			return nil, err
 		}
-		v.Points = append(v.Points, Point{Label: t.Model, Group: t.Model, X: c, Y: t.Score})
+		name := t.Model
+		if t.Source != "" {
+			name = fmt.Sprintf("%s:%d", filepath.Base(t.Source), t.Line)
+		}
+		v.Points = append(v.Points, Point{Label: name, Group: t.Model, X: c, Y: t.Score})
 	}
 	if len(v.Points) == 0 {
 		return nil, fmt.Errorf("report: no trials")

@@ -263,11 +263,7 @@ func reportPareto(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := report.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	models, err := report.ModelsFromInput(in)
+	models, err := report.ReadModels(path)
 	if err != nil {
 		return err
 	}
