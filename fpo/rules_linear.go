@@ -216,8 +216,10 @@ func gemmRule(n *Node) (Cost, error) {
 	return Cost{Ops: o, MACs: macs, Formula: f}, nil
 }
 
-// matmulNBitsRule: a blockwise-quantized weight [N, K] is dequantized (one
-// MUL and, with zero points, one ADD per weight element) and multiplied.
+// matmulNBitsRule: a blockwise-quantized weight [N, K] is dequantized,
+// (q − zero_point)·scale: one ADD and one MUL per weight element (without
+// the zero_points input the zero point is 2^(bits−1), still subtracted),
+// and multiplied.
 func matmulNBitsRule(n *Node) (Cost, error) {
 	as, err := n.Shape(n.In(0))
 	if err != nil {
@@ -230,10 +232,7 @@ func matmulNBitsRule(n *Node) (Cost, error) {
 	}
 	rows := sym.Product(as[:len(as)-1]...)
 	macs := rows.Mul(k).Mul(nn)
-	o := ops(Mul, macs.Add(k.Mul(nn)), Add, macs)
-	if n.In(3) != nil {
-		o[Add] = o[Add].Add(k.Mul(nn))
-	}
+	o := ops(Mul, macs.Add(k.Mul(nn)), Add, macs.Add(k.Mul(nn)))
 	if n.In(5) != nil {
 		out, _ := n.OutNumel(0)
 		o[Add] = o[Add].Add(out)
@@ -290,13 +289,15 @@ func einsumRule(n *Node) (Cost, error) {
 		return m
 	}
 	var outIdx map[rune]bool
+	outEll := strings.Contains(rhs, "...")
 	if explicit {
 		outIdx = indices(rhs)
 	} else {
-		// Implicit output: indices that appear exactly once, in order.
+		// Implicit output (numpy): the ellipsis and the indices that
+		// appear exactly once in the whole equation ("ii" is a trace).
 		cnt := map[rune]int{}
 		for _, t := range terms {
-			for r := range indices(t) {
+			for _, r := range strings.ReplaceAll(t, "...", "") {
 				cnt[r]++
 			}
 		}
@@ -306,6 +307,7 @@ func einsumRule(n *Node) (Cost, error) {
 				outIdx[r] = true
 			}
 		}
+		outEll = strings.Contains(lhs, "...")
 	}
 	prodOf := func(set map[rune]bool) sym.Expr {
 		p := sym.Const(1)
@@ -323,7 +325,9 @@ func einsumRule(n *Node) (Cost, error) {
 		out := prodOf(outIdx)
 		if curEll {
 			in = in.Mul(ellSize)
-			out = out.Mul(ellSize)
+			if outEll {
+				out = out.Mul(ellSize)
+			}
 		}
 		adds = in.Sub(out)
 		return Cost{Ops: ops(Add, adds), Formula: "single-operand einsum: one ADD per summed element"}, nil

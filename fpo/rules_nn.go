@@ -116,9 +116,9 @@ func batchNormRule(n *Node) (Cost, error) {
 	f := "per channel: scale and shift; per element: 1 MUL + 1 ADD"
 	training := n.AttrInt("training_mode", 0) != 0 || (n.Opset < 14 && n.Opset >= 9 && countOutputs(n) > 1) || (n.Opset < 9 && n.AttrInt("is_test", 0) == 0 && countOutputs(n) > 1)
 	if training {
-		// mean: numel ADD + C MUL; variance: numel ADD (x−μ), numel MUL, numel ADD, C MUL;
-		// running stats: 2·(2 MUL + 1 ADD) per channel.
-		o = o.Add(ops(Add, numel.MulInt(3), Mul, numel.Add(c.MulInt(2)))).Add(ops(Mul, c.MulInt(4), Add, c.MulInt(2)))
+		// mean: numel−C ADD + C MUL; variance: numel ADD (x−μ), numel MUL,
+		// numel−C ADD, C MUL; running stats: 2·(2 MUL + 1 ADD) per channel.
+		o = o.Add(ops(Add, numel.MulInt(3).Sub(c.MulInt(2)), Mul, numel.Add(c.MulInt(2)))).Add(ops(Mul, c.MulInt(4), Add, c.MulInt(2)))
 		f += "; training: batch mean and variance, running-statistics update"
 	}
 	return Cost{Ops: o, Formula: f}, nil
@@ -304,7 +304,10 @@ func reduceRule(n *Node) (Cost, error) {
 //	GRU:  3H ADD (sum of products), 2H sigmoid, H tanh, r⊙(…) H MUL, h' = (1−z)⊙h̃ + z⊙h: 2H MUL, 2H ADD
 //	LSTM: 4H ADD, 3H sigmoid, 2H tanh, c' = f⊙c + i⊙g: 2H MUL, H ADD; h' = o⊙tanh(c'): H MUL; peepholes 3H MUL, 3H ADD
 //
-// Biases add 2·gates·H ADDs when the B input is present.
+// Biases add 2·gates·H ADDs when the B input is present; a cell clip 2 CMP
+// per gate pre-activation; LSTM's input_forget (f = 1 − i) replaces the
+// forget gate's sigmoid by 1 ADD. linear_before_reset changes where GRU's
+// reset gate is applied, not how many operations run.
 func rnnRule(n *Node) (Cost, error) {
 	x, err := n.Shape(n.In(0))
 	if err != nil {
@@ -346,15 +349,25 @@ func rnnRule(n *Node) (Cost, error) {
 		if n.In(7) != nil {
 			cell = cell.Add(ops(Mul, 3, Add, 3))
 		}
+		if n.AttrInt("input_forget", 0) != 0 {
+			// f = 1 − i replaces the forget gate's activation by 1 ADD
+			// (its product is still computed with the other gates').
+			var minus Ops
+			for i, c := range rnnActivation(n, 0, "Sigmoid") {
+				minus[i] = c.Neg()
+			}
+			cell = cell.Add(minus).Add(ops(Add, 1))
+		}
+	}
+	if n.Node.Attr("clip") != nil {
+		// The cell clip bounds every gate pre-activation: 2 CMP each.
+		cell = cell.Add(ops(Cmp, 2*gates))
 	}
 	steps := seq.Mul(batch).Mul(dirs)
 	macs := steps.Mul(h.MulInt(gates)).Mul(in.Add(h))
 	o := ops(Mul, macs, Add, macs).Add(cell.Scale(steps.Mul(h)))
 	if n.In(3) != nil {
 		o = o.Add(ops(Add, steps.Mul(h).MulInt(2*gates)))
-	}
-	if gates == 1 {
-		// the RNN cell's "sum of both products" is one ADD per unit: already in cell
 	}
 	return Cost{Ops: o, MACs: macs, Formula: fmt.Sprintf("per step, batch item and direction: %d·H·(I+H) MACs + cell", gates)}, nil
 }
