@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/greenai/greenai/cost"
 	"github.com/greenai/greenai/fpo"
@@ -24,6 +25,11 @@ func recordFPO(ctx context.Context, model, specPath string) (*tracker.FPOInfo, e
 		spec, err := cost.ReadSpec(specPath)
 		if err != nil {
 			return nil, err
+		}
+		// The model path comes from the command line: relative to the
+		// working directory, not to the spec file.
+		if abs, err := filepath.Abs(model); err == nil {
+			model = abs
 		}
 		spec.Model = model
 		pt, err := cost.Compute(spec)
