@@ -15,12 +15,22 @@ func init() {
 	Register("", topKRule, "TopK")
 	Register("", uniqueRule, "Unique")
 	Register("com.microsoft", uniqueRule, "Unique")
-	Register("", perElementRule(ops(Cmp, 1), "x ≠ 0"), "NonZero")
+	Register("", nonZeroRule, "NonZero")
 	Register("", nmsRule, "NonMaxSuppression")
 	Register("", cumulativeRule(Add), "CumSum")
 	Register("", cumulativeRule(Mul), "CumProd")
 	Register("", detRule, "Det")
 	Register("com.microsoft", inverseRule, "Inverse")
+}
+
+// nonZeroRule: one test x ≠ 0 per input element; writing the indices of
+// the nonzero ones is data movement.
+func nonZeroRule(n *Node) (Cost, error) {
+	e, err := n.InNumel(0)
+	if err != nil {
+		return Cost{}, err
+	}
+	return Cost{Ops: ops(Cmp, e), Formula: "1 CMP (x ≠ 0) per input element"}, nil
 }
 
 // axisLength returns the rows and the length along the axis attribute
