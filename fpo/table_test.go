@@ -60,3 +60,19 @@ func TestFormatSI(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseTable(f *testing.F) {
+	f.Add("exp = 1\n# c\ntanh: 2\n")
+	f.Add(`{"div": 4}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		tab, err := ParseTable(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, v := range tab {
+			if v < 0 {
+				t.Fatalf("negative cost accepted from %q", s)
+			}
+		}
+	})
+}

@@ -296,3 +296,17 @@ func FuzzDecodeTensor(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeValue(f *testing.F) {
+	tn := onnxbuild.Tensor{Name: "w", DataType: 7, Dims: []int64{2}, Int64s: []int64{1, 2}}
+	f.Add(tn.Marshal(), uint8(1))
+	f.Fuzz(func(t *testing.T, data []byte, kind uint8) {
+		v, err := onnx.DecodeValue(data, onnx.TypeKind(kind%7))
+		if err != nil || v == nil || v.Tensor == nil {
+			return
+		}
+		if n, err := v.Tensor.NumElements(); err == nil && n < 1<<16 {
+			v.Tensor.Int64s()
+		}
+	})
+}
