@@ -15,9 +15,9 @@ import (
 // Options control the training count.
 type Options struct {
 	// Freeze lists glob patterns ('*' matches any run of characters, '/'
-	// included; '?' one character). A parameter is frozen when its
-	// initializer name matches, or when every node that reads it has a
-	// matching name (PyTorch exports name nodes by module path, such as
+	// included; '?' one character). A parameter is frozen when its name
+	// matches, or when every node that reads it has a matching name
+	// (PyTorch exports name nodes by module path, such as
 	// /embeddings/word_embeddings/Gather).
 	Freeze    []string
 	Optimizer Optimizer
@@ -42,13 +42,36 @@ type Report struct {
 	TrainableParams int64
 	FrozenParams    int64
 	FrozenNames     []string
+	// Freezing is what freezing saved per step, when Options.Freeze froze
+	// some parameter (nil otherwise).
+	Freezing        *Saving
 	Uncounted       []fpo.Uncounted
 	NodesWithGrad   int
 	FirstLayerSkips []string // nodes whose data input needs no gradient
 }
 
+// Saving is the backward and update cost, per step, that freezing
+// parameters removes: the frozen weights' own gradients (WeightGrad), the
+// gradients of activations that were computed only on the way to them
+// (InputGrad), the accumulations on those paths (Accumulate) and their
+// optimizer updates (Update). Backward = WeightGrad + InputGrad + Accumulate.
+type Saving struct {
+	WeightGrad, InputGrad, Accumulate, Backward sym.Expr
+	Update                                      sym.Expr
+}
+
 // Count computes the backward and optimizer cost of a model whose forward
 // pass was counted in fwd.
+//
+// The trainable parameters are the floating-point initializers read where a
+// gradient flows (not, say, a Resize's scales or BatchNormalization's running
+// statistics), one-element ones only when read as an operator's weight; an
+// Identity of an initializer is a parameter of its own (exporters store
+// parameters with equal initial values once and alias them by Identity
+// nodes named after the original parameters). Float Constant and
+// ConstantOfShape outputs count only when read as an operator's weight
+// (models whose weights were replaced by ConstantOfShape); elsewhere they are
+// masks and buffers. Only the main graph is differentiated.
 func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err error) {
 	defer sym.Catch(&err)
 	table := opts.Table
@@ -66,76 +89,160 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 	if err != nil {
 		return nil, err
 	}
-	g := res.Graph
-	rep = &Report{Forward: fwd.FPO, ForwardMACs: fwd.MACs, BackwardByOp: map[string]sym.Expr{}, ForwardByOp: map[string]sym.Expr{}, Optimizer: opts.Optimizer}
+	rep = count(res.Graph, freeze, &table)
+	rep.Forward, rep.ForwardMACs = fwd.FPO, fwd.MACs
+	rep.Optimizer = opts.Optimizer
+	rep.ForwardByOp = map[string]sym.Expr{}
 	for k, t := range fwd.ByOp {
 		rep.ForwardByOp[k] = t.FPO
 	}
+	per := perParam.FPO(&table)
+	rep.Update = sym.Const(rep.TrainableParams).Mul(per)
+	if rep.FrozenParams > 0 {
+		all := count(res.Graph, nil, &table)
+		rep.Freezing = &Saving{
+			WeightGrad: all.WeightGrad.Sub(rep.WeightGrad),
+			InputGrad:  all.InputGrad.Sub(rep.InputGrad),
+			Accumulate: all.Accumulate.Sub(rep.Accumulate),
+			Backward:   all.Backward.Sub(rep.Backward),
+			Update:     sym.Const(all.TrainableParams - rep.TrainableParams).Mul(per),
+		}
+	}
+	return rep, nil
+}
 
-	// Parameters: floating-point initializers (and float Constant /
-	// ConstantOfShape outputs that stand in for weights).
-	params := map[*shape.Value]bool{}
+// params finds the model's parameters: the values that are trainable (true)
+// or frozen (false), and the Identity nodes that only alias a stored tensor.
+type params struct {
+	state   map[*shape.Value]bool
+	aliases map[*shape.NodeResult]bool
+}
+
+func findParams(g *shape.GraphResult, live map[*shape.Value]bool, freeze []*regexp.Regexp, rep *Report) params {
+	// Stored float tensors: initializers (true) and constant nodes (false),
+	// and the Identity nodes that alias them.
+	stored := map[*shape.Value]bool{}
 	for _, v := range g.Initializers {
 		if v.DType.IsFloat() {
-			params[v] = true
+			stored[v] = true
 		}
 	}
+	p := params{state: map[*shape.Value]bool{}, aliases: map[*shape.NodeResult]bool{}}
 	for _, nr := range g.Nodes {
-		if (nr.Node.OpType == "Constant" || nr.Node.OpType == "ConstantOfShape") && len(nr.Outputs) > 0 && nr.Outputs[0] != nil && nr.Outputs[0].DType.IsFloat() {
-			if n, ok := nr.Outputs[0].NumElements(); ok {
-				if c, ok := n.IsConst(); ok && c > 1 {
-					params[nr.Outputs[0]] = true
-				}
+		op := nr.Node.OpType
+		if nr.Node.Domain != "" || len(nr.Outputs) == 0 || nr.Outputs[0] == nil || !nr.Outputs[0].DType.IsFloat() {
+			continue
+		}
+		switch {
+		case op == "Constant" || op == "ConstantOfShape":
+			stored[nr.Outputs[0]] = false
+		case op == "Identity" && len(nr.Inputs) == 1 && nr.Inputs[0] != nil:
+			if init, ok := stored[nr.Inputs[0]]; ok {
+				stored[nr.Outputs[0]] = init
+				p.aliases[nr] = true
 			}
 		}
 	}
-	readers := map[*shape.Value][]*shape.NodeResult{}
+	type use struct {
+		nr   *shape.NodeResult
+		slot int
+	}
+	readers := map[*shape.Value][]use{}
 	for _, nr := range g.Nodes {
-		for _, v := range nr.Inputs {
-			if v != nil && params[v] {
-				readers[v] = append(readers[v], nr)
+		if p.aliases[nr] || !anyLive(nr.Outputs, live) {
+			continue
+		}
+		for i, v := range nr.Inputs {
+			if _, ok := stored[v]; ok && v != nil {
+				readers[v] = append(readers[v], use{nr, i})
 			}
 		}
 	}
-	trainable := map[*shape.Value]bool{}
-	for v := range params {
-		frozen := matchAny(freeze, v.Name)
-		if !frozen && len(readers[v]) > 0 && len(freeze) > 0 {
-			frozen = true
-			for _, nr := range readers[v] {
-				if !matchAny(freeze, nr.Node.Name) {
-					frozen = false
-				}
-			}
-		}
+	for v, init := range stored {
 		n := int64(0)
 		if dims, ok := v.Dims(); ok {
 			if c, err := onnx.NumElements(dims); err == nil {
 				n = c
 			}
 		}
+		param := false
+		for _, u := range readers[v] {
+			if weightSlot(u.nr.Node.Domain, u.nr.Node.OpType, u.slot) || init && n > 1 && gradSlot(u.nr.Node.Domain, u.nr.Node.OpType, u.slot) {
+				param = true
+			}
+		}
+		if !param {
+			continue
+		}
+		frozen := matchAny(freeze, v.Name)
+		if !frozen && len(freeze) > 0 {
+			frozen = true
+			for _, u := range readers[v] {
+				if !matchAny(freeze, u.nr.Node.Name) {
+					frozen = false
+				}
+			}
+		}
+		p.state[v] = !frozen
 		if frozen {
 			rep.FrozenParams += n
 			rep.FrozenNames = append(rep.FrozenNames, v.Name)
-		} else if len(readers[v]) > 0 {
-			trainable[v] = true
+		} else {
 			rep.TrainableParams += n
 		}
 	}
 	sort.Strings(rep.FrozenNames)
+	return p
+}
 
-	// Which values carry a gradient.
+// liveValues returns the values from which a graph output is computed;
+// parameters read only elsewhere receive no gradient and no update.
+func liveValues(g *shape.GraphResult) map[*shape.Value]bool {
+	live := map[*shape.Value]bool{}
+	for _, v := range g.Outputs {
+		live[v] = true
+	}
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		if nr := g.Nodes[i]; anyLive(nr.Outputs, live) {
+			for _, in := range nr.Inputs {
+				if in != nil {
+					live[in] = true
+				}
+			}
+		}
+	}
+	return live
+}
+
+func anyLive(vs []*shape.Value, live map[*shape.Value]bool) bool {
+	for _, v := range vs {
+		if v != nil && live[v] {
+			return true
+		}
+	}
+	return false
+}
+
+// count is the backward count of a graph with some parameters frozen.
+func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table) *Report {
+	rep := &Report{BackwardByOp: map[string]sym.Expr{}}
+	live := liveValues(g)
+	p := findParams(g, live, freeze, rep)
+
+	// Which values carry a gradient: those computed, through differentiable
+	// inputs, from a trainable parameter, and from which a graph output (the
+	// loss's input) is computed.
 	needs := map[*shape.Value]bool{}
-	for v := range trainable {
-		needs[v] = true
+	for v, trainable := range p.state {
+		needs[v] = trainable
 	}
 	for _, nr := range g.Nodes {
-		if nonDifferentiable[nr.Node.OpType] {
+		if p.aliases[nr] || nonDifferentiable[nr.Node.OpType] {
 			continue
 		}
 		flows := false
-		for _, v := range nr.Inputs {
-			if v != nil && needs[v] {
+		for i, v := range nr.Inputs {
+			if v != nil && needs[v] && gradSlot(nr.Node.Domain, nr.Node.OpType, i) {
 				flows = true
 			}
 		}
@@ -148,13 +255,15 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 			}
 		}
 	}
-
 	// Backward rules, and gradient accumulation for values read more than once.
 	uses := map[*shape.Value]int{}
 	for _, nr := range g.Nodes {
+		if p.aliases[nr] {
+			continue
+		}
 		gradOut := false
 		for _, v := range nr.Outputs {
-			if v != nil && needs[v] {
+			if v != nil && needs[v] && live[v] {
 				gradOut = true
 			}
 		}
@@ -164,7 +273,7 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 		need := make([]bool, len(nr.Inputs))
 		anyNeed := false
 		for i, v := range nr.Inputs {
-			if v != nil && needs[v] {
+			if v != nil && needs[v] && gradSlot(nr.Node.Domain, nr.Node.OpType, i) {
 				need[i] = true
 				anyNeed = true
 			}
@@ -188,42 +297,46 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 			continue
 		}
 		for i, gr := range grads {
-			if !need[i] {
+			if i >= len(need) || !need[i] {
 				continue
 			}
 			uses[nr.Inputs[i]]++
-			f := gr.Ops.FPO(&table)
+			f := gr.Ops.FPO(table)
 			rep.Backward = rep.Backward.Add(f)
 			rep.BackwardMACs = rep.BackwardMACs.Add(gr.MACs)
 			rep.BackwardByOp[key] = rep.BackwardByOp[key].Add(f)
-			if trainable[nr.Inputs[i]] {
+			if p.state[nr.Inputs[i]] {
 				rep.WeightGrad = rep.WeightGrad.Add(f)
 			} else {
 				rep.InputGrad = rep.InputGrad.Add(f)
 			}
 		}
-		for i, v := range nr.Inputs {
-			if v != nil && !need[i] && !params[v] && v.DType.IsFloat() && (nr.Node.OpType == "Conv" || nr.Node.OpType == "MatMul" || nr.Node.OpType == "Gemm") && i == 0 {
-				rep.FirstLayerSkips = append(rep.FirstLayerSkips, nr.Node.Name)
+		switch nr.Node.OpType {
+		case "Conv", "MatMul", "Gemm":
+			if x := nr.Inputs[0]; x != nil && !need[0] && x.DType.IsFloat() {
+				if _, stored := p.state[x]; !stored {
+					rep.FirstLayerSkips = append(rep.FirstLayerSkips, nr.Node.Name)
+				}
 			}
 		}
 	}
 	for v, k := range uses {
 		if k > 1 {
 			if n, ok := v.NumElements(); ok {
-				a := n.MulInt(int64(k - 1)).MulInt(table[fpo.Add])
-				rep.Accumulate = rep.Accumulate.Add(a)
+				rep.Accumulate = rep.Accumulate.Add(n.MulInt(int64(k - 1)).MulInt(table[fpo.Add]))
 			}
 		}
 	}
 	rep.Backward = rep.Backward.Add(rep.Accumulate)
-	rep.Update = sym.Const(rep.TrainableParams).Mul(perParam.FPO(&table))
-	return rep, nil
+	return rep
 }
 
 func compileGlobs(pats []string) ([]*regexp.Regexp, error) {
 	var out []*regexp.Regexp
 	for _, p := range pats {
+		if p == "" {
+			return nil, fmt.Errorf("empty freeze pattern")
+		}
 		var b strings.Builder
 		b.WriteString("^")
 		for _, r := range p {

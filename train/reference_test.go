@@ -1,0 +1,137 @@
+package train
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+	"github.com/greenai/greenai/sym"
+)
+
+const refDir = "../testdata/models"
+
+// refModel is the record beside each reference model.
+type refModel struct {
+	Name  string `json:"name"`
+	Input struct {
+		Name  string  `json:"name"`
+		Shape []int64 `json:"shape"`
+	} `json:"input"`
+	Params int64 `json:"params"`
+}
+
+// unfolded lists the reference models whose export kept every parameter as
+// stored (no batch norm folded into convolutions, no parameter transformed
+// by constant folding): their trainable count is PyTorch's parameter count.
+var unfolded = map[string]bool{
+	"alexnet": true, "bert_base": true, "convnext_tiny": true, "gru_lm": true, "lstm_tagger": true,
+	"squeezenet1_1": true, "vgg16": true, "vit_b_16": true,
+}
+
+// TestReferenceModels counts the training step of every reference model at
+// its recorded input shape: every node a gradient reaches has a backward
+// rule, and the backward MACs are twice the forward MACs less the products
+// skipped because the model's input needs no gradient.
+func TestReferenceModels(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(refDir, "*.json"))
+	if err != nil || len(paths) < 34 {
+		t.Fatalf("want the 34 reference models in %s, found %d", refDir, len(paths))
+	}
+	for _, p := range paths {
+		var f refModel
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			m, err := onnx.Open(filepath.Join(refDir, f.Name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			res, err := shape.Infer(m, shape.Options{Inputs: map[string][]sym.Expr{f.Input.Name: shape.Dims(f.Input.Shape...)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fwd, rep := counts(t, res, Options{})
+			if unfolded[f.Name] && rep.TrainableParams != f.Params {
+				t.Errorf("trainable %d, PyTorch counts %d parameters", rep.TrainableParams, f.Params)
+			}
+			skipped := int64(0)
+			for _, nc := range fwd.Nodes {
+				for _, s := range rep.FirstLayerSkips {
+					if nc.Node.Node.Name == s {
+						skipped += konst(t, "MACs", nc.MACs)
+					}
+				}
+			}
+			f2, b := 2*konst(t, "forward MACs", fwd.MACs), konst(t, "backward MACs", rep.BackwardMACs)
+			if b != f2-skipped {
+				t.Errorf("backward %d MACs, want 2 × forward %d − %d skipped = %d", b, f2/2, skipped, f2-skipped)
+			}
+		})
+	}
+}
+
+// TestForwardRulesClassified checks that every operator fpo counts either
+// has a backward rule, carries no gradient, or is listed (with a reason) in
+// withoutBackward and docs/cost.md.
+func TestForwardRulesClassified(t *testing.T) {
+	doc, err := os.ReadFile("../docs/cost.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range fpo.RegisteredRules() {
+		domain, op := splitKey(k)
+		rule := LookupRule(domain, op)
+		reason, without := withoutReason(domain, op)
+		switch {
+		case rule != nil && without:
+			t.Errorf("%s has a backward rule and is listed without one", k)
+		case rule == nil && !without && !nonDifferentiable[op]:
+			t.Errorf("%s: fpo counts it, but it has no backward rule: add one to train/rules.go, or list it in withoutBackward and docs/cost.md", k)
+		case without && reason == "":
+			t.Errorf("%s: no reason given", k)
+		}
+	}
+	for k := range withoutBackward {
+		_, op := splitKey(k)
+		if !containsWord(string(doc), op) {
+			t.Errorf("docs/cost.md does not list %s among the operators without a backward rule", k)
+		}
+	}
+	for d := range withoutBackwardDomains {
+		if !containsWord(string(doc), d) {
+			t.Errorf("docs/cost.md does not name the domain %s", d)
+		}
+	}
+}
+
+func splitKey(k string) (domain, op string) {
+	for i := 0; i < len(k); i++ {
+		if k[i] == '/' {
+			return k[:i], k[i+1:]
+		}
+	}
+	return "", k
+}
+
+func containsWord(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i:i+len(w)] == w && (i == 0 || !isIdent(s[i-1])) && (i+len(w) == len(s) || !isIdent(s[i+len(w)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isIdent(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
