@@ -118,9 +118,13 @@ func onnxAttentionRule(n *Node) (Cost, error) {
 		a.hq, a.sq, a.dk = q[1], q[2], q[3]
 		hkv, a.t, a.dv = k[1], k[2], v[3]
 	} else {
-		hqn, hkvn := n.AttrInt("q_num_heads", 0), n.AttrInt("kv_num_heads", 0)
-		if hqn < 1 || hkvn < 1 {
-			return Cost{}, fmt.Errorf("q_num_heads %d, kv_num_heads %d: want positive head counts with 3-D inputs", hqn, hkvn)
+		hqn, err := n.posAttr("q_num_heads")
+		if err != nil {
+			return Cost{}, err
+		}
+		hkvn, err := n.posAttr("kv_num_heads")
+		if err != nil {
+			return Cost{}, err
 		}
 		a.hq, hkv = sym.Const(hqn), sym.Const(hkvn)
 		a.sq, a.t = q[1], k[1]
@@ -192,9 +196,9 @@ func msAttentionRule(pastIdx int, quantized bool) Rule {
 		if err != nil {
 			return Cost{}, err
 		}
-		heads := n.AttrInt("num_heads", 0)
-		if heads < 1 {
-			return Cost{}, fmt.Errorf("num_heads %d: want positive", heads)
+		heads, err := n.posAttr("num_heads")
+		if err != nil {
+			return Cost{}, err
 		}
 		proj := w[1]
 		qh, kh, vh := sym.FloorDiv(proj, sym.Const(3)), sym.FloorDiv(proj, sym.Const(3)), sym.FloorDiv(proj, sym.Const(3))
@@ -260,13 +264,13 @@ func msMHARule(pastIdx, biasIdx, maskIdx, attnBiasIdx int) Rule {
 		if err != nil {
 			return Cost{}, err
 		}
-		heads := n.AttrInt("num_heads", 0)
-		if heads < 1 {
-			return Cost{}, fmt.Errorf("num_heads %d: want positive", heads)
+		heads, err := n.posAttr("num_heads")
+		if err != nil {
+			return Cost{}, err
 		}
-		out, err := n.Shape(n.Out(0))
-		if err != nil || len(out) != 3 {
-			return Cost{}, fmt.Errorf("output: %w", errShape)
+		out, err := n.outShape(0, "output", 3)
+		if err != nil {
+			return Cost{}, err
 		}
 		a := attnSize{b: q[0], hq: sym.Const(heads), sq: q[1], dv: headSize(out[2], heads)}
 		k, v := n.In(1), n.In(2)
@@ -336,13 +340,17 @@ func gqaRule(sparse bool) Rule {
 		if err != nil {
 			return Cost{}, err
 		}
-		heads, kvHeads := n.AttrInt("num_heads", 0), n.AttrInt("kv_num_heads", 0)
-		if heads < 1 || kvHeads < 1 {
-			return Cost{}, fmt.Errorf("num_heads %d, kv_num_heads %d: want positive", heads, kvHeads)
+		heads, err := n.posAttr("num_heads")
+		if err != nil {
+			return Cost{}, err
 		}
-		out, err := n.Shape(n.Out(0))
-		if err != nil || len(out) != 3 {
-			return Cost{}, fmt.Errorf("output: %w", errShape)
+		kvHeads, err := n.posAttr("kv_num_heads")
+		if err != nil {
+			return Cost{}, err
+		}
+		out, err := n.outShape(0, "output", 3)
+		if err != nil {
+			return Cost{}, err
 		}
 		h := headSize(out[2], heads)
 		a := attnSize{b: q[0], hq: sym.Const(heads), sq: q[1], dk: h, dv: h}
@@ -416,9 +424,9 @@ func packedAttentionRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	heads := n.AttrInt("num_heads", 0)
-	if heads < 1 {
-		return Cost{}, fmt.Errorf("num_heads %d: want positive", heads)
+	heads, err := n.posAttr("num_heads")
+	if err != nil {
+		return Cost{}, err
 	}
 	b, s, err := paddedSize(n, 3)
 	if err != nil {
@@ -430,18 +438,26 @@ func packedAttentionRule(n *Node) (Cost, error) {
 		qh, kh, vh = sym.Const(qkv[0]), sym.Const(qkv[1]), sym.Const(qkv[2])
 	}
 	a := attnSize{b: b, hq: sym.Const(heads), sq: s, t: s, dk: headSize(qh, heads), dv: headSize(vh, heads)}
+	projected := x[0].Mul(qh.Add(kh).Add(vh))
+	c := packedAttn(n, a, 2, 5, projected)
+	c.addMACs(projected.Mul(x[1]), "projection of the packed tokens")
+	return c.cost(), nil
+}
+
+// packedAttn counts packed attention on sequences padded to (B, S) (an
+// upper bound), with the bias at input biasIdx added to `biased` elements,
+// the scale and the attention_bias at input attnBiasIdx per score.
+func packedAttn(n *Node, a attnSize, biasIdx, attnBiasIdx int, biased sym.Expr) *attnCost {
 	c := newAttn(a)
 	c.f += " (padded sequences: upper bound)"
-	projected := x[0].Mul(qh.Add(kh).Add(vh))
-	c.addMACs(projected.Mul(x[1]), "projection of the packed tokens")
-	if n.has(2) {
-		c.add(ops(Add, projected), "bias")
+	if n.has(biasIdx) {
+		c.add(ops(Add, biased), "bias")
 	}
 	c.perScore(a, Mul, 1, "scale (1 MUL per score)")
-	if n.has(5) {
+	if n.has(attnBiasIdx) {
 		c.perScore(a, Add, 1, "attention_bias (1 ADD per score)")
 	}
-	return c.cost(), nil
+	return c
 }
 
 // packedMHARule: PackedMultiHeadAttention: projected packed Q, K, V (or
@@ -452,13 +468,13 @@ func packedMHARule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	heads := n.AttrInt("num_heads", 0)
-	if heads < 1 {
-		return Cost{}, fmt.Errorf("num_heads %d: want positive", heads)
+	heads, err := n.posAttr("num_heads")
+	if err != nil {
+		return Cost{}, err
 	}
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 2 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 2)
+	if err != nil {
+		return Cost{}, err
 	}
 	b, s, err := paddedSize(n, 4)
 	if err != nil {
@@ -476,16 +492,7 @@ func packedMHARule(n *Node) (Cost, error) {
 			}
 		}
 	}
-	c := newAttn(a)
-	c.f += " (padded sequences: upper bound)"
-	if n.has(3) {
-		c.add(ops(Add, biased), "bias")
-	}
-	c.perScore(a, Mul, 1, "scale (1 MUL per score)")
-	if n.has(6) {
-		c.perScore(a, Add, 1, "attention_bias (1 ADD per score)")
-	}
-	return c.cost(), nil
+	return packedAttn(n, a, 3, 6, biased).cost(), nil
 }
 
 // longformerRule: LongformerAttention: the local and the global projections
@@ -596,9 +603,13 @@ func linearAttentionRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	hq, hkv := n.AttrInt("q_num_heads", 0), n.AttrInt("kv_num_heads", 0)
-	if hq < 1 || hkv < 1 {
-		return Cost{}, fmt.Errorf("q_num_heads %d, kv_num_heads %d: want positive", hq, hkv)
+	hq, err := n.posAttr("q_num_heads")
+	if err != nil {
+		return Cost{}, err
+	}
+	hkv, err := n.posAttr("kv_num_heads")
+	if err != nil {
+		return Cost{}, err
 	}
 	dk, dv := headSize(q[2], hq), headSize(v[2], hkv)
 	tokens := q[0].Mul(q[1])
@@ -641,9 +652,9 @@ func linearAttentionRule(n *Node) (Cost, error) {
 // (1 DIV, 1 LOG, 2 MUL, 1 ADD, 1 ROUND, 1 CMP for the cap, 1 CMP to pick
 // exact or logarithmic); the table lookup per head is data movement.
 func relativePositionBiasRule(n *Node) (Cost, error) {
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 4 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 4)
+	if err != nil {
+		return Cost{}, err
 	}
 	pairs := out[2].Mul(out[3])
 	per := ops(Add, 2, Cmp, 4, Div, 1, Log, 1, Mul, 2, Round, 1)
@@ -664,9 +675,9 @@ func gatedRelativePositionBiasRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 4 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 4)
+	if err != nil {
+		return Cost{}, err
 	}
 	rows := out[0].Mul(out[1]).Mul(out[2]) // B·N·S
 	d := w[1]

@@ -347,13 +347,9 @@ func nhwcMaxPoolRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	ks, ok := n.AttrInts("kernel_shape")
-	if !ok || len(ks) == 0 {
-		return Cost{}, fmt.Errorf("no kernel_shape")
-	}
-	k := int64(1)
-	for _, v := range ks {
-		k *= v
+	k, err := kernelSize(n)
+	if err != nil {
+		return Cost{}, err
 	}
 	return Cost{Ops: ops(Cmp, out.MulInt(k-1)), Formula: "∏kernel−1 comparisons per output"}, nil
 }

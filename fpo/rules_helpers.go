@@ -11,10 +11,19 @@ import (
 
 // Helpers shared by the cost rules of the operator families.
 
-// inShape returns the shape of input i, checking that it has one of the ranks
-// (any rank when none is given).
+// inShape returns the shape of input i, checking that it has one of the
+// ranks (any rank when none is given).
 func (n *Node) inShape(i int, what string, ranks ...int) ([]sym.Expr, error) {
-	s, err := n.Shape(n.In(i))
+	return n.rankedShape(n.In(i), what, ranks)
+}
+
+// outShape is inShape for output i.
+func (n *Node) outShape(i int, what string, ranks ...int) ([]sym.Expr, error) {
+	return n.rankedShape(n.Out(i), what, ranks)
+}
+
+func (n *Node) rankedShape(v *shape.Value, what string, ranks []int) ([]sym.Expr, error) {
+	s, err := n.Shape(v)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -27,6 +36,37 @@ func (n *Node) inShape(i int, what string, ranks ...int) ([]sym.Expr, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s has rank %d, want %v", what, len(s), ranks)
+}
+
+// posAttr returns an int attribute that must be set and positive.
+func (n *Node) posAttr(name string) (int64, error) {
+	v := n.AttrInt(name, 0)
+	if v < 1 {
+		return 0, fmt.Errorf("attribute %s: %d, want a positive value", name, v)
+	}
+	return v, nil
+}
+
+// kernelSize returns ∏kernel_shape.
+func kernelSize(n *Node) (int64, error) {
+	ks, ok := n.AttrInts("kernel_shape")
+	if !ok || len(ks) == 0 {
+		return 0, fmt.Errorf("no kernel_shape")
+	}
+	k := int64(1)
+	for _, v := range ks {
+		k *= v
+	}
+	return k, nil
+}
+
+// inOutNumel returns the element counts of input 0 and output 0.
+func inOutNumel(n *Node) (in, out sym.Expr, err error) {
+	if in, err = n.InNumel(0); err != nil {
+		return
+	}
+	out, err = n.OutNumel(0)
+	return
 }
 
 // has reports whether input i is present.

@@ -114,9 +114,9 @@ func roiAlignRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 4 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 4)
+	if err != nil {
+		return Cost{}, err
 	}
 	oh, ow := n.AttrInt("output_height", 1), n.AttrInt("output_width", 1)
 	count := roiSamples(n, x[2], oh).Mul(roiSamples(n, x[3], ow))
@@ -155,9 +155,9 @@ func maxRoiPoolRule(n *Node) (Cost, error) {
 	if !ok || len(ps) != 2 || ps[0] < 1 || ps[1] < 1 {
 		return Cost{}, fmt.Errorf("pooled_shape must hold two positive sizes")
 	}
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 4 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 4)
+	if err != nil {
+		return Cost{}, err
 	}
 	rows := sym.Min(sym.CeilDiv(x[2], sym.Const(ps[0])).AddInt(1), x[2])
 	cols := sym.Min(sym.CeilDiv(x[3], sym.Const(ps[1])).AddInt(1), x[3])
@@ -193,9 +193,9 @@ func imageDecoderRule(n *Node) (Cost, error) {
 // fraction (1 ADD); per output element bilinear takes 3 lerps (6 ADD,
 // 3 MUL), nearest copies.
 func cropAndResizeRule(n *Node) (Cost, error) {
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 4 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 4)
+	if err != nil {
+		return Cost{}, err
 	}
 	rois := out[0]
 	lines := rois.Mul(out[2].Add(out[3]))

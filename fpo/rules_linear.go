@@ -180,22 +180,10 @@ func matmulRule(a, _ int) Rule {
 // gemmRule: Y = α·A'·B' + β·C: M·N·K MACs, M·N MULs when α ≠ 1, M·N ADDs
 // for C and M·N MULs when β ≠ 1.
 func gemmRule(n *Node) (Cost, error) {
-	as, err := n.Shape(n.In(0))
+	out, macs, err := gemmMACs(n)
 	if err != nil {
 		return Cost{}, err
 	}
-	if len(as) != 2 {
-		return Cost{}, fmt.Errorf("A of rank %d", len(as))
-	}
-	k := as[1]
-	if n.AttrInt("transA", 0) != 0 {
-		k = as[0]
-	}
-	out, err := n.OutNumel(0)
-	if err != nil {
-		return Cost{}, err
-	}
-	macs := out.Mul(k)
 	o := ops(Mul, macs, Add, macs)
 	f := "M·N·K MACs"
 	if n.AttrFloat("alpha", 1) != 1 {
@@ -214,6 +202,24 @@ func gemmRule(n *Node) (Cost, error) {
 		}
 	}
 	return Cost{Ops: o, MACs: macs, Formula: f}, nil
+}
+
+// gemmMACs returns the M·N outputs of a Gemm-like product of A (input 0,
+// transposed by transA) and its M·N·K MACs.
+func gemmMACs(n *Node) (out, macs sym.Expr, err error) {
+	as, err := n.inShape(0, "A", 2)
+	if err != nil {
+		return sym.Expr{}, sym.Expr{}, err
+	}
+	k := as[1]
+	if n.AttrInt("transA", 0) != 0 {
+		k = as[0]
+	}
+	out, err = n.OutNumel(0)
+	if err != nil {
+		return sym.Expr{}, sym.Expr{}, err
+	}
+	return out, out.Mul(k), nil
 }
 
 // matmulNBitsRule: a blockwise-quantized weight [N, K] is dequantized,

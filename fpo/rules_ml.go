@@ -99,9 +99,9 @@ func linearModelRule(classifier bool) Rule {
 		if classifier {
 			scoresOut = 1
 		}
-		s, err := n.Shape(n.Out(scoresOut))
-		if err != nil || len(s) != 2 {
-			return Cost{}, fmt.Errorf("scores: %w", errShape)
+		s, err := n.outShape(scoresOut, "scores", 2)
+		if err != nil {
+			return Cost{}, err
 		}
 		k := s[1]
 		coef, _ := n.AttrFloats("coefficients")
@@ -259,9 +259,9 @@ func treeEnsembleRule(n *Node) (Cost, error) {
 	if n.Node.OpType == "TreeEnsembleClassifier" {
 		scoresOut = 1
 	}
-	s, err := n.Shape(n.Out(scoresOut))
-	if err != nil || len(s) != 2 {
-		return Cost{}, fmt.Errorf("scores: %w", errShape)
+	s, err := n.outShape(scoresOut, "scores", 2)
+	if err != nil {
+		return Cost{}, err
 	}
 	targets := s[1]
 	agg := strings.ToUpper(n.AttrString("aggregate_function", "SUM"))

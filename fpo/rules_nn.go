@@ -30,13 +30,9 @@ func poolRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	ks, ok := n.AttrInts("kernel_shape")
-	if !ok || len(ks) == 0 {
-		return Cost{}, fmt.Errorf("no kernel_shape")
-	}
-	k := int64(1)
-	for _, v := range ks {
-		k *= v
+	k, err := kernelSize(n)
+	if err != nil {
+		return Cost{}, err
 	}
 	switch n.Node.OpType {
 	case "MaxPool":
@@ -70,11 +66,7 @@ func lpRootOps(p int64) Ops {
 }
 
 func globalPoolRule(n *Node) (Cost, error) {
-	in, err := n.InNumel(0)
-	if err != nil {
-		return Cost{}, err
-	}
-	out, err := n.OutNumel(0)
+	in, out, err := inOutNumel(n)
 	if err != nil {
 		return Cost{}, err
 	}
@@ -264,11 +256,7 @@ func softmaxRows(n *Node, i int, flattened bool) (rows, L sym.Expr, err error) {
 // reduceRule: reducing I input elements to O outputs takes I−O combining
 // operations, plus per-element and per-output extras by kind.
 func reduceRule(n *Node) (Cost, error) {
-	in, err := n.InNumel(0)
-	if err != nil {
-		return Cost{}, err
-	}
-	out, err := n.OutNumel(0)
+	in, out, err := inOutNumel(n)
 	if err != nil {
 		return Cost{}, err
 	}

@@ -220,28 +220,17 @@ func qlinearConcatRule(n *Node) (Cost, error) {
 // per output), correct the sum for the input zero point (1 ADD) and
 // requantize (1 MUL by x_scale/(y_scale·count), ROUND, ADD, 2 CMP).
 func qlinearPoolRule(n *Node) (Cost, error) {
-	out, err := n.OutNumel(0)
+	in, out, err := inOutNumel(n)
 	if err != nil {
 		return Cost{}, err
 	}
-	var sums sym.Expr
-	switch n.Node.OpType {
-	case "QLinearAveragePool":
-		ks, ok := n.AttrInts("kernel_shape")
-		if !ok || len(ks) == 0 {
-			return Cost{}, fmt.Errorf("no kernel_shape")
-		}
-		k := int64(1)
-		for _, v := range ks {
-			k *= v
-		}
-		sums = out.MulInt(k - 1)
-	default:
-		in, err := n.InNumel(0)
+	sums := in.Sub(out)
+	if n.Node.OpType == "QLinearAveragePool" {
+		k, err := kernelSize(n)
 		if err != nil {
 			return Cost{}, err
 		}
-		sums = in.Sub(out)
+		sums = out.MulInt(k - 1)
 	}
 	o := ops(Add, sums).Add(requantizeOps(out))
 	if n.has(2) {
@@ -256,19 +245,10 @@ func qlinearPoolRule(n *Node) (Cost, error) {
 // with y_scale, quantized (ROUND, ADD, 2 CMP: the scale is folded into the
 // MUL).
 func qgemmRule(n *Node) (Cost, error) {
-	as, err := n.inShape(0, "A", 2)
+	out, macs, err := gemmMACs(n)
 	if err != nil {
 		return Cost{}, err
 	}
-	k := as[1]
-	if n.AttrInt("transA", 0) != 0 {
-		k = as[0]
-	}
-	out, err := n.OutNumel(0)
-	if err != nil {
-		return Cost{}, err
-	}
-	macs := out.Mul(k)
 	o := macOps(macs).Add(ops(Mul, out))
 	zp, err := zeroPointOps(n, [2]int{0, 2}, [2]int{3, 5})
 	if err != nil {

@@ -101,9 +101,9 @@ func stftRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 4 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 4)
+	if err != nil {
+		return Cost{}, err
 	}
 	var fl sym.Expr
 	switch l, ok := scalarInt(n.In(3)); {
@@ -154,9 +154,9 @@ func windowRule(per Ops, formula string) Rule {
 // the rising or falling side; elements outside the triangle are written
 // as zeros without arithmetic, so this is an upper bound).
 func melWeightMatrixRule(n *Node) (Cost, error) {
-	out, err := n.Shape(n.Out(0))
-	if err != nil || len(out) != 2 {
-		return Cost{}, fmt.Errorf("output: %w", errShape)
+	out, err := n.outShape(0, "output", 2)
+	if err != nil {
+		return Cost{}, err
 	}
 	points := out[1].AddInt(2)
 	e := out[0].Mul(out[1])
