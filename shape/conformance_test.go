@@ -5,46 +5,35 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/greenai/greenai/internal/conformance"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops"
 )
-
-const conformanceRoot = "/usr/share/libonnx-testdata/data"
 
 // TestConformance infers every model of ONNX's backend test suite (Debian's
 // libonnx-testdata) from its test_data_set_0 inputs and checks each output's
 // shape against output_N.pb. Models listed in testdata/conformance_exceptions.txt
 // are expected to fail, with the reason given there.
 func TestConformance(t *testing.T) {
-	if _, err := os.Stat(conformanceRoot); err != nil {
-		if os.Getenv("GREENAI_REQUIRE_CONFORMANCE") != "" {
-			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", conformanceRoot)
+	if ok, required := conformance.Available(); !ok {
+		if required {
+			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", conformance.Root)
 		}
-		t.Skipf("%s not installed", conformanceRoot)
+		t.Skipf("%s not installed", conformance.Root)
 	}
 	exceptions := readExceptions(t, "testdata/conformance_exceptions.txt")
-	var dirs []string
-	for _, suite := range []string{"node", "pytorch-converted", "pytorch-operator", "simple"} {
-		ents, err := os.ReadDir(filepath.Join(conformanceRoot, suite))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			if e.IsDir() {
-				dirs = append(dirs, suite+"/"+e.Name())
-			}
-		}
+	dirs, err := conformance.Dirs()
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Strings(dirs)
 	pass, excepted := 0, 0
 	var failures, stale []string
 	for _, d := range dirs {
-		err := checkConformance(filepath.Join(conformanceRoot, d))
+		err := checkConformance(filepath.Join(conformance.Root, d))
 		_, isExc := exceptions[d]
 		switch {
 		case err == nil && isExc:
@@ -92,42 +81,12 @@ func readExceptions(t *testing.T, path string) map[string]string {
 }
 
 func checkConformance(dir string) (err error) {
-	m, err := onnx.Open(filepath.Join(dir, "model.onnx"))
+	c, err := conformance.Load(dir)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	ds := filepath.Join(dir, "test_data_set_0")
-	var inputs []*onnx.ValueInfo
-	inits := map[string]bool{}
-	for _, t := range m.Graph.Initializers {
-		inits[t.Name] = true
-	}
-	for _, in := range m.Graph.Inputs {
-		if !inits[in.Name] {
-			inputs = append(inputs, in)
-		}
-	}
-	opts := shape.Options{InputValues: map[string]*shape.Value{}}
-	for i, in := range inputs {
-		p := filepath.Join(ds, fmt.Sprintf("input_%d.pb", i))
-		if _, err := os.Stat(p); err != nil {
-			break // optional trailing inputs omitted
-		}
-		d, err := onnx.ReadValueFile(p, in.Type)
-		if err != nil {
-			return err
-		}
-		v, err := shape.FromData(d, 1<<16)
-		if err != nil {
-			return fmt.Errorf("input %d: %w", i, err)
-		}
-		opts.InputValues[in.Name] = v
-	}
-	res, err := shape.Infer(m, opts)
-	if err != nil {
-		return err
-	}
+	defer c.Model.Close()
+	res := c.Result
 	if len(res.Unsupported) > 0 {
 		var names []string
 		for _, u := range res.Unsupported {
@@ -138,14 +97,13 @@ func checkConformance(dir string) (err error) {
 	if len(res.Failures) > 0 {
 		return fmt.Errorf("node %s (%s): %s", res.Failures[0].Node, res.Failures[0].Op, firstLine(res.Failures[0].Err))
 	}
-	for i, out := range m.Graph.Outputs {
-		p := filepath.Join(ds, fmt.Sprintf("output_%d.pb", i))
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		want, err := onnx.ReadValueFile(p, out.Type)
+	for i, out := range c.Model.Graph.Outputs {
+		want, err := c.Want(i)
 		if err != nil {
 			return err
+		}
+		if want == nil {
+			continue
 		}
 		if err := matchValue(res.Graph.Outputs[i], want); err != nil {
 			return fmt.Errorf("output %d %q: %w", i, out.Name, err)

@@ -2,6 +2,8 @@ package shape
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/sym"
@@ -67,4 +69,41 @@ func seqElem(items []*Value) *Value {
 		}
 	}
 	return e
+}
+
+// ReadInputData reads DIR/input_0.pb, input_1.pb, … (serialized TensorProto,
+// SequenceProto or OptionalProto, as in ONNX's backend test suite) as the
+// values of the main graph's inputs that are not initializers, in order.
+// Trailing optional inputs may be missing. Contents are kept for values of
+// at most maxElems elements. It returns the values by input name.
+func ReadInputData(m *onnx.Model, dir string, maxElems int) (map[string]*Value, error) {
+	inits := map[string]bool{}
+	for _, t := range m.Graph.Initializers {
+		inits[t.Name] = true
+	}
+	out := map[string]*Value{}
+	i := 0
+	for _, in := range m.Graph.Inputs {
+		if inits[in.Name] {
+			continue
+		}
+		p := filepath.Join(dir, fmt.Sprintf("input_%d.pb", i))
+		i++
+		if _, err := os.Stat(p); err != nil {
+			break // trailing optional inputs omitted
+		}
+		d, err := onnx.ReadValueFile(p, in.Type)
+		if err != nil {
+			return nil, err
+		}
+		v, err := FromData(d, maxElems)
+		if err != nil {
+			return nil, fmt.Errorf("%s: input %q: %w", p, in.Name, err)
+		}
+		out[in.Name] = v
+	}
+	if len(out) == 0 && i > 0 {
+		return nil, fmt.Errorf("%s: no input_0.pb found", dir)
+	}
+	return out, nil
 }

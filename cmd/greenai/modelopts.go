@@ -3,8 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,34 +67,11 @@ func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
 		opts.Inputs[name] = shp
 	}
 	if f.inputData != "" {
-		inits := map[string]bool{}
-		for _, t := range m.Graph.Initializers {
-			inits[t.Name] = true
+		vals, err := shape.ReadInputData(m, f.inputData, 1<<16)
+		if err != nil {
+			return opts, fmt.Errorf("--input-data: %w", err)
 		}
-		i, found := 0, 0
-		for _, in := range m.Graph.Inputs {
-			if inits[in.Name] {
-				continue
-			}
-			p := filepath.Join(f.inputData, fmt.Sprintf("input_%d.pb", i))
-			i++
-			if _, err := os.Stat(p); err != nil {
-				break // trailing optional inputs may be omitted
-			}
-			found++
-			d, err := onnx.ReadValueFile(p, in.Type)
-			if err != nil {
-				return opts, err
-			}
-			v, err := shape.FromData(d, 1<<16)
-			if err != nil {
-				return opts, fmt.Errorf("%s: %w", p, err)
-			}
-			opts.InputValues[in.Name] = v
-		}
-		if found == 0 {
-			return opts, fmt.Errorf("--input-data %s: no input_0.pb found", f.inputData)
-		}
+		opts.InputValues = vals
 	}
 	return opts, nil
 }

@@ -221,32 +221,11 @@ func nnCheckValues(t *testing.T, dir string) {
 		t.Skipf("model not readable: %v", err)
 	}
 	defer m.Close()
-	inits := map[string]bool{}
-	for _, it := range m.Graph.Initializers {
-		inits[it.Name] = true
+	vals, err := shape.ReadInputData(m, filepath.Join(dir, "test_data_set_0"), 1<<16)
+	if err != nil {
+		t.Fatal(err)
 	}
-	opts := shape.Options{InputValues: map[string]*shape.Value{}}
-	i := 0
-	for _, in := range m.Graph.Inputs {
-		if inits[in.Name] {
-			continue
-		}
-		p := filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i))
-		i++
-		if _, err := os.Stat(p); err != nil {
-			break
-		}
-		d, err := onnx.ReadValueFile(p, in.Type)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, err := shape.FromData(d, 1<<16)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.InputValues[in.Name] = v
-	}
-	res, err := shape.Infer(m, opts)
+	res, err := shape.Infer(m, shape.Options{InputValues: vals})
 	if err != nil {
 		t.Fatal(err)
 	}

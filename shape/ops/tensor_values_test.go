@@ -51,32 +51,11 @@ func checkValues(dir string) (int, error) {
 		return 0, err
 	}
 	defer m.Close()
-	inits := map[string]bool{}
-	for _, t := range m.Graph.Initializers {
-		inits[t.Name] = true
+	vals, err := shape.ReadInputData(m, filepath.Join(dir, "test_data_set_0"), 1<<16)
+	if err != nil {
+		return 0, err
 	}
-	opts := shape.Options{InputValues: map[string]*shape.Value{}}
-	i := 0
-	for _, in := range m.Graph.Inputs {
-		if inits[in.Name] {
-			continue
-		}
-		p := filepath.Join(dir, "test_data_set_0", fmt.Sprintf("input_%d.pb", i))
-		i++
-		if _, err := os.Stat(p); err != nil {
-			break
-		}
-		d, err := onnx.ReadValueFile(p, in.Type)
-		if err != nil {
-			return 0, err
-		}
-		v, err := shape.FromData(d, 1<<16)
-		if err != nil {
-			return 0, err
-		}
-		opts.InputValues[in.Name] = v
-	}
-	res, err := shape.Infer(m, opts)
+	res, err := shape.Infer(m, shape.Options{InputValues: vals})
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,80 @@
+// Package conformance loads the models of ONNX's backend test suite (Debian's libonnx-testdata) for greenai's tests.
+package conformance
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+)
+
+// Root is where Debian's libonnx-testdata installs the suite.
+const Root = "/usr/share/libonnx-testdata/data"
+
+// Suites are the folders of the suite greenai checks against.
+var Suites = []string{"node", "pytorch-converted", "pytorch-operator", "simple"}
+
+// Available reports whether the suite is installed. When it is not and env
+// GREENAI_REQUIRE_CONFORMANCE is set, tests must fail rather than skip.
+func Available() (ok bool, required bool) {
+	_, err := os.Stat(Root)
+	return err == nil, os.Getenv("GREENAI_REQUIRE_CONFORMANCE") != ""
+}
+
+// Dirs lists every test model folder as "suite/name", sorted.
+func Dirs() ([]string, error) {
+	var dirs []string
+	for _, suite := range Suites {
+		ents, err := os.ReadDir(filepath.Join(Root, suite))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			if e.IsDir() {
+				dirs = append(dirs, suite+"/"+e.Name())
+			}
+		}
+	}
+	sort.Strings(dirs)
+	return dirs, nil
+}
+
+// Case is one test model inferred from its test_data_set_0 inputs.
+type Case struct {
+	Dir    string // absolute folder
+	Model  *onnx.Model
+	Result *shape.Result
+}
+
+// Load opens dir/model.onnx and infers it with the values of
+// test_data_set_0's inputs. The caller closes c.Model.
+func Load(dir string) (*Case, error) {
+	m, err := onnx.Open(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		return nil, err
+	}
+	vals, err := shape.ReadInputData(m, filepath.Join(dir, "test_data_set_0"), 1<<16)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	res, err := shape.Infer(m, shape.Options{InputValues: vals})
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	return &Case{Dir: dir, Model: m, Result: res}, nil
+}
+
+// Want reads the expected value of output k, or (nil, nil) when the test
+// has no file for it.
+func (c *Case) Want(k int) (*onnx.Value, error) {
+	p := filepath.Join(c.Dir, "test_data_set_0", fmt.Sprintf("output_%d.pb", k))
+	if _, err := os.Stat(p); err != nil {
+		return nil, nil
+	}
+	return onnx.ReadValueFile(p, c.Model.Graph.Outputs[k].Type)
+}
