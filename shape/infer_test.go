@@ -7,6 +7,7 @@ import (
 
 	"github.com/greenai/greenai/internal/onnxbuild"
 	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/params"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
 )
@@ -165,5 +166,33 @@ func TestZooLightModels(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A sparse initializer has its dense shape; parameters count its stored values.
+func TestSparseInitializer(t *testing.T) {
+	m := decode(t, &onnxbuild.Model{Graph: onnxbuild.Graph{
+		Inputs:  []onnxbuild.ValueInfo{{Name: "x", DataType: 1, Dims: []any{2, 100}}},
+		Outputs: []onnxbuild.ValueInfo{{Name: "y", DataType: 1}},
+		Sparse: []onnxbuild.SparseTensor{{
+			Values:  onnxbuild.Tensor{Name: "w", DataType: 1, Dims: []int64{3}, Floats: []float32{1, 2, 3}},
+			Indices: onnxbuild.Tensor{Name: "w_idx", DataType: 7, Dims: []int64{3}, Int64s: []int64{0, 101, 999}},
+			Dims:    []int64{100, 10},
+		}},
+		Nodes: []onnxbuild.Node{{Name: "mm", OpType: "MatMul", Inputs: []string{"x", "w"}, Outputs: []string{"y"}}},
+	}})
+	if len(m.Graph.SparseInitializers) != 1 {
+		t.Fatalf("sparse initializers: %d", len(m.Graph.SparseInitializers))
+	}
+	res, err := shape.Infer(m, shape.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := shape.TypeString(res.Graph.Outputs[0]); got != "float32[2, 10]" {
+		t.Errorf("output %s", got)
+	}
+	st := params.Count(res)
+	if st.Params != 3 || st.Sparse != 3 {
+		t.Errorf("params %d (sparse %d), want the 3 stored values", st.Params, st.Sparse)
 	}
 }

@@ -25,9 +25,27 @@ type Graph struct {
 	Name         string
 	Nodes        []Node
 	Initializers []Tensor
+	Sparse       []SparseTensor
 	Inputs       []ValueInfo
 	Outputs      []ValueInfo
 	ValueInfo    []ValueInfo
+}
+
+// SparseTensor describes a SparseTensorProto.
+type SparseTensor struct {
+	Values, Indices Tensor
+	Dims            []int64
+}
+
+func (t *SparseTensor) marshal() []byte {
+	var b []byte
+	b = appendMsg(b, 1, t.Values.Marshal())
+	b = appendMsg(b, 2, t.Indices.Marshal())
+	var p []byte
+	for _, d := range t.Dims {
+		p = protowire.AppendVarint(p, uint64(d))
+	}
+	return appendMsg(b, 3, p)
 }
 
 // Node describes a NodeProto.
@@ -122,6 +140,9 @@ func (g *Graph) marshal() []byte {
 	}
 	for _, t := range g.Initializers {
 		b = appendMsg(b, 5, t.Marshal())
+	}
+	for _, t := range g.Sparse {
+		b = appendMsg(b, 15, t.marshal())
 	}
 	for _, v := range g.Inputs {
 		b = appendMsg(b, 11, v.marshal())
