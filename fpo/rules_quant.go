@@ -290,9 +290,12 @@ func mulIntegerRule(n *Node) (Cost, error) {
 // lookup (movement) and scaled by its block's absmax (1 MUL per weight),
 // then rows·K·N MACs.
 func matmulBnb4Rule(n *Node) (Cost, error) {
-	as, err := n.inShape(0, "A", 1, 2, 3, 4, 5, 6)
+	as, err := n.Shape(n.In(0))
 	if err != nil {
 		return Cost{}, err
+	}
+	if len(as) == 0 {
+		return Cost{}, fmt.Errorf("A of rank 0")
 	}
 	k, nn := n.AttrInt("K", 0), n.AttrInt("N", 0)
 	if k < 1 || nn < 1 {

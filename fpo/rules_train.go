@@ -38,9 +38,12 @@ func init() {
 // weights or ignore_index the divisor's sum (E−1 ADD more).
 func lossRule(softmax bool) Rule {
 	return func(n *Node) (Cost, error) {
-		x, err := n.inShape(0, "input", 2, 3, 4, 5, 6, 7, 8)
+		x, err := n.Shape(n.In(0))
 		if err != nil {
 			return Cost{}, err
+		}
+		if len(x) < 2 {
+			return Cost{}, fmt.Errorf("input of rank %d, want (N, C, …)", len(x))
 		}
 		e, err := n.InNumel(1)
 		if err != nil {
