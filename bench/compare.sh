@@ -110,7 +110,7 @@ median() {
 log "runs      $reps of each, medians; wall = whole process, start to exit"
 log ""
 {
-	printf '%-28s | %8s %8s %8s | %8s %8s %8s | %7s %7s %7s\n' "" "greenai" "" "" "python" "" "" "python/greenai" "" ""
+	printf '%-28s | %-26s | %-26s | %s\n' "" "greenai" "python" "python/greenai"
 	printf '%-28s | %8s %8s %8s | %8s %8s %8s | %7s %7s %7s\n' "case" "wall s" "cpu s" "peak MB" "wall s" "cpu s" "peak MB" "wall" "cpu" "memory"
 	for cs in "weights 500 MB, inspect" "chain 10,000 nodes, inspect" "GPT-2 650 MB, inspect" "GPT-2 650 MB, fpo 1x128" "GPT-2 650 MB, fpo symbolic"; do
 		gs=$(median "$cs" greenai 4)
@@ -122,7 +122,7 @@ log ""
 		pk=$(median "$pc" python 5)
 		pcpu=$(median "$pc" python 7)
 		awk -v c="$cs" -v gs="$gs" -v gk="$gk" -v gc="$gc" -v ps="$ps" -v pk="$pk" -v pc="$pcpu" 'BEGIN{
-			cr = gc > 0 ? sprintf("%6.0f×", pc/gc) : "      -"
+			cr = gc > 0 ? sprintf("%6.1f×", pc/gc) : "      -"
 			printf "%-28s | %8.3f %8.2f %8.1f | %8.3f %8.2f %8.1f | %6.1f× %s %6.1f×\n", c, gs, gc, gk/1024, ps, pc, pk/1024, ps/gs, cr, pk/gk}'
 	done
 	echo "wall: start to exit of the process; cpu: user+sys seconds (10 ms resolution, so small greenai"

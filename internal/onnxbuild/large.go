@@ -95,36 +95,51 @@ func EmbedExternal(model []byte) ([]byte, error) {
 func rewriteField(msg []byte, num protowire.Number, fn func([]byte) ([]byte, error)) ([]byte, error) {
 	var parts [][]byte
 	total := 0
-	for len(msg) > 0 {
-		n, typ, tl := protowire.ConsumeTag(msg)
-		if tl < 0 {
-			return nil, protowire.ParseError(tl)
+	err := eachField(msg, func(n protowire.Number, typ protowire.Type, field, value []byte) error {
+		if n != num || typ != protowire.BytesType {
+			parts = append(parts, field)
+			total += len(field)
+			return nil
 		}
-		vl := protowire.ConsumeFieldValue(n, typ, msg[tl:])
-		if vl < 0 {
-			return nil, protowire.ParseError(vl)
+		v, _ := protowire.ConsumeBytes(value)
+		nv, err := fn(v)
+		if err != nil {
+			return err
 		}
-		if n == num && typ == protowire.BytesType {
-			v, _ := protowire.ConsumeBytes(msg[tl:])
-			nv, err := fn(v)
-			if err != nil {
-				return nil, err
-			}
-			hdr := protowire.AppendTag(nil, n, typ)
-			hdr = protowire.AppendVarint(hdr, uint64(len(nv)))
-			parts = append(parts, hdr, nv)
-			total += len(hdr) + len(nv)
-		} else {
-			parts = append(parts, msg[:tl+vl])
-			total += tl + vl
-		}
-		msg = msg[tl+vl:]
+		hdr := protowire.AppendTag(nil, n, typ)
+		hdr = protowire.AppendVarint(hdr, uint64(len(nv)))
+		parts = append(parts, hdr, nv)
+		total += len(hdr) + len(nv)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]byte, 0, total)
 	for _, p := range parts {
 		out = append(out, p...)
 	}
 	return out, nil
+}
+
+// eachField calls fn with each field of a message: its number, wire type,
+// bytes (tag included) and value (the bytes after the tag).
+func eachField(msg []byte, fn func(n protowire.Number, typ protowire.Type, field, value []byte) error) error {
+	for len(msg) > 0 {
+		n, typ, tl := protowire.ConsumeTag(msg)
+		if tl < 0 {
+			return protowire.ParseError(tl)
+		}
+		vl := protowire.ConsumeFieldValue(n, typ, msg[tl:])
+		if vl < 0 {
+			return protowire.ParseError(vl)
+		}
+		if err := fn(n, typ, msg[:tl+vl], msg[tl:tl+vl]); err != nil {
+			return err
+		}
+		msg = msg[tl+vl:]
+	}
+	return nil
 }
 
 var dtypeBytes = map[uint64]int64{1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2}
@@ -134,44 +149,34 @@ func embedTensor(t []byte) ([]byte, error) {
 	var dims []int64
 	var dt uint64
 	external := false
-	msg := t
-	for len(msg) > 0 {
-		n, typ, tl := protowire.ConsumeTag(msg)
-		if tl < 0 {
-			return nil, protowire.ParseError(tl)
-		}
-		vl := protowire.ConsumeFieldValue(n, typ, msg[tl:])
-		if vl < 0 {
-			return nil, protowire.ParseError(vl)
-		}
-		field := msg[:tl+vl]
+	err := eachField(t, func(n protowire.Number, typ protowire.Type, field, value []byte) error {
 		switch {
 		case n == 1 && typ == protowire.BytesType:
-			v, _ := protowire.ConsumeBytes(msg[tl:])
+			v, _ := protowire.ConsumeBytes(value)
 			for len(v) > 0 {
 				d, k := protowire.ConsumeVarint(v)
 				if k < 0 {
-					return nil, protowire.ParseError(k)
+					return protowire.ParseError(k)
 				}
 				dims = append(dims, int64(d))
 				v = v[k:]
 			}
-			out = append(out, field...)
 		case n == 1 && typ == protowire.VarintType:
-			d, _ := protowire.ConsumeVarint(msg[tl:])
+			d, _ := protowire.ConsumeVarint(value)
 			dims = append(dims, int64(d))
-			out = append(out, field...)
 		case n == 2:
-			dt, _ = protowire.ConsumeVarint(msg[tl:])
-			out = append(out, field...)
+			dt, _ = protowire.ConsumeVarint(value)
 		case n == 13:
 			external = true // drop external_data entries
+			return nil
 		case n == 14:
-			// drop data_location
-		default:
-			out = append(out, field...)
+			return nil // drop data_location
 		}
-		msg = msg[tl+vl:]
+		out = append(out, field...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !external {
 		return t, nil
