@@ -31,6 +31,11 @@ func costOf(t *testing.T, opsets map[string]int64, n *onnx.Node, inputs ...*shap
 
 // nodeCostOf is costOf returning the counted node, or the reason it was not counted.
 func nodeCostOf(opsets map[string]int64, n *onnx.Node, inputs ...*shape.Value) (*fpo.NodeCost, error) {
+	return nodeCostWith(fpo.Options{}, opsets, n, inputs...)
+}
+
+// nodeCostWith is nodeCostOf under counting options (a convention).
+func nodeCostWith(count fpo.Options, opsets map[string]int64, n *onnx.Node, inputs ...*shape.Value) (*fpo.NodeCost, error) {
 	if opsets == nil {
 		opsets = testOpsets
 	}
@@ -63,7 +68,7 @@ func nodeCostOf(opsets map[string]int64, n *onnx.Node, inputs ...*shape.Value) (
 	for _, f := range res.Failures {
 		return nil, fmt.Errorf("infer: %s", firstLine(f.Err))
 	}
-	rep, err := fpo.Count(res, fpo.Options{})
+	rep, err := fpo.Count(res, count)
 	if err != nil {
 		return nil, err
 	}

@@ -247,6 +247,9 @@ func moeRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	perExpert := hidden.Mul(experts)
+	if v, ok := perExpert.IsConst(); ok && v == 0 {
+		return Cost{}, fmt.Errorf("no experts or an empty hidden size")
+	}
 	i1 := sym.FloorDiv(fc1, perExpert)
 	i := sym.FloorDiv(fc2, perExpert)
 	act := strings.ToLower(n.AttrString("activation_type", "relu"))

@@ -3,6 +3,7 @@ package fpo_test
 import (
 	"testing"
 
+	"github.com/greenai/greenai/fpo"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 )
@@ -113,4 +114,26 @@ func TestEinsumRule(t *testing.T) {
 		// summing the ellipsis away: 30 elements to 6.
 		{name: "ellipsis reduced", node: e("...ij->ij"), inputs: vals(f32(5, 2, 3)), ops: "add=24"},
 	})
+}
+
+// TestConventionsOnLinearLayers pins what each convention reports for a
+// Gemm with bias, [8,16]·[16,4] + [4]: 512 MACs, 32 bias ADDs.
+func TestConventionsOnLinearLayers(t *testing.T) {
+	for _, c := range []struct {
+		conv fpo.Convention
+		want int64
+	}{
+		{fpo.ConvFPO, 2*512 + 32},
+		{fpo.ConvMACs, 512},
+		{fpo.ConvFvcore, 512},      // bias ignored
+		{fpo.ConvPtflops, 512 + 4}, // ptflops adds only out_features for the bias
+	} {
+		nc, err := nodeCostWith(fpo.Options{Convention: c.conv}, nil, opNode("", "Gemm", nil), f32(8, 16), f32(16, 4), f32(4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := nc.FPO.IsConst(); !ok || got != c.want {
+			t.Errorf("%s: %s, want %d", c.conv, nc.FPO, c.want)
+		}
+	}
 }
