@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/greenai/greenai/fpo"
-	"github.com/greenai/greenai/onnx"
-	"github.com/greenai/greenai/shape"
+	"github.com/greenai/greenai/internal/conformance"
 	_ "github.com/greenai/greenai/shape/ops"
 )
-
-const conformanceRoot = "/usr/share/libonnx-testdata/data"
 
 // TestConformanceEveryNodeCounted infers every model of ONNX's backend test
 // suite (Debian's libonnx-testdata) from its test_data_set_0 inputs, as
@@ -25,30 +21,21 @@ const conformanceRoot = "/usr/share/libonnx-testdata/data"
 // are shape's concern (shape/testdata/conformance_exceptions.txt) and are
 // only reported in the summary.
 func TestConformanceEveryNodeCounted(t *testing.T) {
-	if _, err := os.Stat(conformanceRoot); err != nil {
-		if os.Getenv("GREENAI_REQUIRE_CONFORMANCE") != "" {
-			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", conformanceRoot)
+	if ok, required := conformance.Available(); !ok {
+		if required {
+			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", conformance.Root)
 		}
-		t.Skipf("%s not installed", conformanceRoot)
+		t.Skipf("%s not installed", conformance.Root)
 	}
 	exceptions := readExceptionList(t, "testdata/uncounted_exceptions.txt")
-	var dirs []string
-	for _, suite := range []string{"node", "pytorch-converted", "pytorch-operator", "simple"} {
-		ents, err := os.ReadDir(filepath.Join(conformanceRoot, suite))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			if e.IsDir() {
-				dirs = append(dirs, suite+"/"+e.Name())
-			}
-		}
+	dirs, err := conformance.Dirs()
+	if err != nil {
+		t.Fatal(err)
 	}
-	sort.Strings(dirs)
 	var counted, excepted, notInferred, nodes int
 	var failures, stale []string
 	for _, d := range dirs {
-		n, uncounted, err := countConformanceModel(filepath.Join(conformanceRoot, d))
+		n, uncounted, err := countConformanceModel(filepath.Join(conformance.Root, d))
 		nodes += n
 		_, isExc := exceptions[d]
 		switch {
@@ -110,45 +97,15 @@ func readExceptionList(t *testing.T, path string) map[string]string {
 // number of counted nodes (bodies included) and the uncounted ones. err is
 // set when the model cannot be read or inferred.
 func countConformanceModel(dir string) (nodes int, uncounted []string, err error) {
-	m, err := onnx.Open(filepath.Join(dir, "model.onnx"))
+	c, err := conformance.Load(dir)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer m.Close()
-	ds := filepath.Join(dir, "test_data_set_0")
-	inits := map[string]bool{}
-	for _, t := range m.Graph.Initializers {
-		inits[t.Name] = true
+	defer c.Model.Close()
+	if f := c.Result.Failures; len(f) > 0 {
+		return 0, nil, fmt.Errorf("node %s (%s) not inferred", f[0].Node, f[0].Op)
 	}
-	opts := shape.Options{InputValues: map[string]*shape.Value{}}
-	i := 0
-	for _, in := range m.Graph.Inputs {
-		if inits[in.Name] {
-			continue
-		}
-		p := filepath.Join(ds, fmt.Sprintf("input_%d.pb", i))
-		i++
-		if _, err := os.Stat(p); err != nil {
-			break // optional trailing inputs omitted
-		}
-		d, err := onnx.ReadValueFile(p, in.Type)
-		if err != nil {
-			return 0, nil, err
-		}
-		v, err := shape.FromData(d, 1<<16)
-		if err != nil {
-			return 0, nil, fmt.Errorf("input %s: %w", in.Name, err)
-		}
-		opts.InputValues[in.Name] = v
-	}
-	res, err := shape.Infer(m, opts)
-	if err != nil {
-		return 0, nil, err
-	}
-	if len(res.Failures) > 0 {
-		return 0, nil, fmt.Errorf("node %s (%s) not inferred", res.Failures[0].Node, res.Failures[0].Op)
-	}
-	rep, err := fpo.Count(res, fpo.Options{})
+	rep, err := fpo.Count(c.Result, fpo.Options{})
 	if err != nil {
 		return 0, nil, err
 	}
