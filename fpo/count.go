@@ -264,7 +264,7 @@ func scopeOf(nr *shape.NodeResult) []string {
 }
 
 // parseNameScopes parses the metadata value, a Python-style list such as
-// "['', 'layer1', 'layer1.0']".
+// "[”, 'layer1', 'layer1.0']".
 func parseNameScopes(s string) []string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "[")
@@ -334,7 +334,24 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 			alive[v] = true
 		}
 	}
-	peak = live
+	// The peak is the max of the live totals. With symbolic dims, keep only
+	// the totals no other total provably dominates, and combine them once.
+	var cands []sym.Expr
+	consider := func(l sym.Expr) {
+		for _, c := range cands {
+			if s := c.Sub(l).Sign(); s == 0 || s == 1 {
+				return
+			}
+		}
+		kept := cands[:0]
+		for _, c := range cands {
+			if s := l.Sub(c).Sign(); s != 0 && s != 1 {
+				kept = append(kept, c)
+			}
+		}
+		cands = append(kept, l)
+	}
+	consider(live)
 	for i, nr := range g.Nodes {
 		for _, v := range nr.Outputs {
 			if v == nil || v.Init != nil || alive[v] || static[v] {
@@ -345,7 +362,7 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 			live = live.Add(s)
 			alive[v] = true
 		}
-		peak = sym.Max(peak, live)
+		consider(live)
 		// Free what this node used for the last time (and outputs nobody uses).
 		for _, v := range append(append([]*shape.Value{}, nr.Inputs...), nr.Outputs...) {
 			if v == nil || !alive[v] {
@@ -356,6 +373,10 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 				delete(alive, v)
 			}
 		}
+	}
+	peak = cands[0]
+	for _, c := range cands[1:] {
+		peak = sym.Max(peak, c)
 	}
 	return sum, peak
 }

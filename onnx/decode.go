@@ -13,9 +13,9 @@ import (
 // inside types), so a hostile file cannot exhaust the stack.
 const maxDepth = 64
 
-// Open reads the model at path. Weight bytes stay in the file (memory-mapped)
-// until a tensor value is asked for; external data locations are resolved
-// relative to the model's folder.
+// Open reads the model at path. Weight bytes stay in the file until a
+// tensor value is asked for (only field headers and small payloads are
+// read); external data locations are resolved relative to the model's folder.
 func Open(path string) (*Model, error) {
 	src, err := openSource(path)
 	if err != nil {
@@ -122,8 +122,22 @@ func (d *decoder) walk(f field, fn func(f field) error) error {
 	return d.walkRange(f.off, f.n, fn)
 }
 
-// payload reads a (small) length-delimited payload.
+// smallPayload is the size up to which payloads (names, attribute values,
+// packed dims) are served from the read window instead of their own read.
+const smallPayload = 4 << 10
+
+// payload reads a (small) length-delimited payload, copied.
 func (d *decoder) payload(f field) ([]byte, error) {
+	if f.n <= smallPayload {
+		b, err := d.src.peek(f.off, int(f.n))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(b)) != f.n {
+			return nil, fmt.Errorf("offset %d: payload of %d bytes runs past the end of the file (truncated)", f.off, f.n)
+		}
+		return append([]byte(nil), b...), nil
+	}
 	return d.src.bytes(span{f.off, f.n})
 }
 

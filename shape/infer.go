@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"container/heap"
 	"errors"
 	"fmt"
 	"sort"
@@ -324,24 +325,22 @@ func topoSort(g *onnx.Graph, sc *scope) ([]*onnx.Node, error) {
 			}
 		}
 	}
-	// Kahn's algorithm with a min-heap on the original index would keep file
-	// order; a simple ready list scanned in order does the same for valid files.
+	// Kahn's algorithm with a min-heap on the original index: file order is
+	// kept wherever it is already valid.
 	order := make([]*onnx.Node, 0, len(g.Nodes))
-	ready := []int{}
+	ready := &intHeap{}
 	for i := range g.Nodes {
 		if indeg[i] == 0 {
-			ready = append(ready, i)
+			heap.Push(ready, i)
 		}
 	}
-	for len(ready) > 0 {
-		sort.Ints(ready)
-		i := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		i := heap.Pop(ready).(int)
 		order = append(order, g.Nodes[i])
 		for _, u := range users[i] {
 			indeg[u]--
 			if indeg[u] == 0 {
-				ready = append(ready, u)
+				heap.Push(ready, u)
 			}
 		}
 	}
@@ -416,6 +415,20 @@ func capturedNames(g *onnx.Graph) []string {
 		}
 	}
 	return out
+}
+
+// intHeap is a min-heap of node indices.
+type intHeap []int
+
+func (h intHeap) Len() int           { return len(h) }
+func (h intHeap) Less(i, j int) bool { return h[i] < h[j] }
+func (h intHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *intHeap) Push(x any)        { *h = append(*h, x.(int)) }
+func (h *intHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 func nodeLabel(n *onnx.Node) string {
