@@ -30,7 +30,7 @@ func init() {
 	Register(ms, murmurHashRule, "MurmurHash3")
 	Register(ms, ngramRepeatBlockRule, "NGramRepeatBlock")
 	Register(ms, nhwcFusedConvRule, "NhwcFusedConv")
-	Register(ms, nhwcMaxPoolRule, "NhwcMaxPool")
+	Register(ms, poolRule, "NhwcMaxPool")
 	Register(ms, movementRule, "Pad", "TorchEmbedding", "UnfoldTensor")
 	Register(ms, triluRule, "Trilu")
 }
@@ -342,17 +342,4 @@ func nhwcFusedConvRule(n *Node) (Cost, error) {
 		c.Formula += " + Z"
 	}
 	return c, nil
-}
-
-// nhwcMaxPoolRule: ∏kernel − 1 comparisons per output, as MaxPool.
-func nhwcMaxPoolRule(n *Node) (Cost, error) {
-	out, err := n.OutNumel(0)
-	if err != nil {
-		return Cost{}, err
-	}
-	k, err := kernelSize(n)
-	if err != nil {
-		return Cost{}, err
-	}
-	return Cost{Ops: ops(Cmp, out.MulInt(k-1)), Formula: "∏kernel−1 comparisons per output"}, nil
 }

@@ -21,7 +21,7 @@ func init() {
 	Register("", lpNormRule, "LpNormalization")
 }
 
-// poolRule: MaxPool takes ∏kernel − 1 comparisons per output element;
+// poolRule: MaxPool (and com.microsoft's channels-last NhwcMaxPool) takes ∏kernel − 1 comparisons per output element;
 // AveragePool ∏kernel − 1 additions and one scaling; LpPool ∏kernel
 // powers, ∏kernel − 1 additions and one root. Windows are counted whole
 // (padding positions included), as a padded kernel evaluates them.
@@ -35,7 +35,7 @@ func poolRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	switch n.Node.OpType {
-	case "MaxPool":
+	case "MaxPool", "NhwcMaxPool":
 		return Cost{Ops: ops(Cmp, out.MulInt(k-1)), Formula: "∏kernel−1 comparisons per output"}, nil
 	case "AveragePool":
 		return Cost{Ops: ops(Add, out.MulInt(k-1), Mul, out), Formula: "∏kernel−1 additions and 1 scaling per output"}, nil
