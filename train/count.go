@@ -48,13 +48,19 @@ type Report struct {
 	Uncounted       []fpo.Uncounted
 	NodesWithGrad   int
 	FirstLayerSkips []string // nodes whose data input needs no gradient
+
+	frozen    []*shape.Value            // the frozen parameters
+	paramGrad map[*shape.Value]sym.Expr // each trainable parameter's own gradient FPO
 }
 
 // Saving is the backward and update cost, per step, that freezing
-// parameters removes: the frozen weights' own gradients (WeightGrad), the
-// gradients of activations that were computed only on the way to them
-// (InputGrad), the accumulations on those paths (Accumulate) and their
-// optimizer updates (Update). Backward = WeightGrad + InputGrad + Accumulate.
+// parameters removes: the gradients with respect to the frozen weights
+// themselves (WeightGrad: what the nodes that read them spend, in the
+// unfrozen count, on those inputs' gradients), the gradients of activations
+// computed only on the way to them (InputGrad), the accumulations on those
+// paths (Accumulate) and their optimizer updates (Update). Backward =
+// WeightGrad + InputGrad + Accumulate is exactly the difference of the
+// backward counts with and without freezing.
 type Saving struct {
 	WeightGrad, InputGrad, Accumulate, Backward sym.Expr
 	Update                                      sym.Expr
@@ -100,13 +106,16 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 	rep.Update = sym.Const(rep.TrainableParams).Mul(per)
 	if rep.FrozenParams > 0 {
 		all := count(res.Graph, nil, &table)
-		rep.Freezing = &Saving{
-			WeightGrad: all.WeightGrad.Sub(rep.WeightGrad),
-			InputGrad:  all.InputGrad.Sub(rep.InputGrad),
+		s := &Saving{
 			Accumulate: all.Accumulate.Sub(rep.Accumulate),
 			Backward:   all.Backward.Sub(rep.Backward),
 			Update:     sym.Const(all.TrainableParams - rep.TrainableParams).Mul(per),
 		}
+		for _, v := range rep.frozen {
+			s.WeightGrad = s.WeightGrad.Add(all.paramGrad[v])
+		}
+		s.InputGrad = s.Backward.Sub(s.WeightGrad).Sub(s.Accumulate)
+		rep.Freezing = s
 	}
 	return rep, nil
 }
@@ -187,6 +196,7 @@ func findParams(g *shape.GraphResult, live map[*shape.Value]bool, freeze []*rege
 		if frozen {
 			rep.FrozenParams += n
 			rep.FrozenNames = append(rep.FrozenNames, v.Name)
+			rep.frozen = append(rep.frozen, v)
 		} else {
 			rep.TrainableParams += n
 		}
@@ -225,7 +235,7 @@ func anyLive(vs []*shape.Value, live map[*shape.Value]bool) bool {
 
 // count is the backward count of a graph with some parameters frozen.
 func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table) *Report {
-	rep := &Report{BackwardByOp: map[string]sym.Expr{}}
+	rep := &Report{BackwardByOp: map[string]sym.Expr{}, paramGrad: map[*shape.Value]sym.Expr{}}
 	live := liveValues(g)
 	p := findParams(g, live, freeze, rep)
 
@@ -305,8 +315,9 @@ func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table) *Rep
 			rep.Backward = rep.Backward.Add(f)
 			rep.BackwardMACs = rep.BackwardMACs.Add(gr.MACs)
 			rep.BackwardByOp[key] = rep.BackwardByOp[key].Add(f)
-			if p.state[nr.Inputs[i]] {
+			if v := nr.Inputs[i]; p.state[v] {
 				rep.WeightGrad = rep.WeightGrad.Add(f)
+				rep.paramGrad[v] = rep.paramGrad[v].Add(f)
 			} else {
 				rep.InputGrad = rep.InputGrad.Add(f)
 			}
