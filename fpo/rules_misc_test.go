@@ -180,6 +180,9 @@ func TestContribRules(t *testing.T) {
 		// A depthwise causal conv of kernel 3 over [1,2,5]: 30 MACs, bias 10 ADD, SiLU.
 		{name: "causal conv", opsets: map[string]int64{"": 27}, node: opNode("", "CausalConvWithState", nil, aString("activation", "silu")),
 			inputs: vals(f32(1, 2, 5), f32(2, 1, 3), f32(2)), ops: "add=50, mul=40, div=10, exp=10", macs: 30},
+		// Channels-last [1,4,4,2], 2×2 windows of stride 2: 8 outputs × 3 CMP.
+		{name: "nhwc max pool", opsets: msOpsets(), node: opNode("com.microsoft", "NhwcMaxPool", nil, aInts("kernel_shape", 2, 2), aInts("strides", 2, 2)),
+			inputs: vals(f32(1, 4, 4, 2)), ops: "cmp=24"},
 		// Swish(A)·B: 3 MUL, EXP, ADD, DIV per element.
 		{name: "swiglu", opsets: map[string]int64{"": 28}, node: opNode("", "SwiGLU", nil), inputs: vals(f32(2, 3), f32(2, 3)), ops: "add=6, mul=18, div=6, exp=6"},
 	})
