@@ -27,6 +27,8 @@ type PriceTag struct {
 	StepForward, StepBackward, StepUpdate *big.Rat
 	// D: training examples per trial (epochs × set size, or steps × batch).
 	TrainExamples *big.Rat // the set size, in examples (sequences for token models)
+	TrainTokens   int64    // the set size in tokens, for token models (else 0)
+	SequenceLen   int64    // tokens per sequence, for token models (else 0)
 	Epochs        *big.Rat
 	StepsPerEpoch int64
 	Steps         int64 // steps of a full trial
@@ -40,6 +42,8 @@ type PriceTag struct {
 	InferenceExamples, InferenceFPO       *big.Rat
 	InferenceMACs                         *big.Rat
 	TotalFPO, TotalMACs                   *big.Rat
+	// Freezing is what the frozen parameters save, when some are frozen.
+	Freezing *FreezeSaving
 	// Ratio is ETrain/EInfer; Explanation says why it is not 3.
 	Ratio       float64
 	Explanation []string
@@ -47,6 +51,15 @@ type PriceTag struct {
 	Train       *train.Report
 	Forward     *fpo.Report
 	Notes       []string
+}
+
+// FreezeSaving is the cost that freezing parameters removes: per step at
+// the full batch (the frozen weights' gradients, the activation gradients
+// computed only to reach them, the accumulations on those paths, their
+// optimizer updates), and over the whole search.
+type FreezeSaving struct {
+	StepWeightGrad, StepInputGrad, StepAccumulate, StepUpdate *big.Rat
+	Search                                                    *big.Rat
 }
 
 // Estimate converts FPO into time and energy on named hardware.
@@ -60,7 +73,7 @@ type Estimate struct {
 	Assumptions                 []string
 }
 
-// Compute builds the price tag of a validated spec.
+// Compute builds the price tag of a spec (it validates the spec first).
 func Compute(s *Spec) (pt *PriceTag, err error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -71,17 +84,17 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 		return nil, fieldError("model", "%v", err)
 	}
 	defer m.Close()
+	declared := map[string]bool{}
+	for _, in := range m.Graph.Inputs {
+		declared[in.Name] = true
+	}
 	opts := shape.Options{Dims: map[string]int64{}, Inputs: map[string][]sym.Expr{}}
 	for k, v := range s.Dims {
-		if k == s.BatchDim {
-			return nil, fieldError("dims."+k, "the batch dimension is set by train.batch_size, not dims")
-		}
 		opts.Dims[k] = v
 	}
-	for name, dims := range s.Inputs {
-		e, err := parseShape(dims, s.Dims)
-		if err != nil {
-			return nil, fieldError("inputs."+name, "%v", err)
+	for name, e := range s.shapes {
+		if !declared[name] {
+			return nil, fieldError("inputs."+name, "the model has no input %q", name)
 		}
 		opts.Inputs[name] = e
 	}
@@ -106,7 +119,10 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	}
 	tr, err := train.Count(res, fwd, train.Options{Freeze: s.Train.Freeze, Optimizer: train.Optimizer(s.Train.Optimizer), Table: fopts.Table})
 	if err != nil {
-		return nil, fieldError("train.optimizer", "%v", err)
+		return nil, fmt.Errorf("training count: %w", err)
+	}
+	if len(s.Train.Freeze) > 0 && tr.FrozenParams == 0 {
+		return nil, fieldError("train.freeze", "%s matches no parameter (nor all readers of one)", strings.Join(s.Train.Freeze, ", "))
 	}
 	pt = &PriceTag{Spec: s, Train: tr, Forward: fwd}
 	for _, u := range fwd.Uncounted {
@@ -119,23 +135,25 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	if err != nil {
 		return nil, err
 	}
-	at := func(e sym.Expr, b int64) *big.Rat { return ev.at(e, b) }
-	fwdAt := func(b int64) *big.Rat { return at(fwd.FPO, b) }
-	// The optimizer update runs once per step whatever the batch size.
+	B := s.Train.BatchSize
+	if ev.fixed > 0 {
+		pt.Notes = append(pt.Notes, fmt.Sprintf("the model's batch is fixed at %d: a batch of b is counted as b/%d times the model's count, exact for per-example work, approximate for the few batch-independent terms (a bias gradient's sum over the batch)", ev.fixed, ev.fixed))
+	}
 	update := ev.constant(tr.Update)
-	stepAt := func(b int64) *big.Rat {
-		r := new(big.Rat).Add(at(fwd.FPO, b), at(tr.Backward, b))
+	// The optimizer update runs once per step whatever the batch size.
+	stepFPO := func(b int64) *big.Rat {
+		r := new(big.Rat).Add(ev.at(fwd.FPO, b), ev.at(tr.Backward, b))
 		return r.Add(r, update)
 	}
-	stepMACsAt := func(b int64) *big.Rat { return new(big.Rat).Add(at(fwd.MACs, b), at(tr.BackwardMACs, b)) }
-	B := s.Train.BatchSize
+	stepMACs := func(b int64) *big.Rat { return new(big.Rat).Add(ev.at(fwd.MACs, b), ev.at(tr.BackwardMACs, b)) }
+	fwdFPO := func(b int64) *big.Rat { return ev.at(fwd.FPO, b) }
+	fwdMACs := func(b int64) *big.Rat { return ev.at(fwd.MACs, b) }
 
 	// E.
-	pt.EInfer = fwdAt(1)
-	pt.EInferMACs = at(fwd.MACs, 1)
-	pt.StepForward, pt.StepBackward, pt.StepUpdate = fwdAt(B), at(tr.Backward, B), update
-	pt.ETrain = div(stepAt(B), B)
-	pt.ETrainMACs = div(stepMACsAt(B), B)
+	pt.EInfer, pt.EInferMACs = fwdFPO(1), fwdMACs(1)
+	pt.StepForward, pt.StepBackward, pt.StepUpdate = fwdFPO(B), ev.at(tr.Backward, B), update
+	pt.ETrain = div(stepFPO(B), B)
+	pt.ETrainMACs = div(stepMACs(B), B)
 	if pt.EInfer.Sign() > 0 {
 		pt.Ratio, _ = new(big.Rat).Quo(pt.ETrain, pt.EInfer).Float64()
 	}
@@ -144,59 +162,26 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	n := s.Train.Examples
 	if s.Train.Unit == "tokens" {
 		seq := s.Dims[s.Train.SequenceDim]
-		if seq <= 0 {
-			return nil, fieldError("dims."+s.Train.SequenceDim, "must be positive")
-		}
+		pt.TrainTokens, pt.SequenceLen = n, seq
 		if n%seq != 0 {
 			pt.Notes = append(pt.Notes, fmt.Sprintf("%d tokens are not a whole number of %d-token sequences: the last %d tokens are dropped", n, seq, n%seq))
 		}
 		n /= seq
 	}
 	pt.TrainExamples = big.NewRat(n, 1)
-	trialTrain := func(epochs float64) (*big.Rat, *big.Rat, int64, *big.Rat) {
-		// FPO, MACs, steps and examples of training for a number of epochs.
-		fpoSum, macSum, ex := new(big.Rat), new(big.Rat), new(big.Rat)
-		var steps int64
-		if s.Train.Steps > 0 {
-			steps = s.Train.Steps
-			fpoSum.Mul(big.NewRat(steps, 1), stepAt(B))
-			macSum.Mul(big.NewRat(steps, 1), stepMACsAt(B))
-			ex.SetInt64(steps * B)
-			return fpoSum, macSum, steps, ex
-		}
-		full, rem := n/B, n%B
-		epochFPO := new(big.Rat).Mul(big.NewRat(full, 1), stepAt(B))
-		epochMACs := new(big.Rat).Mul(big.NewRat(full, 1), stepMACsAt(B))
-		perEpoch := full
-		if rem > 0 && !s.Train.DropLast {
-			epochFPO.Add(epochFPO, stepAt(rem))
-			epochMACs.Add(epochMACs, stepMACsAt(rem))
-			perEpoch++
-		}
-		pt.StepsPerEpoch = perEpoch
-		whole := int64(math.Floor(epochs))
-		frac := epochs - float64(whole)
-		fpoSum.Mul(big.NewRat(whole, 1), epochFPO)
-		macSum.Mul(big.NewRat(whole, 1), epochMACs)
-		seen := n
-		if s.Train.DropLast {
-			seen = full * B
-		}
-		ex.SetInt64(whole * seen)
-		steps = whole * perEpoch
-		if frac > 0 {
-			extra := int64(math.Round(frac * float64(full)))
-			fpoSum.Add(fpoSum, new(big.Rat).Mul(big.NewRat(extra, 1), stepAt(B)))
-			macSum.Add(macSum, new(big.Rat).Mul(big.NewRat(extra, 1), stepMACsAt(B)))
-			ex.Add(ex, big.NewRat(extra*B, 1))
-			steps += extra
-		}
-		return fpoSum, macSum, steps, ex
+	sched := schedule{n: n, batch: B, dropLast: s.Train.DropLast, steps: s.Train.Steps}
+	epochs := s.Train.Epochs
+	full := sched.trial(epochs)
+	pt.Steps, pt.D = full.steps(), full.examples()
+	pt.StepsPerEpoch = sched.perEpoch()
+	if s.Train.Steps > 0 {
+		epochs = float64(pt.Steps*B) / float64(max(n, 1))
 	}
-	evalFPO := func(epochs float64, steps int64) (*big.Rat, *big.Rat) {
+	pt.Epochs = new(big.Rat).SetFloat64(epochs)
+	evalRuns := func(epochs float64, steps int64) batches {
 		e := s.Eval
 		if e.Examples == 0 {
-			return new(big.Rat), new(big.Rat)
+			return nil
 		}
 		var times int64
 		if e.EverySteps > 0 {
@@ -204,43 +189,52 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 		} else {
 			times = int64(math.Floor(epochs/e.EveryEpochs + 1e-9))
 		}
-		full, rem := e.Examples/e.BatchSize, e.Examples%e.BatchSize
-		one := new(big.Rat).Mul(big.NewRat(full, 1), fwdAt(e.BatchSize))
-		oneM := new(big.Rat).Mul(big.NewRat(full, 1), at(fwd.MACs, e.BatchSize))
-		if rem > 0 {
-			one.Add(one, fwdAt(rem))
-			oneM.Add(oneM, at(fwd.MACs, rem))
-		}
-		return one.Mul(one, big.NewRat(times, 1)), oneM.Mul(oneM, big.NewRat(times, 1))
+		return schedule{n: e.Examples, batch: e.BatchSize}.epoch().times(times)
 	}
-	epochs := s.Train.Epochs
-	var trainF, trainM *big.Rat
-	trainF, trainM, pt.Steps, pt.D = trialTrain(epochs)
-	if s.Train.Steps > 0 {
-		epochs = float64(pt.Steps*B) / float64(max64(n, 1))
-	}
-	pt.Epochs = new(big.Rat).SetFloat64(epochs)
-	evalF, evalM := evalFPO(epochs, pt.Steps)
-	pt.TrainPerTrial = trainF
-	pt.EvalPerTrial = evalF
-	pt.TrialFPO = new(big.Rat).Add(trainF, evalF)
-	pt.TrialMACs = new(big.Rat).Add(trainM, evalM)
+	fullEval := evalRuns(epochs, pt.Steps)
+	pt.TrainPerTrial = full.sum(stepFPO)
+	pt.EvalPerTrial = fullEval.sum(fwdFPO)
+	pt.TrialFPO = new(big.Rat).Add(pt.TrainPerTrial, pt.EvalPerTrial)
+	pt.TrialMACs = new(big.Rat).Add(full.sum(stepMACs), fullEval.sum(fwdMACs))
 
 	// H.
 	pt.H = s.Search.Trials
-	pt.SearchFPOFull = new(big.Rat).Mul(big.NewRat(pt.H, 1), pt.TrialFPO)
+	trials := make([]batches, 0, pt.H) // the training batches of each trial
+	evals := make([]batches, 0, pt.H)
 	if len(s.Search.TrialEpochs) > 0 {
-		pt.SearchFPO, pt.SearchMACs = new(big.Rat), new(big.Rat)
 		for _, ep := range s.Search.TrialEpochs {
-			f, mm, st, _ := trialTrain(ep)
-			ef, em := evalFPO(ep, st)
-			pt.SearchFPO.Add(pt.SearchFPO, f).Add(pt.SearchFPO, ef)
-			pt.SearchMACs.Add(pt.SearchMACs, mm).Add(pt.SearchMACs, em)
+			b := sched.trial(ep)
+			trials = append(trials, b)
+			evals = append(evals, evalRuns(ep, b.steps()))
 		}
+	}
+	pt.SearchFPOFull = new(big.Rat).Mul(big.NewRat(pt.H, 1), pt.TrialFPO)
+	searchSum := func(trainStep, evalStep func(int64) *big.Rat) *big.Rat {
+		if len(trials) == 0 {
+			r := new(big.Rat).Add(full.sum(trainStep), fullEval.sum(evalStep))
+			return r.Mul(r, big.NewRat(pt.H, 1))
+		}
+		r := new(big.Rat)
+		for i := range trials {
+			r.Add(r, trials[i].sum(trainStep))
+			r.Add(r, evals[i].sum(evalStep))
+		}
+		return r
+	}
+	pt.SearchFPO = searchSum(stepFPO, fwdFPO)
+	pt.SearchMACs = searchSum(stepMACs, fwdMACs)
+	if len(trials) > 0 {
 		pt.Saved = new(big.Rat).Sub(pt.SearchFPOFull, pt.SearchFPO)
-	} else {
-		pt.SearchFPO = pt.SearchFPOFull
-		pt.SearchMACs = new(big.Rat).Mul(big.NewRat(pt.H, 1), pt.TrialMACs)
+	}
+	if f := tr.Freezing; f != nil {
+		fu := ev.constant(f.Update)
+		saved := func(b int64) *big.Rat { return new(big.Rat).Add(ev.at(f.Backward, b), fu) }
+		none := func(int64) *big.Rat { return new(big.Rat) }
+		pt.Freezing = &FreezeSaving{
+			StepWeightGrad: ev.at(f.WeightGrad, B), StepInputGrad: ev.at(f.InputGrad, B),
+			StepAccumulate: ev.at(f.Accumulate, B), StepUpdate: fu,
+			Search: searchSum(saved, none),
+		}
 	}
 
 	// Deployment.
@@ -252,18 +246,94 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	pt.InferenceMACs = new(big.Rat).Mul(q, pt.EInferMACs)
 	pt.TotalFPO = new(big.Rat).Add(pt.SearchFPO, pt.InferenceFPO)
 	pt.TotalMACs = new(big.Rat).Add(pt.SearchMACs, pt.InferenceMACs)
-	pt.Explanation = explain(pt, fwd, tr, B)
+	pt.Explanation = explain(pt, fwd, tr, ev, fopts.Table)
+	if ev.err != nil {
+		return nil, ev.err
+	}
 	if s.Hardware.Accelerator != "" {
 		pt.Estimate = estimate(s, pt)
 	}
 	return pt, nil
 }
 
-func max64(a, b int64) int64 {
-	if a > b {
-		return a
+// batch is a number of steps at one batch size.
+type batch struct{ count, size int64 }
+
+// batches lists the steps of a run.
+type batches []batch
+
+func (bs batches) steps() int64 {
+	var n int64
+	for _, b := range bs {
+		n += b.count
 	}
-	return b
+	return n
+}
+
+func (bs batches) examples() *big.Rat {
+	r := new(big.Rat)
+	for _, b := range bs {
+		r.Add(r, new(big.Rat).Mul(big.NewRat(b.count, 1), big.NewRat(b.size, 1)))
+	}
+	return r
+}
+
+// sum adds f(size) over every step.
+func (bs batches) sum(f func(int64) *big.Rat) *big.Rat {
+	r := new(big.Rat)
+	for _, b := range bs {
+		if b.count > 0 {
+			r.Add(r, new(big.Rat).Mul(big.NewRat(b.count, 1), f(b.size)))
+		}
+	}
+	return r
+}
+
+// times repeats the run k times.
+func (bs batches) times(k int64) batches {
+	out := make(batches, len(bs))
+	for i, b := range bs {
+		out[i] = batch{b.count * k, b.size}
+	}
+	return out
+}
+
+// schedule splits a data set of n examples into batches.
+type schedule struct {
+	n, batch int64
+	dropLast bool
+	steps    int64 // a fixed number of full steps instead of epochs (0: epochs)
+}
+
+// epoch is one pass over the data: full batches and the last partial one
+// (dropped with dropLast).
+func (s schedule) epoch() batches {
+	bs := batches{{s.n / s.batch, s.batch}}
+	if rem := s.n % s.batch; rem > 0 && !s.dropLast {
+		bs = append(bs, batch{1, rem})
+	}
+	return bs
+}
+
+func (s schedule) perEpoch() int64 {
+	if s.steps > 0 {
+		return 0
+	}
+	return s.epoch().steps()
+}
+
+// trial lists the steps of a trial of the given epochs: whole epochs, then
+// the fraction of an epoch rounded to full batches.
+func (s schedule) trial(epochs float64) batches {
+	if s.steps > 0 {
+		return batches{{s.steps, s.batch}}
+	}
+	whole := int64(math.Floor(epochs))
+	bs := s.epoch().times(whole)
+	if frac := epochs - float64(whole); frac > 0 {
+		bs = append(bs, batch{int64(math.Round(frac * float64(s.n/s.batch))), s.batch})
+	}
+	return bs
 }
 
 func div(r *big.Rat, k int64) *big.Rat { return new(big.Rat).Quo(r, big.NewRat(k, 1)) }
@@ -275,24 +345,22 @@ func firstLine(s string) string {
 
 // evaluator evaluates counts at a batch size. When the model's batch is
 // fixed (its counts do not contain the batch symbol), a batch of b costs
-// b/b0 times the model's count for its own batch b0.
+// b/b0 times the model's count for its own batch b0. The first evaluation
+// error is kept in err.
 type evaluator struct {
 	batch string
 	fixed int64 // b0 when the batch is fixed, else 0
+	err   error
 }
 
 func newEvaluator(s *Spec, res *shape.Result, f sym.Expr) (*evaluator, error) {
 	ev := &evaluator{batch: s.BatchDim}
-	for _, v := range f.Vars() {
-		if v != s.BatchDim {
-			return nil, fieldError("dims", "the count still depends on %q: bind it in dims (symbols: %s)", v, strings.Join(f.Vars(), ", "))
-		}
-	}
 	has := false
 	for _, v := range f.Vars() {
-		if v == s.BatchDim {
-			has = true
+		if v != s.BatchDim {
+			return nil, fieldError("dims", "the count depends on %q: bind it in dims, or name the batch symbol in batch_dim (symbols: %s)", v, strings.Join(f.Vars(), ", "))
 		}
+		has = true
 	}
 	if !has {
 		ev.fixed = 1
@@ -307,38 +375,24 @@ func newEvaluator(s *Spec, res *shape.Result, f sym.Expr) (*evaluator, error) {
 	return ev, nil
 }
 
+// at evaluates a count at batch size b.
 func (ev *evaluator) at(e sym.Expr, b int64) *big.Rat {
 	if ev.fixed > 0 {
-		v, err := e.Eval(map[string]int64{})
-		if err != nil {
-			return new(big.Rat)
-		}
-		return new(big.Rat).Mul(big.NewRat(v, 1), big.NewRat(b, ev.fixed))
+		return new(big.Rat).Mul(ev.constant(e), big.NewRat(b, ev.fixed))
 	}
-	v, err := e.Eval(map[string]int64{ev.batch: b})
-	if err != nil {
-		return new(big.Rat)
-	}
-	return big.NewRat(v, 1)
+	return ev.eval(e, map[string]int64{ev.batch: b})
 }
 
 // constant evaluates a count that does not depend on the batch.
-func (ev *evaluator) constant(e sym.Expr) *big.Rat {
-	v, err := e.Eval(map[string]int64{})
+func (ev *evaluator) constant(e sym.Expr) *big.Rat { return ev.eval(e, map[string]int64{}) }
+
+func (ev *evaluator) eval(e sym.Expr, bind map[string]int64) *big.Rat {
+	v, err := e.Eval(bind)
 	if err != nil {
+		if ev.err == nil {
+			ev.err = fmt.Errorf("evaluating a count: %w", err)
+		}
 		return new(big.Rat)
 	}
 	return big.NewRat(v, 1)
-}
-
-func parseShape(s string, dims map[string]int64) ([]sym.Expr, error) {
-	var out []sym.Expr
-	for _, p := range strings.Split(s, "x") {
-		e, err := sym.Parse(strings.TrimSpace(p))
-		if err != nil {
-			return nil, fmt.Errorf("dim %q: %v", p, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
 }

@@ -2,8 +2,10 @@ package cost
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
+	"strconv"
 
 	"github.com/greenai/greenai/fpo"
 	"github.com/greenai/greenai/sym"
@@ -12,76 +14,95 @@ import (
 
 // explain says, line by line, why E_train/E_infer differs from the common
 // rule of thumb of 3 (forward 1×, backward 2×).
-func explain(pt *PriceTag, fwd *fpo.Report, tr *train.Report, b int64) []string {
-	var out []string
-	fF, _ := pt.StepForward.Float64()
-	bF, _ := pt.StepBackward.Float64()
-	uF, _ := pt.StepUpdate.Float64()
+func explain(pt *PriceTag, fwd *fpo.Report, tr *train.Report, ev *evaluator, table fpo.Table) []string {
+	b := pt.Spec.Train.BatchSize
+	if table == (fpo.Table{}) {
+		table = fpo.DefaultTable()
+	}
+	at := func(e sym.Expr) float64 {
+		f, _ := ev.at(e, b).Float64()
+		return f
+	}
+	fF, bF, uF := ratFloat(pt.StepForward), ratFloat(pt.StepBackward), ratFloat(pt.StepUpdate)
 	if fF == 0 {
 		return []string{"the forward pass counts 0 FPO: no ratio"}
 	}
-	out = append(out, fmt.Sprintf("Rule of thumb: training ≈ 3× inference (backward ≈ 2× forward). Here, per step of %d examples: forward %s, backward %s (%.3f× forward), optimizer update %s (%.4f× forward).",
-		b, fpo.SI(fF), fpo.SI(bF), bF/fF, fpo.SI(uF), uF/fF))
-	ev := func(e sym.Expr) float64 {
-		v, err := e.Eval(map[string]int64{pt.Spec.BatchDim: b})
-		if err != nil {
-			return 0
-		}
-		return float64(v)
-	}
-	wg, ig, acc := ev(tr.WeightGrad), ev(tr.InputGrad), ev(tr.Accumulate)
+	out := []string{fmt.Sprintf("Rule of thumb: training ≈ 3× inference (backward ≈ 2× forward). Here, per step of %d examples: forward %s, backward %s (%s× forward), optimizer update %s (%s× forward): E_train/E_infer = 1 + %s + %s = %.3f.",
+		b, fpo.SI(fF), fpo.SI(bF), frac(bF/fF), fpo.SI(uF), frac(uF/fF), frac(bF/fF), frac(uF/fF), pt.Ratio)}
 	out = append(out, fmt.Sprintf("Backward = gradients w.r.t. weights %s + gradients w.r.t. activations %s + accumulation of gradients of values read more than once %s.",
-		fpo.SI(wg), fpo.SI(ig), fpo.SI(acc)))
+		fpo.SI(at(tr.WeightGrad)), fpo.SI(at(tr.InputGrad)), fpo.SI(at(tr.Accumulate))))
 	if len(tr.FirstLayerSkips) > 0 {
 		out = append(out, fmt.Sprintf("The model's input needs no gradient, so the first layer's input gradient is not computed (%d node(s): %s): backward falls short of 2× by that layer's MACs.", len(tr.FirstLayerSkips), joinN(tr.FirstLayerSkips, 3)))
 	}
 	if tr.FrozenParams > 0 {
-		out = append(out, fmt.Sprintf("%d parameters are frozen (%s): no weight gradient and no update for them.", tr.FrozenParams, joinN(tr.FrozenNames, 4)))
+		out = append(out, fmt.Sprintf("%d parameters are frozen (%s): no weight gradient and no update for them, nor the activation gradients that only led to them.", tr.FrozenParams, joinN(tr.FrozenNames, 4)))
 	}
 	// Operators whose backward/forward ratio departs most from 2.
 	type dev struct {
 		op         string
 		f, b, diff float64
+		rule       bool // a gradient reached the operator
 	}
 	var devs []dev
 	for op, e := range tr.BackwardByOp {
-		bb := ev(e)
-		ff := 0.0
+		bb, ff := at(e), 0.0
 		if t := fwd.ByOp[op]; t != nil {
-			ff = ev(t.FPO)
+			ff = at(t.FPO)
 		}
-		devs = append(devs, dev{op, ff, bb, bb - 2*ff})
+		devs = append(devs, dev{op, ff, bb, bb - 2*ff, true})
 	}
 	for op, t := range fwd.ByOp {
 		if _, ok := tr.BackwardByOp[op]; !ok {
-			ff := ev(t.FPO)
-			if ff > 0 {
-				devs = append(devs, dev{op, ff, 0, -2 * ff})
+			if ff := at(t.FPO); ff > 0 {
+				devs = append(devs, dev{op, ff, 0, -2 * ff, false})
 			}
 		}
 	}
-	sort.Slice(devs, func(i, j int) bool { return abs(devs[i].diff) > abs(devs[j].diff) })
+	sort.Slice(devs, func(i, j int) bool {
+		if abs(devs[i].diff) != abs(devs[j].diff) {
+			return abs(devs[i].diff) > abs(devs[j].diff)
+		}
+		return devs[i].op < devs[j].op
+	})
 	for i, d := range devs {
 		if i >= 5 || abs(d.diff) < 0.001*fF {
 			break
 		}
-		ratio := "no backward"
-		if d.f > 0 && d.b > 0 {
-			ratio = fmt.Sprintf("%.2f× its forward", d.b/d.f)
-		} else if d.f == 0 {
+		var ratio string
+		switch {
+		case !d.rule:
+			ratio = "no gradient reaches it"
+		case d.b == 0:
+			ratio = "its inputs' gradients are dy itself"
+		case d.f == 0:
 			ratio = "no forward FPO"
+		default:
+			ratio = fmt.Sprintf("%.2f× its forward", d.b/d.f)
 		}
 		out = append(out, fmt.Sprintf("%s: forward %s, backward %s (%s): %+.2f%% of the forward total against the 2× rule.", d.op, fpo.SI(d.f), fpo.SI(d.b), ratio, 100*d.diff/fF))
 	}
 	if pu, ok := train.UpdateOps(tr.Optimizer); ok {
-		t := fpo.DefaultTable()
-		out = append(out, fmt.Sprintf("The %s update costs %s FPO per trainable parameter per step (%d parameters), spread over %d examples.", tr.Optimizer, pu.FPO(&t).String(), tr.TrainableParams, b))
+		out = append(out, fmt.Sprintf("The %s update costs %s FPO per trainable parameter per step (%d parameters), spread over %d examples.", tr.Optimizer, pu.FPO(&table).String(), tr.TrainableParams, b))
 	}
 	if len(tr.Uncounted) > 0 {
 		out = append(out, fmt.Sprintf("%d node(s) have no backward rule and are missing from the backward count (first: %s %s).", len(tr.Uncounted), tr.Uncounted[0].OpType, tr.Uncounted[0].Node))
 	}
 	out = append(out, "The loss is not part of the exported graph: its forward and backward are not counted.")
 	return out
+}
+
+// frac prints a ratio with three decimals, or three significant digits
+// when it is below 0.1.
+func frac(x float64) string {
+	if x == 0 || x >= 0.1 {
+		return fmt.Sprintf("%.3f", x)
+	}
+	return strconv.FormatFloat(x, 'f', int(math.Ceil(-math.Log10(x)))+2, 64)
+}
+
+func ratFloat(r *big.Rat) float64 {
+	f, _ := r.Float64()
+	return f
 }
 
 func abs(x float64) float64 {

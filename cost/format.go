@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -41,6 +42,8 @@ func (pt *PriceTag) JSON() map[string]any {
 	out := map[string]any{
 		"model":                s.Model,
 		"e_train_fpo":          num(pt.ETrain),
+		"e_train_fpo_exact":    pt.ETrain.RatString(),
+		"e_train_macs_exact":   pt.ETrainMACs.RatString(),
 		"e_train_macs":         num(pt.ETrainMACs),
 		"e_infer_fpo":          num(pt.EInfer),
 		"e_infer_macs":         num(pt.EInferMACs),
@@ -52,6 +55,7 @@ func (pt *PriceTag) JSON() map[string]any {
 		"epochs":               num(pt.Epochs),
 		"batch_size":           s.Train.BatchSize,
 		"steps_per_trial":      pt.Steps,
+		"steps_per_epoch":      pt.StepsPerEpoch,
 		"examples_per_trial":   num(pt.D),
 		"trials":               pt.H,
 		"train_fpo_per_trial":  num(pt.TrainPerTrial),
@@ -75,6 +79,18 @@ func (pt *PriceTag) JSON() map[string]any {
 		out["search_fpo_if_all_trials_completed"] = num(pt.SearchFPOFull)
 		out["early_stopping_saved_fpo"] = num(pt.Saved)
 	}
+	if pt.SequenceLen > 0 {
+		out["train_tokens"] = pt.TrainTokens
+		out["sequence_length"] = pt.SequenceLen
+	}
+	if f := pt.Freezing; f != nil {
+		out["frozen_names"] = pt.Train.FrozenNames
+		out["freeze_saved_fpo"] = num(f.Search)
+		out["freeze_saved_per_step"] = map[string]any{
+			"weight_gradients_fpo": num(f.StepWeightGrad), "activation_gradients_fpo": num(f.StepInputGrad),
+			"accumulation_fpo": num(f.StepAccumulate), "update_fpo": num(f.StepUpdate),
+		}
+	}
 	if pt.Estimate != nil {
 		e := pt.Estimate
 		out["estimate"] = map[string]any{
@@ -92,44 +108,66 @@ func (pt *PriceTag) JSON() map[string]any {
 
 type row struct{ term, what, fpo, macs string }
 
+// unit names what one example is.
+func (pt *PriceTag) unit() string {
+	if pt.SequenceLen > 0 {
+		return fmt.Sprintf("sequence of %d tokens", pt.SequenceLen)
+	}
+	return "example"
+}
+
 func (pt *PriceTag) rows() []row {
 	s := pt.Spec
-	unit := "example"
+	unit := pt.unit()
+	data := fmt.Sprintf("%s examples", ratString(pt.TrainExamples))
+	if pt.SequenceLen > 0 {
+		data = fmt.Sprintf("%d tokens = %s sequences of %d", pt.TrainTokens, ratString(pt.TrainExamples), pt.SequenceLen)
+	}
 	rows := []row{
 		{"E (inference)", "forward pass, per " + unit, si(pt.EInfer), si(pt.EInferMACs)},
 		{"E (training)", fmt.Sprintf("forward + backward + %s update, per %s (batch %d)", s.Train.Optimizer, unit, s.Train.BatchSize), si(pt.ETrain), si(pt.ETrainMACs)},
 		{"", fmt.Sprintf("E_train / E_infer = %.3f (rule of thumb: 3)", pt.Ratio), "", ""},
-		{"D", fmt.Sprintf("%s examples × %s epochs = %s examples (%d steps)", ratString(pt.TrainExamples), trimRat(pt.Epochs), ratString(pt.D), pt.Steps), "", ""},
+		{"D", fmt.Sprintf("%s × %s epochs = %s %ss (%d steps)", data, trimRat(pt.Epochs), ratString(pt.D), strings.SplitN(unit, " ", 2)[0], pt.Steps), "", ""},
 		{"H", fmt.Sprintf("%d hyperparameter trial(s)", pt.H), "", ""},
-		{"Training per trial", "E_train · D", si(pt.TrainPerTrial), ""},
-		{"Validation per trial", fmt.Sprintf("%d examples every %s", s.Eval.Examples, evalEvery(s)), si(pt.EvalPerTrial), ""},
+		{"Training per trial", "every step: forward + backward at its batch, one update", si(pt.TrainPerTrial), ""},
+		{"Validation per trial", evalWhat(s), si(pt.EvalPerTrial), ""},
 		{"Trial", "training + validation", si(pt.TrialFPO), si(pt.TrialMACs)},
 		{"Search", "all trials (E·D·H)", si(pt.SearchFPO), si(pt.SearchMACs)},
 	}
 	if pt.Saved != nil {
 		rows = append(rows, row{"Early stopping saved", "against running every trial to completion (" + si(pt.SearchFPOFull) + ")", si(pt.Saved), ""})
 	}
+	if f := pt.Freezing; f != nil {
+		rows = append(rows, row{"Freezing saved", fmt.Sprintf("%d frozen parameters: their gradients and updates, over the search", pt.Train.FrozenParams), si(f.Search), ""})
+	}
+	deploy := "none"
+	if pt.InferenceExamples.Sign() > 0 {
+		deploy = fmt.Sprintf("%s examples (%s queries/day × %s days × %d)", si(pt.InferenceExamples), plain(s.Deploy.QueriesPerDay), plain(s.Deploy.Days), s.Deploy.ExamplesPerQuery)
+	}
 	rows = append(rows,
-		row{"Deployment", fmt.Sprintf("%s examples (%g queries/day × %g days × %d)", si(pt.InferenceExamples), s.Deploy.QueriesPerDay, s.Deploy.Days, s.Deploy.ExamplesPerQuery), si(pt.InferenceFPO), si(pt.InferenceMACs)},
+		row{"Deployment", deploy, si(pt.InferenceFPO), si(pt.InferenceMACs)},
 		row{"Total", "search + deployment", si(pt.TotalFPO), si(pt.TotalMACs)},
 	)
 	return rows
 }
 
-func evalEvery(s *Spec) string {
+func evalWhat(s *Spec) string {
 	if s.Eval.Examples == 0 {
-		return "(no validation)"
+		return "none"
 	}
 	if s.Eval.EverySteps > 0 {
-		return fmt.Sprintf("%d steps", s.Eval.EverySteps)
+		return fmt.Sprintf("%d examples every %d steps", s.Eval.Examples, s.Eval.EverySteps)
 	}
-	return fmt.Sprintf("%g epoch(s)", s.Eval.EveryEpochs)
+	return fmt.Sprintf("%d examples every %g epoch(s)", s.Eval.Examples, s.Eval.EveryEpochs)
 }
 
 func trimRat(r *big.Rat) string {
 	f, _ := r.Float64()
-	return fmt.Sprintf("%g", f)
+	return plain(f)
 }
+
+// plain prints a number without an exponent.
+func plain(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // WriteText prints the price tag as a table for people.
 func (pt *PriceTag) WriteText(w io.Writer) {

@@ -3,11 +3,17 @@ package cost
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 
+	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/train"
 	"gopkg.in/yaml.v3"
 )
 
@@ -30,7 +36,8 @@ type Spec struct {
 	// CostTable overrides primitive costs (see greenai fpo --cost-table).
 	CostTable string `yaml:"cost_table" json:"cost_table"`
 
-	dir string
+	dir    string
+	shapes map[string][]sym.Expr // parsed Inputs
 }
 
 // TrainSpec describes one training run.
@@ -67,7 +74,9 @@ type SearchSpec struct {
 	// trials ran fewer). When given, its length must equal Trials (or
 	// Trials may be omitted).
 	TrialEpochs []float64 `yaml:"trial_epochs" json:"trial_epochs"`
-	Strategy    string    `yaml:"strategy" json:"strategy"`
+	// Strategy names the search (grid, random…) for the record; it does not
+	// change the count.
+	Strategy string `yaml:"strategy" json:"strategy"`
 }
 
 // DeploySpec describes inference after deployment.
@@ -99,18 +108,144 @@ func ReadSpec(path string) (*Spec, error) {
 	return s, nil
 }
 
-// ParseSpec parses a YAML or JSON spec; unknown fields are errors.
+// ParseSpec parses a YAML or JSON spec. Unknown fields and values of the
+// wrong type are errors that name the field.
 func ParseSpec(data []byte) (*Spec, error) {
-	var s Spec
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		if err.Error() == "EOF" {
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("empty spec")
 		}
 		return nil, fmt.Errorf("parsing spec: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err == nil {
+		return nil, fmt.Errorf("the spec holds more than one YAML document (line %d)", more.Line)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("empty spec")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("the spec must be a mapping of fields (%s), not a %s", strings.Join(fieldNames(reflect.TypeOf(Spec{})), ", "), kindName(root))
+	}
+	if err := checkNode("", root, reflect.TypeOf(Spec{})); err != nil {
+		return nil, err
+	}
+	var s Spec
+	if err := root.Decode(&s); err != nil {
+		return nil, fmt.Errorf("parsing spec: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
 	return &s, nil
+}
+
+// checkNode checks a YAML node against the Go type it decodes into, naming
+// the field path of the first unknown key or mistyped value.
+func checkNode(path string, n *yaml.Node, t reflect.Type) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	bad := func(want string) error {
+		got := kindName(n)
+		if n.Kind == yaml.ScalarNode {
+			got = fmt.Sprintf("%q", n.Value)
+		}
+		return fieldError(path, "want %s, got %s (line %d)", want, got, n.Line)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return bad("a mapping of " + strings.Join(fieldNames(t), ", "))
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i].Value, n.Content[i+1]
+			f, ok := fieldByTag(t, key)
+			if !ok {
+				return fieldError(join(path, key), "unknown field (line %d; known: %s)", n.Content[i].Line, strings.Join(fieldNames(t), ", "))
+			}
+			if err := checkNode(join(path, key), val, f.Type); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return bad("a mapping")
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkNode(join(path, n.Content[i].Value), n.Content[i+1], t.Elem()); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return bad("a list")
+		}
+		for i, c := range n.Content {
+			if err := checkNode(fmt.Sprintf("%s[%d]", path, i), c, t.Elem()); err != nil {
+				return err
+			}
+		}
+	case reflect.Int64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			return bad("an integer")
+		}
+	case reflect.Float64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" && n.Tag != "!!float" {
+			return bad("a number")
+		}
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			return bad("true or false")
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return bad("a string")
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	}
+	return "value"
+}
+
+// fieldByTag finds the struct field a YAML key names.
+func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == key && f.IsExported() {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// fieldNames lists the YAML keys of a struct.
+func fieldNames(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			out = append(out, tag)
+		}
+	}
+	return out
 }
 
 // ModelPath resolves the model path relative to the spec file.
@@ -126,7 +261,7 @@ func fieldError(field, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
 }
 
-// Validate checks the spec and fills defaults.
+// Validate checks the spec and fills defaults. Errors name the field.
 func (s *Spec) Validate() error {
 	if s.Model == "" {
 		return fieldError("model", "missing: give the ONNX model file")
@@ -137,6 +272,38 @@ func (s *Spec) Validate() error {
 	if s.BatchDim == "" {
 		s.BatchDim = "batch"
 	}
+	for _, k := range sortedKeys(s.Dims) {
+		if k == s.BatchDim {
+			return fieldError("dims."+k, "the batch dimension is set by train.batch_size, not dims")
+		}
+		if s.Dims[k] <= 0 {
+			return fieldError("dims."+k, "must be positive (got %d)", s.Dims[k])
+		}
+	}
+	s.shapes = map[string][]sym.Expr{}
+	for _, name := range sortedKeys(s.Inputs) {
+		e, err := parseShape(s.Inputs[name])
+		if err != nil {
+			return fieldError("inputs."+name, "%v", err)
+		}
+		s.shapes[name] = e
+	}
+	if err := s.validateTrain(); err != nil {
+		return err
+	}
+	if err := s.validateEval(); err != nil {
+		return err
+	}
+	if err := s.validateSearch(); err != nil {
+		return err
+	}
+	if err := s.validateDeploy(); err != nil {
+		return err
+	}
+	return s.validateHardware()
+}
+
+func (s *Spec) validateTrain() error {
 	t := &s.Train
 	if t.Examples < 0 {
 		return fieldError("train.examples", "must not be negative (got %d)", t.Examples)
@@ -144,10 +311,10 @@ func (s *Spec) Validate() error {
 	if t.Examples == 0 && t.Steps == 0 {
 		return fieldError("train.examples", "missing: give the training set size (or train.steps)")
 	}
-	if t.BatchSize <= 0 {
-		if t.BatchSize < 0 {
-			return fieldError("train.batch_size", "must be positive (got %d)", t.BatchSize)
-		}
+	if t.BatchSize < 0 {
+		return fieldError("train.batch_size", "must be positive (got %d)", t.BatchSize)
+	}
+	if t.BatchSize == 0 {
 		return fieldError("train.batch_size", "missing: give the batch size")
 	}
 	if t.Epochs < 0 {
@@ -169,31 +336,63 @@ func (s *Spec) Validate() error {
 		if t.SequenceDim == "" {
 			t.SequenceDim = "sequence"
 		}
-		if _, ok := s.Dims[t.SequenceDim]; !ok {
+		seq, ok := s.Dims[t.SequenceDim]
+		if !ok {
 			return fieldError("train.unit", "tokens need the sequence length: set dims.%s", t.SequenceDim)
+		}
+		if t.Steps == 0 && t.Examples < seq {
+			return fieldError("train.examples", "%d tokens are fewer than one sequence of %d", t.Examples, seq)
 		}
 	default:
 		return fieldError("train.unit", "unknown unit %q (examples, sequences or tokens)", t.Unit)
 	}
 	if t.Optimizer == "" {
-		t.Optimizer = "sgd"
+		t.Optimizer = string(train.SGD)
 	}
+	if _, ok := train.UpdateOps(train.Optimizer(t.Optimizer)); !ok {
+		return fieldError("train.optimizer", "unknown optimizer %q (known: %s)", t.Optimizer, strings.Join(train.OptimizerNames(), ", "))
+	}
+	for i, p := range t.Freeze {
+		if strings.TrimSpace(p) == "" {
+			return fieldError(fmt.Sprintf("train.freeze[%d]", i), "empty pattern")
+		}
+	}
+	return nil
+}
+
+func (s *Spec) validateEval() error {
 	e := &s.Eval
 	if e.Examples < 0 {
 		return fieldError("eval.examples", "must not be negative (got %d)", e.Examples)
 	}
-	if e.EveryEpochs < 0 || e.EverySteps < 0 {
-		return fieldError("eval.every_epochs", "must not be negative")
+	if e.EveryEpochs < 0 {
+		return fieldError("eval.every_epochs", "must not be negative (got %g)", e.EveryEpochs)
+	}
+	if e.EverySteps < 0 {
+		return fieldError("eval.every_steps", "must not be negative (got %d)", e.EverySteps)
+	}
+	if e.EveryEpochs > 0 && e.EverySteps > 0 {
+		return fieldError("eval.every_steps", "give eval.every_epochs or eval.every_steps, not both")
+	}
+	if e.EveryEpochs > 0 && s.Train.Steps > 0 {
+		return fieldError("eval.every_epochs", "training is given in train.steps: use eval.every_steps")
 	}
 	if e.Examples > 0 && e.EveryEpochs == 0 && e.EverySteps == 0 {
+		if s.Train.Steps > 0 {
+			return fieldError("eval.every_steps", "missing: training is given in train.steps")
+		}
 		e.EveryEpochs = 1
 	}
 	if e.BatchSize < 0 {
 		return fieldError("eval.batch_size", "must be positive (got %d)", e.BatchSize)
 	}
 	if e.BatchSize == 0 {
-		e.BatchSize = t.BatchSize
+		e.BatchSize = s.Train.BatchSize
 	}
+	return nil
+}
+
+func (s *Spec) validateSearch() error {
 	h := &s.Search
 	if h.Trials < 0 {
 		return fieldError("search.trials", "must not be negative (got %d)", h.Trials)
@@ -202,26 +401,32 @@ func (s *Spec) Validate() error {
 		if h.Trials != 0 && h.Trials != int64(len(h.TrialEpochs)) {
 			return fieldError("search.trial_epochs", "lists %d trials but search.trials is %d", len(h.TrialEpochs), h.Trials)
 		}
+		if s.Train.Steps != 0 {
+			return fieldError("search.trial_epochs", "needs train.epochs (the full length of a trial), not train.steps")
+		}
 		h.Trials = int64(len(h.TrialEpochs))
-		full := t.Epochs
 		for i, ep := range h.TrialEpochs {
 			if ep < 0 {
 				return fieldError(fmt.Sprintf("search.trial_epochs[%d]", i), "must not be negative (got %g)", ep)
 			}
-			if full > 0 && ep > full {
-				return fieldError(fmt.Sprintf("search.trial_epochs[%d]", i), "%g epochs exceed train.epochs (%g)", ep, full)
+			if ep > s.Train.Epochs {
+				return fieldError(fmt.Sprintf("search.trial_epochs[%d]", i), "%g epochs exceed train.epochs (%g)", ep, s.Train.Epochs)
 			}
-		}
-		if t.Steps != 0 {
-			return fieldError("search.trial_epochs", "needs train.epochs (the full length of a trial), not train.steps")
 		}
 	}
 	if h.Trials == 0 {
 		h.Trials = 1
 	}
+	return nil
+}
+
+func (s *Spec) validateDeploy() error {
 	d := &s.Deploy
-	if d.QueriesPerDay < 0 || d.Days < 0 {
-		return fieldError("deploy.queries_per_day", "must not be negative")
+	if d.QueriesPerDay < 0 {
+		return fieldError("deploy.queries_per_day", "must not be negative (got %g)", d.QueriesPerDay)
+	}
+	if d.Days < 0 {
+		return fieldError("deploy.days", "must not be negative (got %g)", d.Days)
 	}
 	if d.ExamplesPerQuery < 0 {
 		return fieldError("deploy.examples_per_query", "must not be negative (got %d)", d.ExamplesPerQuery)
@@ -229,34 +434,65 @@ func (s *Spec) Validate() error {
 	if d.ExamplesPerQuery == 0 {
 		d.ExamplesPerQuery = 1
 	}
+	return nil
+}
+
+func (s *Spec) validateHardware() error {
 	hw := &s.Hardware
-	if hw.Accelerator != "" {
-		dev, err := LookupDevice(hw.Accelerator)
-		if err != nil {
-			return fieldError("hardware.accelerator", "%v", err)
+	if hw.Accelerator == "" {
+		if hw.Precision != "" || hw.Count != 0 || hw.Utilization != 0 {
+			return fieldError("hardware.accelerator", "missing: precision, count and utilization describe an accelerator")
 		}
-		if hw.Precision == "" {
-			hw.Precision = "fp32"
-		}
-		if _, ok := dev.Peak[hw.Precision]; !ok {
-			var ps []string
-			for p := range dev.Peak {
-				ps = append(ps, p)
-			}
-			return fieldError("hardware.precision", "%s has no published %s rate (has: %s)", hw.Accelerator, hw.Precision, strings.Join(ps, ", "))
-		}
-		if hw.Utilization == 0 {
-			hw.Utilization = 0.3
-		}
-		if hw.Utilization < 0 || hw.Utilization > 1 {
-			return fieldError("hardware.utilization", "must be in (0, 1] (got %g)", hw.Utilization)
-		}
-		if hw.Count < 0 {
-			return fieldError("hardware.count", "must be positive (got %d)", hw.Count)
-		}
-		if hw.Count == 0 {
-			hw.Count = 1
-		}
+		return nil
+	}
+	dev, err := LookupDevice(hw.Accelerator)
+	if err != nil {
+		return fieldError("hardware.accelerator", "%v", err)
+	}
+	if hw.Precision == "" {
+		hw.Precision = "fp32"
+	}
+	if _, ok := dev.Peak[hw.Precision]; !ok {
+		return fieldError("hardware.precision", "%s has no published %s rate (has: %s)", hw.Accelerator, hw.Precision, strings.Join(sortedKeys(dev.Peak), ", "))
+	}
+	if hw.Utilization == 0 {
+		hw.Utilization = 0.3
+	}
+	if hw.Utilization < 0 || hw.Utilization > 1 {
+		return fieldError("hardware.utilization", "must be in (0, 1] (got %g)", hw.Utilization)
+	}
+	if hw.Count < 0 {
+		return fieldError("hardware.count", "must be positive (got %d)", hw.Count)
+	}
+	if hw.Count == 0 {
+		hw.Count = 1
 	}
 	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// parseShape parses an input shape such as "batchx3x224x224": each dim an
+// integer or a symbolic expression.
+func parseShape(s string) ([]sym.Expr, error) {
+	var out []sym.Expr
+	for _, p := range strings.Split(s, "x") {
+		p = strings.TrimSpace(p)
+		e, err := sym.Parse(p)
+		if err != nil {
+			return nil, fmt.Errorf("dim %q: %v", p, err)
+		}
+		if c, ok := e.IsConst(); ok && c < 0 {
+			return nil, fmt.Errorf("dim %d is negative", c)
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
