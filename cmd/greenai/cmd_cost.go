@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -20,45 +22,76 @@ func init() {
 Computes the price tag of an AI result, after Green AI's Equation 1:
 Cost(R) ∝ E·D·H — the cost of one (E)xample, the (D)ataset processed in
 training, and the number of (H)yperparameter trials — for training and for
-inference, in FPO (and MACs).
+inference, in FPO (every floating-point ADD and MUL; a multiply-accumulate
+is 2 FPO) and MACs. Totals are exact integers (or fractions).
 
-E_train counts the forward pass, the backward pass from per-operator rules
-(gradients w.r.t. every activation and trainable weight that needs one;
-frozen weights and the model's input need none) and the optimizer update,
-per example at the training batch size. The output explains why
-E_train/E_infer differs from the usual rule of thumb of 3.
+E_infer is one forward pass per example. E_train is, per example at the
+training batch size, the forward pass, the backward pass from per-operator
+rules (the gradients of every activation and trainable weight that needs
+one: frozen weights and the model's input need none) and the optimizer
+update (once per step, spread over the batch). The output explains why
+E_train/E_infer differs from the rule of thumb of 3. The trainable weights
+are the model's float initializers (an Identity of one is a parameter of
+its own); see docs/cost.md for the rules and their derivations.
+
+D counts every step of every epoch: full batches and the last partial one
+(dropped with drop_last), which still pays a whole optimizer update.
+Validation adds forward passes. H multiplies; trial_epochs lists what each
+trial really ran, and the output reports what early stopping saved against
+running every trial to train.epochs. Freezing reports what it saved: the
+frozen weights' gradients, the activation gradients that only led to them,
+and their updates.
 
 SPEC is a YAML or JSON file:
 
   model: resnet50.onnx          # relative to the spec file
   inputs: {input: batchx3x224x224}
   dims: {}                      # bind other symbols, e.g. {sequence: 128}
+  batch_dim: batch              # the symbol of the batch dimension
   train:
     examples: 1281167           # training set size
-    unit: examples              # or tokens (then dims must give sequence)
+    unit: examples              # or sequences, or tokens (then dims must give
+                                # the sequence length and examples counts tokens)
+    sequence_dim: sequence
     epochs: 90                  # or steps: N
     batch_size: 256
     drop_last: false
     optimizer: sgd-momentum     # sgd, sgd-momentum, adam, adamw
-    freeze: ['/embeddings/*']   # glob over initializer or node names
-  eval: {examples: 50000, every_epochs: 1, batch_size: 256}
+    freeze: ['/embeddings/*']   # globs over parameter names or reading nodes' names
+  eval: {examples: 50000, every_epochs: 1, batch_size: 256}  # or every_steps
   search:
     trials: 20                  # H
     trial_epochs: [90, 30, 12]  # optional: epochs each trial really ran
   deploy: {queries_per_day: 1000000, days: 365, examples_per_query: 1}
   hardware: {accelerator: a100-sxm4, count: 8, precision: tf32, utilization: 0.4}
+  cost_table: costs.txt         # primitive costs (see greenai fpo --cost-table)
 
-Flags (each overrides the spec; without a spec they describe the experiment):
-  --model FILE  --input NAME=DIMS  --dim NAME=VALUE
-  --train-examples N  --epochs N  --steps N  --batch-size N  --optimizer NAME
-  --freeze GLOB (repeatable)  --trials N  --trial-epochs 90,30,12
-  --eval-examples N  --queries-per-day N  --days N
+Flags override the spec; without a spec they describe the experiment:
+  --model FILE  --input NAME=DIMS  --dim NAME=VALUE  --batch-dim NAME
+  --train-examples N  --unit examples|sequences|tokens  --sequence-dim NAME
+  --epochs N  --steps N  --batch-size N  --drop-last  --optimizer NAME
+  --freeze GLOB (repeatable)
+  --eval-examples N  --eval-every-epochs N  --eval-every-steps N  --eval-batch-size N
+  --trials N  --trial-epochs 90,30,12
+  --queries-per-day N  --days N  --examples-per-query N
   --accelerator NAME  --devices N  --precision P  --utilization U
+  --cost-table FILE
   --json  --markdown  --latex   output format (default: a table)
   --devices-list                list the accelerator table
 
+--json prints every term: e_infer_fpo, e_train_fpo (and e_train_fpo_exact,
+a fraction), step_forward_fpo, step_backward_fpo, step_update_fpo,
+train_examples, epochs, batch_size, steps_per_epoch, steps_per_trial,
+examples_per_trial, trials, train_fpo_per_trial, eval_fpo_per_trial,
+trial_fpo, search_fpo, inference_examples, inference_fpo, total_fpo (with
+_macs beside them), train_to_infer_ratio, explanation; with trial_epochs
+also search_fpo_if_all_trials_completed and early_stopping_saved_fpo; with
+freeze frozen_names, freeze_saved_fpo and freeze_saved_per_step; for token
+models train_tokens and sequence_length; with an accelerator an estimate.
+
 Time and energy are printed only with --accelerator (or hardware:), always
-labelled as estimates with their assumptions.
+labelled as estimates with their assumptions: time = FPO / (peak rate ×
+devices × utilization), energy = time × the devices' TDP.
 
 Exit status: 0 on success, 1 on errors, 2 on bad usage. Errors name the
 spec field at fault.
@@ -67,32 +100,116 @@ spec field at fault.
 	})
 }
 
+// costFlags are the command-line overrides of a spec.
+type costFlags struct {
+	model, unit, seqDim, batchDim, optimizer, trialEpochs, accel, precision, costTable string
+	inputs, dims, freeze                                                               multiFlag
+	trainEx, steps, batch, trials, evalEx, evalSteps, evalBatch, perQuery, devices     int64
+	epochs, evalEpochs, qpd, days, util                                                float64
+	dropLast                                                                           bool
+}
+
+func (f *costFlags) register(fs *flag.FlagSet) {
+	for name, p := range map[string]*string{"model": &f.model, "unit": &f.unit, "sequence-dim": &f.seqDim,
+		"batch-dim": &f.batchDim, "optimizer": &f.optimizer, "trial-epochs": &f.trialEpochs,
+		"accelerator": &f.accel, "precision": &f.precision, "cost-table": &f.costTable} {
+		fs.StringVar(p, name, "", "")
+	}
+	for name, p := range map[string]*int64{"train-examples": &f.trainEx, "steps": &f.steps, "batch-size": &f.batch,
+		"trials": &f.trials, "eval-examples": &f.evalEx, "eval-every-steps": &f.evalSteps,
+		"eval-batch-size": &f.evalBatch, "examples-per-query": &f.perQuery, "devices": &f.devices} {
+		fs.Int64Var(p, name, 0, "")
+	}
+	for name, p := range map[string]*float64{"epochs": &f.epochs, "eval-every-epochs": &f.evalEpochs,
+		"queries-per-day": &f.qpd, "days": &f.days, "utilization": &f.util} {
+		fs.Float64Var(p, name, 0, "")
+	}
+	fs.Var(&f.inputs, "input", "")
+	fs.Var(&f.dims, "dim", "")
+	fs.Var(&f.freeze, "freeze", "")
+	fs.BoolVar(&f.dropLast, "drop-last", false, "")
+}
+
+// apply writes the flags that were set into the spec.
+func (f *costFlags) apply(fs *flag.FlagSet, s *cost.Spec) error {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for name, dst := range map[string]struct {
+		p   *string
+		val string
+	}{"model": {&s.Model, f.model}, "unit": {&s.Train.Unit, f.unit}, "sequence-dim": {&s.Train.SequenceDim, f.seqDim},
+		"batch-dim": {&s.BatchDim, f.batchDim}, "optimizer": {&s.Train.Optimizer, f.optimizer},
+		"accelerator": {&s.Hardware.Accelerator, f.accel}, "precision": {&s.Hardware.Precision, f.precision},
+		"cost-table": {&s.CostTable, f.costTable}} {
+		if set[name] {
+			*dst.p = dst.val
+		}
+	}
+	for name, dst := range map[string]struct {
+		p   *int64
+		val int64
+	}{"train-examples": {&s.Train.Examples, f.trainEx}, "steps": {&s.Train.Steps, f.steps},
+		"batch-size": {&s.Train.BatchSize, f.batch}, "trials": {&s.Search.Trials, f.trials},
+		"eval-examples": {&s.Eval.Examples, f.evalEx}, "eval-every-steps": {&s.Eval.EverySteps, f.evalSteps},
+		"eval-batch-size": {&s.Eval.BatchSize, f.evalBatch}, "examples-per-query": {&s.Deploy.ExamplesPerQuery, f.perQuery},
+		"devices": {&s.Hardware.Count, f.devices}} {
+		if set[name] {
+			*dst.p = dst.val
+		}
+	}
+	for name, dst := range map[string]struct {
+		p   *float64
+		val float64
+	}{"epochs": {&s.Train.Epochs, f.epochs}, "eval-every-epochs": {&s.Eval.EveryEpochs, f.evalEpochs},
+		"queries-per-day": {&s.Deploy.QueriesPerDay, f.qpd}, "days": {&s.Deploy.Days, f.days},
+		"utilization": {&s.Hardware.Utilization, f.util}} {
+		if set[name] {
+			*dst.p = dst.val
+		}
+	}
+	if set["drop-last"] {
+		s.Train.DropLast = f.dropLast
+	}
+	for _, v := range f.inputs {
+		name, d, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return usageError("--input %q: want NAME=DIMS", v)
+		}
+		if s.Inputs == nil {
+			s.Inputs = map[string]string{}
+		}
+		s.Inputs[name] = d
+	}
+	for _, v := range f.dims {
+		name, val, ok := strings.Cut(v, "=")
+		n, err := strconv.ParseInt(val, 10, 64)
+		if !ok || name == "" || err != nil {
+			return usageError("--dim %q: want NAME=INTEGER", v)
+		}
+		if s.Dims == nil {
+			s.Dims = map[string]int64{}
+		}
+		s.Dims[name] = n
+	}
+	s.Train.Freeze = append(s.Train.Freeze, f.freeze...)
+	if set["trial-epochs"] {
+		s.Search.TrialEpochs = nil
+		for _, p := range strings.Split(f.trialEpochs, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if err != nil {
+				return usageError("--trial-epochs %q: %q is not a number", f.trialEpochs, p)
+			}
+			s.Search.TrialEpochs = append(s.Search.TrialEpochs, v)
+		}
+	}
+	return nil
+}
+
 func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := commands["cost"]
-	fs := newFlagSet(c, stderr)
-	var model, optimizer, trialEpochs, accel, precision string
-	var inputs, dims, freeze multiFlag
-	var trainEx, steps, batch, trials, evalEx, devices int64
-	var epochs, qpd, days, util float64
+	fs := newFlagSet(commands["cost"], stderr)
+	var f costFlags
+	f.register(fs)
 	var asJSON, md, tex, list bool
-	fs.StringVar(&model, "model", "", "")
-	fs.Var(&inputs, "input", "")
-	fs.Var(&dims, "dim", "")
-	fs.Var(&freeze, "freeze", "")
-	fs.Int64Var(&trainEx, "train-examples", 0, "")
-	fs.Float64Var(&epochs, "epochs", 0, "")
-	fs.Int64Var(&steps, "steps", 0, "")
-	fs.Int64Var(&batch, "batch-size", 0, "")
-	fs.StringVar(&optimizer, "optimizer", "", "")
-	fs.Int64Var(&trials, "trials", 0, "")
-	fs.StringVar(&trialEpochs, "trial-epochs", "", "")
-	fs.Int64Var(&evalEx, "eval-examples", 0, "")
-	fs.Float64Var(&qpd, "queries-per-day", 0, "")
-	fs.Float64Var(&days, "days", 0, "")
-	fs.StringVar(&accel, "accelerator", "", "")
-	fs.Int64Var(&devices, "devices", 0, "")
-	fs.StringVar(&precision, "precision", "", "")
-	fs.Float64Var(&util, "utilization", 0, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	fs.BoolVar(&md, "markdown", false, "")
 	fs.BoolVar(&tex, "latex", false, "")
@@ -101,106 +218,25 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if n := btoi(asJSON) + btoi(md) + btoi(tex); n > 1 {
+		return usageError("give at most one of --json, --markdown and --latex")
+	}
 	if list {
-		for _, k := range cost.DeviceNames() {
-			d := cost.Devices[k]
-			var ps []string
-			for p, v := range d.Peak {
-				ps = append(ps, p+" "+siFloat(v, "FLOP/s"))
-			}
-			io.WriteString(stdout, k+"\t"+d.Name+"\tTDP "+strconv.FormatFloat(d.TDP, 'g', -1, 64)+" W\t"+strings.Join(ps, ", ")+"\n")
-		}
+		writeDevices(stdout)
 		return nil
 	}
-	var spec *cost.Spec
+	spec := &cost.Spec{}
 	switch len(pos) {
 	case 0:
-		spec = &cost.Spec{}
 	case 1:
-		spec, err = cost.ReadSpec(pos[0])
-		if err != nil {
+		if spec, err = cost.ReadSpec(pos[0]); err != nil {
 			return err
 		}
 	default:
 		return usageError("cost takes at most one spec file")
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["model"] {
-		spec.Model = model
-	}
-	for _, s := range inputs {
-		name, d, ok := strings.Cut(s, "=")
-		if !ok {
-			return usageError("--input %q: want NAME=DIMS", s)
-		}
-		if spec.Inputs == nil {
-			spec.Inputs = map[string]string{}
-		}
-		spec.Inputs[name] = d
-	}
-	for _, s := range dims {
-		name, v, ok := strings.Cut(s, "=")
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !ok || err != nil {
-			return usageError("--dim %q: want NAME=INTEGER", s)
-		}
-		if spec.Dims == nil {
-			spec.Dims = map[string]int64{}
-		}
-		spec.Dims[name] = n
-	}
-	if len(freeze) > 0 {
-		spec.Train.Freeze = append(spec.Train.Freeze, freeze...)
-	}
-	if set["train-examples"] {
-		spec.Train.Examples = trainEx
-	}
-	if set["epochs"] {
-		spec.Train.Epochs = epochs
-	}
-	if set["steps"] {
-		spec.Train.Steps = steps
-	}
-	if set["batch-size"] {
-		spec.Train.BatchSize = batch
-	}
-	if set["optimizer"] {
-		spec.Train.Optimizer = optimizer
-	}
-	if set["trials"] {
-		spec.Search.Trials = trials
-	}
-	if set["trial-epochs"] {
-		spec.Search.TrialEpochs = nil
-		for _, p := range strings.Split(trialEpochs, ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-			if err != nil {
-				return usageError("--trial-epochs %q: %q is not a number", trialEpochs, p)
-			}
-			spec.Search.TrialEpochs = append(spec.Search.TrialEpochs, v)
-		}
-	}
-	if set["eval-examples"] {
-		spec.Eval.Examples = evalEx
-	}
-	if set["queries-per-day"] {
-		spec.Deploy.QueriesPerDay = qpd
-	}
-	if set["days"] {
-		spec.Deploy.Days = days
-	}
-	if set["accelerator"] {
-		spec.Hardware.Accelerator = accel
-	}
-	if set["devices"] {
-		spec.Hardware.Count = devices
-	}
-	if set["precision"] {
-		spec.Hardware.Precision = precision
-	}
-	if set["utilization"] {
-		spec.Hardware.Utilization = util
+	if err := f.apply(fs, spec); err != nil {
+		return err
 	}
 	pt, err := cost.Compute(spec)
 	if err != nil {
@@ -219,4 +255,27 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		pt.WriteText(stdout)
 	}
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// writeDevices lists the accelerator table, one device a line, precisions sorted.
+func writeDevices(w io.Writer) {
+	for _, k := range cost.DeviceNames() {
+		d := cost.Devices[k]
+		ps := make([]string, 0, len(d.Peak))
+		for p := range d.Peak {
+			ps = append(ps, p)
+		}
+		sort.Strings(ps)
+		for i, p := range ps {
+			ps[i] = p + " " + siFloat(d.Peak[p], "FLOP/s")
+		}
+		fmt.Fprintf(w, "%s\t%s\tTDP %s W\t%s\n", k, d.Name, strconv.FormatFloat(d.TDP, 'g', -1, 64), strings.Join(ps, ", "))
+	}
 }
