@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot/vg"
 
 	"github.com/greenai/greenai/evp"
 	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/internal/runsource"
 	"github.com/greenai/greenai/report"
 )
 
@@ -93,6 +95,8 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&standalone, "standalone", false, "complete LaTeX document")
 	fs.StringVar(&plotPath, "plot", "", "draw the expected-performance figure to FILE")
 	fs.StringVar(&out, "o", "", "write the card to FILE")
+	var rf runsFlags
+	rf.register(fs, true)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -111,6 +115,12 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) > 0 {
 		return usageError("card: unexpected arguments %q", pos)
 	}
+	if rf.on && trialsPath != "" {
+		return usageError("card: --runs reads the runs store; name no trials file (got %q)", trialsPath)
+	}
+	if err := rf.check("card", nil); err != nil {
+		return err
+	}
 	if specPath == "" {
 		return usageError("card: name a card spec (YAML or JSON)")
 	}
@@ -118,8 +128,8 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if _, err := plot.FormatOf(plotPath); err != nil {
 			return usageError("--plot %s: want a .svg, .png, .pdf or .tex file", plotPath)
 		}
-		if trialsPath == "" {
-			return usageError("card: --plot needs a trials file")
+		if trialsPath == "" && !rf.on {
+			return usageError("card: --plot needs a trials file (or --runs)")
 		}
 	}
 	spec, err := report.ReadCardSpec(specPath)
@@ -127,14 +137,31 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	var trials []report.Trial
-	if trialsPath != "" {
+	trialsName := filepath.Base(trialsPath)
+	var set *runsource.Set
+	var ts *runsource.TrialSet
+	switch {
+	case rf.on:
+		if set, ts, err = rf.trials(ctx, stderr, "card", false, ""); err != nil {
+			return err
+		}
+		say(stderr, "warning: ", runsource.Warnings(ts.Runs, "kwh", "fpo"))
+		trials, trialsName = ts.Trials, set.Where
+		if spec.Metric == "" {
+			spec.Metric = strings.ToLower(rf.metric)
+		}
+	case trialsPath != "":
 		if trials, err = (report.FileTrials{Path: trialsPath}).Trials(); err != nil {
 			return err
 		}
 	}
-	card, err := report.BuildCard(spec, trials, filepath.Base(trialsPath))
+	card, err := report.BuildCard(spec, trials, trialsName)
 	if err != nil {
 		return err
+	}
+	if ts != nil {
+		ts.FillCard(card, set, spec)
+		card.Subtitle += " " + ts.About
 	}
 	if plotPath != "" {
 		rep, err := report.ComputeEVP(report.FilterModel(trials, spec.Model), report.EVPOptions{Score: spec.Metric})

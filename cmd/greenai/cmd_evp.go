@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/greenai/greenai/evp"
+	"github.com/greenai/greenai/internal/runsource"
 	"github.com/greenai/greenai/report"
 )
 
@@ -118,6 +119,8 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&estimator, "estimator", "without", "estimator to plot: with or without")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
 	fs.BoolVar(&lower, "lower-is-better", false, "lower scores are better")
+	var rf runsFlags
+	rf.register(fs, true)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -126,8 +129,14 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 {
-		return usageError("evp: name at least one trials file")
+	if err := rf.check("evp", pos); err != nil {
+		return err
+	}
+	if rf.on && (score != "score" || model != "model") {
+		return usageError("evp: with --runs, --metric names the score and --group-by the model")
+	}
+	if len(pos) == 0 && !rf.on {
+		return usageError("evp: name at least one trials file (or read the runs store with --runs)")
 	}
 	if err := o.checkPlots(); err != nil {
 		return err
@@ -153,6 +162,13 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		opts.CostColumns = []string{cost}
 	}
 	var trials []report.Trial
+	var ts *runsource.TrialSet
+	if rf.on {
+		if _, ts, err = rf.trials(ctx, stderr, "evp", lower, cost); err != nil {
+			return err
+		}
+		trials, score = ts.Trials, rf.metric
+	}
 	for _, p := range pos {
 		t, err := report.FileTrials{Path: p, Options: opts}.Trials()
 		if err != nil {
@@ -168,9 +184,12 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if asJSON {
-		return o.emit(stdout, func(w io.Writer) error { return writeEVPJSON(w, rep) })
+		return o.emit(stdout, func(w io.Writer) error { return writeEVPJSON(w, rep, ts) })
 	}
 	tables := []*report.Table{rep.Table(ns)}
+	if ts != nil {
+		tables[0].Notes = append(tables[0].Notes, ts.About)
+	}
 	if len(rep.Models) > 1 {
 		tables = append(tables, rep.CrossingTable(est))
 	}
@@ -211,6 +230,7 @@ type jsonBest struct {
 	Score  float64           `json:"score"`
 	Params map[string]string `json:"params"`
 	Where  string            `json:"where,omitempty"`
+	Run    string            `json:"run,omitempty"` // the run's id, for trials from the runs store
 }
 
 type jsonModel struct {
@@ -225,7 +245,9 @@ type jsonModel struct {
 	Crossings          map[string][]jsonCrossing `json:"crossings"`
 }
 
-func writeEVPJSON(w io.Writer, rep *report.EVPReport) error {
+// writeEVPJSON writes rep as JSON; runs, when the trials came from the runs
+// store, names the run of each best trial.
+func writeEVPJSON(w io.Writer, rep *report.EVPReport, runs *runsource.TrialSet) error {
 	out := map[string]*jsonModel{}
 	for _, m := range rep.Models {
 		jm := &jsonModel{
@@ -236,6 +258,11 @@ func writeEVPJSON(w io.Writer, rep *report.EVPReport) error {
 		}
 		if jm.Best.Params == nil {
 			jm.Best.Params = map[string]string{}
+		}
+		if runs != nil {
+			if r := runs.RunOf(m.Best); r != nil {
+				jm.Best.Run = r.ID
+			}
 		}
 		if rep.Cost != "" {
 			mc := m.MeanCost

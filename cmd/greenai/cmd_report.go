@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/internal/runsource"
+	"github.com/greenai/greenai/internal/store"
 	"github.com/greenai/greenai/report"
 )
 
@@ -199,12 +201,110 @@ func (o *outputFlags) tables(stdout io.Writer, format string, tables ...*report.
 	return o.emit(stdout, func(w io.Writer) error { return report.WriteTables(w, format, tables...) })
 }
 
+// runsFlags read trials or training curves from the runs store of
+// "greenai run" instead of files.
+type runsFlags struct {
+	on                   bool
+	db, experiment       string
+	tags                 multiFlag
+	metric, agg, groupBy string
+	includeFailed        bool
+}
+
+// register adds the runs flags; withMetric adds --metric and --metric-agg
+// (the score of a trial), which curves do not need.
+func (r *runsFlags) register(fs *flag.FlagSet, withMetric bool) {
+	fs.BoolVar(&r.on, "runs", false, "read runs recorded by greenai run")
+	fs.StringVar(&r.db, "db", "", "runs database (default $GREENAI_DB, else the per-user one)")
+	fs.StringVar(&r.experiment, "experiment", "", "only runs of this experiment")
+	fs.Var(&r.tags, "tag", "only runs with this tag or KEY=VALUE parameter (repeatable)")
+	fs.StringVar(&r.groupBy, "group-by", "", "model of a run: experiment, or a parameter")
+	fs.BoolVar(&r.includeFailed, "include-failed", false, "keep runs that did not finish")
+	if withMetric {
+		fs.StringVar(&r.metric, "metric", "", "the metric that is a run's score")
+		fs.StringVar(&r.agg, "metric-agg", runsource.AggBest, "best, last, max or min over the run's records")
+	}
+}
+
+// check rejects runs flags without --runs, and input files with it.
+func (r *runsFlags) check(cmd string, pos []string) error {
+	if !r.on {
+		if r.db != "" || r.experiment != "" || len(r.tags) > 0 || r.metric != "" || r.groupBy != "" || r.includeFailed || (r.agg != "" && r.agg != runsource.AggBest) {
+			return usageError("%s: --db, --experiment, --tag, --metric, --metric-agg, --group-by and --include-failed select runs: add --runs", cmd)
+		}
+		return nil
+	}
+	if len(pos) > 0 {
+		return usageError("%s: --runs reads the runs store; name no input files (got %q)", cmd, pos)
+	}
+	return nil
+}
+
+// load opens the store (--db, else $GREENAI_DB, else the per-user
+// database, as for "greenai runs") and selects the runs, saying on stderr
+// how many it read and left out.
+func (r *runsFlags) load(ctx context.Context, stderr io.Writer) (*runsource.Set, error) {
+	target := store.Target(r.db, os.Getenv)
+	if !store.IsPostgres(target) {
+		// Reading must not create an empty database.
+		if _, err := os.Stat(target); err != nil {
+			return nil, fmt.Errorf("no runs database at %s (record runs with \"greenai run\", or name a database with --db or $%s)", target, store.EnvDB)
+		}
+	}
+	st, err := store.Open(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	set, err := runsource.Load(ctx, st, st.Where(), store.Filter{Experiment: r.experiment, Tags: r.tags}, r.includeFailed)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(stderr, "greenai:", set.Summary())
+	return set, nil
+}
+
+// trials loads the runs as trials scored by --metric, checks that each has
+// the cost columns costs, and says on stderr what was left out and which
+// costs are not measurements.
+func (r *runsFlags) trials(ctx context.Context, stderr io.Writer, cmd string, lower bool, costs ...string) (*runsource.Set, *runsource.TrialSet, error) {
+	if r.metric == "" {
+		return nil, nil, usageError("%s: --runs needs --metric NAME, the metric that scores a run (for example --metric val_acc)", cmd)
+	}
+	set, err := r.load(ctx, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := set.Trials(runsource.TrialOptions{Metric: r.metric, Agg: r.agg, LowerIsBetter: lower, GroupBy: r.groupBy})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range costs {
+		if c == "" {
+			continue
+		}
+		if err := ts.RequireCost(c); err != nil {
+			return nil, nil, err
+		}
+	}
+	say(stderr, "", ts.Notes)
+	say(stderr, "warning: ", runsource.Warnings(ts.Runs, costs...))
+	return set, ts, nil
+}
+
+// say prints lines on stderr after "greenai: " and prefix.
+func say(stderr io.Writer, prefix string, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintln(stderr, "greenai: "+prefix+l)
+	}
+}
+
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, reportUsage)
 		return usageError("report: name a view: pareto, trials, curves or datasize")
 	}
-	views := map[string]func([]string, io.Writer, io.Writer) error{
+	views := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"pareto":   reportPareto,
 		"trials":   reportTrials,
 		"curves":   reportCurves,
@@ -218,7 +318,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return usageError("report: unknown view %q (want pareto, trials, curves or datasize)", args[0])
 	}
-	return view(args[1:], stdout, stderr)
+	return view(ctx, args[1:], stdout, stderr)
 }
 
 // reportFlags parses a view's flags: the shared output flags plus the
@@ -249,7 +349,7 @@ func oneFile(view string, pos []string) (string, error) {
 	return pos[0], nil
 }
 
-func reportPareto(args []string, stdout, stderr io.Writer) error {
+func reportPareto(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var axes string
 	var connect multiFlag
 	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
@@ -298,34 +398,56 @@ func reportPareto(args []string, stdout, stderr io.Writer) error {
 	return o.tables(stdout, format, cmp.Table(views, axisList))
 }
 
-func reportTrials(args []string, stdout, stderr io.Writer) error {
+func reportTrials(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cost, score, model string
 	var labels bool
+	var rf runsFlags
 	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&cost, "cost", "", "cost column for the x axis")
 		fs.StringVar(&score, "score", "score", "score column")
 		fs.StringVar(&model, "model", "model", "model column")
 		fs.BoolVar(&labels, "labels", false, "label every point")
+		rf.register(fs, true)
 	})
 	if err != nil {
+		return err
+	}
+	if err := rf.check("report trials", pos); err != nil {
 		return err
 	}
 	if cost == "" {
 		return usageError("report trials: --cost COL is required (for example --cost fpo)")
 	}
-	path, err := oneFile("trials", pos)
-	if err != nil {
-		return err
-	}
 	cost = strings.ToLower(cost)
-	trials, err := report.FileTrials{Path: path, Options: report.TrialOptions{
-		ModelColumn: model, ScoreColumn: score, CostColumns: []string{cost}}}.Trials()
-	if err != nil {
-		return err
+	var trials []report.Trial
+	var ts *runsource.TrialSet
+	if rf.on {
+		if score != "score" || model != "model" {
+			return usageError("report trials: with --runs, --metric names the score and --group-by the model")
+		}
+		if _, ts, err = rf.trials(ctx, stderr, "report trials", false, cost); err != nil {
+			return err
+		}
+		trials, score = ts.Trials, strings.ToLower(rf.metric)
+	} else {
+		path, err := oneFile("trials", pos)
+		if err != nil {
+			return err
+		}
+		if trials, err = (report.FileTrials{Path: path, Options: report.TrialOptions{
+			ModelColumn: model, ScoreColumn: score, CostColumns: []string{cost}}}).Trials(); err != nil {
+			return err
+		}
 	}
 	v, err := report.TrialsView(trials, cost, score, labels)
 	if err != nil {
 		return err
+	}
+	if ts != nil {
+		// One point per trial, in order: label each with its run.
+		for i := range v.Points {
+			v.Points[i].Label = ts.Runs[i].ID
+		}
 	}
 	if v.X.Scale, v.Y.Scale, err = o.scales(); err != nil {
 		return err
@@ -333,49 +455,83 @@ func reportTrials(args []string, stdout, stderr io.Writer) error {
 	if err := o.savePlots(report.Figure([]*report.ScatterView{v}), stderr); err != nil {
 		return err
 	}
-	return o.tables(stdout, format, v.Table())
+	t := v.Table()
+	if ts != nil {
+		t.Notes = append(t.Notes, ts.About)
+	}
+	return o.tables(stdout, format, t)
 }
 
-func reportCurves(args []string, stdout, stderr io.Writer) error {
+func reportCurves(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts report.CurveOptions
+	var rf runsFlags
 	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&opts.Y, "y", "", "metric column")
 		fs.StringVar(&opts.X, "x", "fpo", "cost column")
 		fs.BoolVar(&opts.Increments, "increments", false, "x holds per-record increments")
 		fs.StringVar(&opts.Group, "group", "", "run column")
+		rf.register(fs, false)
 	})
 	if err != nil {
+		return err
+	}
+	if err := rf.check("report curves", pos); err != nil {
 		return err
 	}
 	if opts.Y == "" {
 		return usageError("report curves: --y COL is required (for example --y val_acc)")
 	}
-	if len(pos) == 0 {
-		return usageError("report curves: name at least one records file")
-	}
-	var inputs []*report.Input
-	for _, p := range pos {
-		in, err := report.ReadFile(p)
+	x, y := strings.ToLower(opts.X), strings.ToLower(opts.Y)
+	var curves []report.TrainingCurve
+	var notes []string
+	if rf.on {
+		if opts.Increments || opts.Group != "" {
+			return usageError("report curves: --increments and --group are for files; with --runs each run is a curve, named by --group-by")
+		}
+		set, err := rf.load(ctx, stderr)
 		if err != nil {
 			return err
 		}
-		inputs = append(inputs, in)
+		cs, err := set.Curves(runsource.CurveOptions{Y: y, X: x, GroupBy: rf.groupBy})
+		if err != nil {
+			return err
+		}
+		say(stderr, "", cs.Notes)
+		say(stderr, "warning: ", runsource.Warnings(cs.Runs, x))
+		if format == report.CSV {
+			// CSV has no notes: say the proration where people see it.
+			say(stderr, "", cs.Proration)
+		}
+		curves, notes = cs.Curves, cs.Proration
+	} else {
+		if len(pos) == 0 {
+			return usageError("report curves: name at least one records file (or --runs)")
+		}
+		var inputs []*report.Input
+		for _, p := range pos {
+			in, err := report.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			inputs = append(inputs, in)
+		}
+		if curves, err = report.CurvesFromInputs(inputs, opts); err != nil {
+			return err
+		}
 	}
-	curves, err := report.CurvesFromInputs(inputs, opts)
-	if err != nil {
-		return err
-	}
-	xa, ya := report.ColumnAxis(strings.ToLower(opts.X)), report.ColumnAxis(strings.ToLower(opts.Y))
+	xa, ya := report.ColumnAxis(x), report.ColumnAxis(y)
 	if xa.Scale, ya.Scale, err = o.scales(); err != nil {
 		return err
 	}
 	if err := o.savePlots(report.CurvesFigure(curves, xa, ya), stderr); err != nil {
 		return err
 	}
-	return o.tables(stdout, format, report.CurvesTable(curves, strings.ToLower(opts.X), strings.ToLower(opts.Y)))
+	t := report.CurvesTable(curves, x, y)
+	t.Notes = append(t.Notes, notes...)
+	return o.tables(stdout, format, t)
 }
 
-func reportDataSize(args []string, stdout, stderr io.Writer) error {
+func reportDataSize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts report.SizeOptions
 	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&opts.Size, "size", "train_size", "training-set size column")
