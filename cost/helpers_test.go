@@ -1,37 +1,19 @@
 package cost
 
 import (
-	"flag"
 	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/greenai/greenai/internal/onnxbuild"
+	"github.com/greenai/greenai/internal/plot/plottest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cost -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file (go test ./cost -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	plottest.Golden(t, filepath.Join("testdata", name), got)
 }
 
 const (

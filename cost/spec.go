@@ -305,8 +305,8 @@ func (s *Spec) Validate() error {
 
 func (s *Spec) validateTrain() error {
 	t := &s.Train
-	if t.Examples < 0 {
-		return fieldError("train.examples", "must not be negative (got %d)", t.Examples)
+	if err := nonNegative(value{"train.examples", float64(t.Examples)}, value{"train.epochs", t.Epochs}, value{"train.steps", float64(t.Steps)}); err != nil {
+		return err
 	}
 	if t.Examples == 0 && t.Steps == 0 {
 		return fieldError("train.examples", "missing: give the training set size (or train.steps)")
@@ -316,12 +316,6 @@ func (s *Spec) validateTrain() error {
 	}
 	if t.BatchSize == 0 {
 		return fieldError("train.batch_size", "missing: give the batch size")
-	}
-	if t.Epochs < 0 {
-		return fieldError("train.epochs", "must not be negative (got %g)", t.Epochs)
-	}
-	if t.Steps < 0 {
-		return fieldError("train.steps", "must not be negative (got %d)", t.Steps)
 	}
 	if t.Epochs == 0 && t.Steps == 0 {
 		return fieldError("train.epochs", "missing: give train.epochs or train.steps")
@@ -362,14 +356,8 @@ func (s *Spec) validateTrain() error {
 
 func (s *Spec) validateEval() error {
 	e := &s.Eval
-	if e.Examples < 0 {
-		return fieldError("eval.examples", "must not be negative (got %d)", e.Examples)
-	}
-	if e.EveryEpochs < 0 {
-		return fieldError("eval.every_epochs", "must not be negative (got %g)", e.EveryEpochs)
-	}
-	if e.EverySteps < 0 {
-		return fieldError("eval.every_steps", "must not be negative (got %d)", e.EverySteps)
+	if err := nonNegative(value{"eval.examples", float64(e.Examples)}, value{"eval.every_epochs", e.EveryEpochs}, value{"eval.every_steps", float64(e.EverySteps)}); err != nil {
+		return err
 	}
 	if e.EveryEpochs > 0 && e.EverySteps > 0 {
 		return fieldError("eval.every_steps", "give eval.every_epochs or eval.every_steps, not both")
@@ -394,8 +382,8 @@ func (s *Spec) validateEval() error {
 
 func (s *Spec) validateSearch() error {
 	h := &s.Search
-	if h.Trials < 0 {
-		return fieldError("search.trials", "must not be negative (got %d)", h.Trials)
+	if err := nonNegative(value{"search.trials", float64(h.Trials)}); err != nil {
+		return err
 	}
 	if len(h.TrialEpochs) > 0 {
 		if h.Trials != 0 && h.Trials != int64(len(h.TrialEpochs)) {
@@ -406,8 +394,8 @@ func (s *Spec) validateSearch() error {
 		}
 		h.Trials = int64(len(h.TrialEpochs))
 		for i, ep := range h.TrialEpochs {
-			if ep < 0 {
-				return fieldError(fmt.Sprintf("search.trial_epochs[%d]", i), "must not be negative (got %g)", ep)
+			if err := nonNegative(value{fmt.Sprintf("search.trial_epochs[%d]", i), ep}); err != nil {
+				return err
 			}
 			if ep > s.Train.Epochs {
 				return fieldError(fmt.Sprintf("search.trial_epochs[%d]", i), "%g epochs exceed train.epochs (%g)", ep, s.Train.Epochs)
@@ -422,14 +410,8 @@ func (s *Spec) validateSearch() error {
 
 func (s *Spec) validateDeploy() error {
 	d := &s.Deploy
-	if d.QueriesPerDay < 0 {
-		return fieldError("deploy.queries_per_day", "must not be negative (got %g)", d.QueriesPerDay)
-	}
-	if d.Days < 0 {
-		return fieldError("deploy.days", "must not be negative (got %g)", d.Days)
-	}
-	if d.ExamplesPerQuery < 0 {
-		return fieldError("deploy.examples_per_query", "must not be negative (got %d)", d.ExamplesPerQuery)
+	if err := nonNegative(value{"deploy.queries_per_day", d.QueriesPerDay}, value{"deploy.days", d.Days}, value{"deploy.examples_per_query", float64(d.ExamplesPerQuery)}); err != nil {
+		return err
 	}
 	if d.ExamplesPerQuery == 0 {
 		d.ExamplesPerQuery = 1
@@ -466,6 +448,22 @@ func (s *Spec) validateHardware() error {
 	}
 	if hw.Count == 0 {
 		hw.Count = 1
+	}
+	return nil
+}
+
+// value is a spec field's name and value.
+type value struct {
+	field string
+	v     float64
+}
+
+// nonNegative names the first field whose value is negative.
+func nonNegative(vs ...value) error {
+	for _, x := range vs {
+		if x.v < 0 {
+			return fieldError(x.field, "must not be negative (got %g)", x.v)
+		}
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func init() {
 			Register("", unaryRule(op), op)
 		}
 	}
-	Register("", dropoutRule, "Dropout")
+	Register("", dataRule(dropoutGrad), "Dropout")
 	Register("", binaryRule, "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "Where", "Max", "Min", "Sum", "Mean", "Mod")
 	Register("com.microsoft", binaryRule, "BiasAdd")
 	Register("com.microsoft", biasGeluRule, "BiasGelu")
@@ -99,20 +99,20 @@ func init() {
 	Register("", convRule, "Conv", "ConvTranspose")
 	Register("com.microsoft", convRule, "NhwcConv")
 	Register("com.microsoft", withActivation(convRule, "activation"), "FusedConv", "NhwcFusedConv")
-	Register("com.microsoft", inverseRule, "Inverse")
-	Register("", lossRule, "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss")
-	Register("", cumProdRule, "CumProd")
+	Register("com.microsoft", dataRule(inverseGrad), "Inverse")
+	Register("", dataRule(lossGrad), "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss")
+	Register("", dataRule(cumProdGrad), "CumProd")
 	Register("", rnnRule, "LSTM", "GRU", "RNN")
-	Register("", softmaxRule, "Softmax", "LogSoftmax")
+	Register("", dataRule(softmaxGrad), "Softmax", "LogSoftmax")
 	Register("", normRule, "LayerNormalization", "InstanceNormalization", "GroupNormalization", "BatchNormalization",
 		"RMSNormalization", "MeanVarianceNormalization", "SimplifiedLayerNormalization")
 	Register("com.microsoft", normRule, "LayerNormalization", "SkipLayerNormalization", "SimplifiedLayerNormalization",
 		"SkipSimplifiedLayerNormalization", "EmbedLayerNormalization")
-	Register("", lpNormRule, "LpNormalization")
-	Register("", lrnRule, "LRN")
-	Register("", poolRule, "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool")
-	Register("com.microsoft", poolRule, "NhwcMaxPool")
-	Register("", reduceRule, "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare", "ReduceL2",
+	Register("", dataRule(lpNormGrad), "LpNormalization")
+	Register("", dataRule(lrnGrad), "LRN")
+	Register("", dataRule(poolGrad), "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool")
+	Register("com.microsoft", dataRule(poolGrad), "NhwcMaxPool")
+	Register("", dataRule(reduceGrad), "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSumSquare", "ReduceL2",
 		"ReduceL1", "ReduceProd", "ReduceLogSum", "ReduceLogSumExp")
 	Register("", movementRule, "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split",
 		"Slice", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu", "Compress", "ReverseSequence", "CenterCropPad",
@@ -120,15 +120,15 @@ func init() {
 		"SplitToSequence", "ConcatFromSequence", "TensorScatter", "TopK", "MaxUnpool", "Col2Im", "Crop", "DynamicSlice")
 	Register("com.microsoft", movementRule, "RemovePadding", "RestorePadding", "Pad", "Trilu")
 	Register("", scatterRule, "Scatter", "ScatterElements", "ScatterND")
-	Register("", scatterAddRule, "Gather", "GatherElements", "GatherND", "MaxRoiPool")
-	Register("com.microsoft", scatterAddRule, "TorchEmbedding", "UnfoldTensor")
-	Register("", expandRule, "Expand", "Tile")
-	Register("", resizeRule, "Resize", "Upsample")
+	Register("", dataRule(scatterAddGrad), "Gather", "GatherElements", "GatherND", "MaxRoiPool")
+	Register("com.microsoft", dataRule(scatterAddGrad), "TorchEmbedding", "UnfoldTensor")
+	Register("", dataRule(expandGrad), "Expand", "Tile")
+	Register("", dataRule(resizeGrad), "Resize", "Upsample")
 	Register("", einsumRule, "Einsum")
 	Register("", attentionRule, "Attention")
 	Register("com.microsoft", attentionRule, "Attention", "MultiHeadAttention")
-	Register("", sameAsForwardRule, "RotaryEmbedding", "Clip", "CumSum", "DFT", "STFT", "AffineGrid")
-	Register("com.microsoft", sameAsForwardRule, "RotaryEmbedding", "MRotaryEmbedding", "GemmaRotaryEmbedding")
+	Register("", dataRule(sameAsForwardGrad), "RotaryEmbedding", "Clip", "CumSum", "DFT", "STFT", "AffineGrid")
+	Register("com.microsoft", dataRule(sameAsForwardGrad), "RotaryEmbedding", "MRotaryEmbedding", "GemmaRotaryEmbedding")
 }
 
 // withoutBackward lists the operators fpo counts that deliberately have no
@@ -221,43 +221,63 @@ func first(need []bool, idx ...int) int {
 	return -1
 }
 
-// perOut charges p per element of output 0 to input 0.
-func perOut(n *fpo.Node, need []bool, p fpo.Ops) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
+// dataRule is the rule of an operator whose only input that carries a
+// gradient is the first; grad gives that gradient's cost.
+func dataRule(grad func(n *fpo.Node) (Grad, error)) Rule {
+	return func(n *fpo.Node, need []bool) ([]Grad, error) {
+		g := make([]Grad, len(need))
+		if len(need) == 0 || !need[0] {
+			return g, nil
+		}
+		gr, err := grad(n)
+		if err != nil {
+			return nil, err
+		}
+		g[0] = gr
 		return g, nil
 	}
+}
+
+// perOut is p per element of output 0.
+func perOut(n *fpo.Node, p fpo.Ops) (Grad, error) {
 	e, err := outNumel(n)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
-	g[0] = opsGrad(p.Scale(e))
-	return g, nil
+	return opsGrad(p.Scale(e)), nil
 }
 
 func unaryRule(op string) Rule {
-	return func(n *fpo.Node, need []bool) ([]Grad, error) {
+	return dataRule(func(n *fpo.Node) (Grad, error) {
 		p := unaryGrad[op]
 		if op == "Gelu" && n.AttrString("approximate", "none") == "tanh" {
 			p = tanhGeluGrad
 		}
-		return perOut(n, need, p)
-	}
+		return perOut(n, p)
+	})
 }
 
-// dropoutRule: in training mode dx = dy ⊙ mask/(1−p): 1 MUL per element;
+// dropoutGrad: in training mode dx = dy ⊙ mask/(1−p): 1 MUL per element;
 // at inference the op is an identity.
-func dropoutRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	training := false
-	if c := n.In(2); c != nil && c.Const != nil && len(c.Const.Ints) == 1 {
-		if v, ok := c.Const.Ints[0].IsConst(); ok && v != 0 {
-			training = true
-		}
+func dropoutGrad(n *fpo.Node) (Grad, error) {
+	if !constBool(n.In(2)) {
+		return Grad{}, nil
 	}
-	if !training {
-		return make([]Grad, len(need)), nil
+	return perOut(n, ops(fpo.Mul, 1))
+}
+
+// sumInto adds to g[i], when input i needs a gradient, the sum of e
+// gradient elements down to that input's elements (e − k ADDs).
+func sumInto(g []Grad, need []bool, n *fpo.Node, i int, e sym.Expr) error {
+	if i < 0 || i >= len(need) || !need[i] {
+		return nil
 	}
-	return perOut(n, need, ops(fpo.Mul, 1))
+	red, err := reduceTo(e, n.In(i))
+	if err != nil {
+		return err
+	}
+	g[i].Ops = g[i].Ops.Add(ops(fpo.Add, red))
+	return nil
 }
 
 // reduceTo is the cost of summing a gradient of e elements down to a
@@ -370,12 +390,8 @@ func biasGeluRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	if i := first(need, 0, 1); i >= 0 {
 		g[i] = opsGrad(unaryGrad["Gelu"].Scale(e))
 	}
-	if len(need) > 1 && need[1] {
-		red, err := reduceTo(e, n.In(1))
-		if err != nil {
-			return nil, err
-		}
-		g[1].Ops = g[1].Ops.Add(ops(fpo.Add, red))
+	if err := sumInto(g, need, n, 1, e); err != nil {
+		return nil, err
 	}
 	return g, nil
 }
@@ -488,12 +504,8 @@ func convRule(n *fpo.Node, need []bool) ([]Grad, error) {
 			g[i] = macGrad(macs)
 		}
 	}
-	if len(need) > 2 && need[2] && n.In(2) != nil {
-		red, err := reduceTo(e, n.In(2))
-		if err != nil {
-			return nil, err
-		}
-		g[2] = opsGrad(ops(fpo.Add, red))
+	if err := sumInto(g, need, n, 2, e); err != nil {
+		return nil, err
 	}
 	return g, nil
 }
@@ -556,12 +568,8 @@ func gemmFastGeluRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	if i := first(need); i >= 0 {
 		g[i].Ops = g[i].Ops.Add(tanhGeluGrad.Scale(e))
 	}
-	if len(need) > 2 && need[2] {
-		red, err := reduceTo(e, n.In(2))
-		if err != nil {
-			return nil, err
-		}
-		g[2].Ops = g[2].Ops.Add(ops(fpo.Add, red))
+	if err := sumInto(g, need, n, 2, e); err != nil {
+		return nil, err
 	}
 	return g, nil
 }
@@ -640,41 +648,35 @@ func rnnRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	return g, nil
 }
 
-// softmaxRule: Softmax dx = y ⊙ (dy − Σ(dy⊙y)): 2 MUL and 2 ADD per element
+// softmaxGrad: Softmax dx = y ⊙ (dy − Σ(dy⊙y)): 2 MUL and 2 ADD per element
 // less one ADD per row. LogSoftmax dx = dy − exp(y)·Σdy: 1 EXP, 1 MUL,
 // 2 ADD per element less one ADD per row.
-func softmaxRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func softmaxGrad(n *fpo.Node) (Grad, error) {
 	x := n.In(0)
 	e, err := numel(x)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	rows := sym.Const(1)
 	if x.Rank > 0 {
 		if n.Opset < 13 {
 			a, err := shape.NormAxis(n.AttrInt("axis", 1), x.Rank)
 			if err != nil {
-				return nil, err
+				return Grad{}, err
 			}
 			rows = sym.Product(x.Shape[:a]...)
 		} else {
 			a, err := shape.NormAxis(n.AttrInt("axis", -1), x.Rank)
 			if err != nil {
-				return nil, err
+				return Grad{}, err
 			}
 			rows = sym.FloorDiv(e, x.Shape[a])
 		}
 	}
 	if n.Node.OpType == "LogSoftmax" {
-		g[0] = opsGrad(ops(fpo.Exp, e, fpo.Mul, e, fpo.Add, e.MulInt(2).Sub(rows)))
-	} else {
-		g[0] = opsGrad(ops(fpo.Mul, e.MulInt(2), fpo.Add, e.MulInt(2).Sub(rows)))
+		return opsGrad(ops(fpo.Exp, e, fpo.Mul, e, fpo.Add, e.MulInt(2).Sub(rows))), nil
 	}
-	return g, nil
+	return opsGrad(ops(fpo.Mul, e.MulInt(2), fpo.Add, e.MulInt(2).Sub(rows))), nil
 }
 
 // normSlots locates the inputs of a normalization: the normalized data
@@ -804,46 +806,29 @@ func normRule(n *fpo.Node, need []bool) ([]Grad, error) {
 			g[i].Ops = g[i].Ops.Add(ops(fpo.Add, e))
 		}
 	}
-	if has(sl.pre) {
-		red, err := reduceTo(e, n.In(sl.pre))
-		if err != nil {
-			return nil, err
-		}
-		g[sl.pre].Ops = g[sl.pre].Ops.Add(ops(fpo.Add, red))
-	}
 	if has(sl.scale) {
-		red, err := reduceTo(e, n.In(sl.scale))
-		if err != nil {
-			return nil, err
-		}
-		g[sl.scale].Ops = g[sl.scale].Ops.Add(ops(fpo.Mul, e, fpo.Add, red))
+		g[sl.scale].Ops = g[sl.scale].Ops.Add(ops(fpo.Mul, e)) // dy⊙x̂
 	}
-	if has(sl.beta) {
-		red, err := reduceTo(e, n.In(sl.beta))
-		if err != nil {
+	for _, i := range []int{sl.pre, sl.scale, sl.beta} {
+		if err := sumInto(g, need, n, i, e); err != nil {
 			return nil, err
 		}
-		g[sl.beta].Ops = g[sl.beta].Ops.Add(ops(fpo.Add, red))
 	}
 	return g, nil
 }
 
-// lpNormRule: y = x/‖x‖ₚ along an axis, with ‖x‖ saved. p = 2:
+// lpNormGrad: y = x/‖x‖ₚ along an axis, with ‖x‖ saved. p = 2:
 // dx = (dy − y·Σ(dy⊙y))/‖x‖: 2 MUL, 2 ADD, 1 DIV per element less one ADD
 // per row; p = 1 adds the sign of x (1 CMP per element).
-func lpNormRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func lpNormGrad(n *fpo.Node) (Grad, error) {
 	x := n.In(0)
 	e, err := numel(x)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	a, err := shape.NormAxis(n.AttrInt("axis", -1), x.Rank)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	rows := sym.FloorDiv(e, x.Shape[a])
 	o := ops(fpo.Mul, e.MulInt(2), fpo.Add, e.MulInt(2).Sub(rows), fpo.Div, e)
@@ -852,22 +837,21 @@ func lpNormRule(n *fpo.Node, need []bool) ([]Grad, error) {
 		o[fpo.Cmp] = e
 	case 2:
 	default:
-		return nil, fmt.Errorf("p = %d", n.AttrInt("p", 2))
+		return Grad{}, fmt.Errorf("p = %d", n.AttrInt("p", 2))
 	}
-	g[0] = opsGrad(o)
-	return g, nil
+	return opsGrad(o), nil
 }
 
-// lrnRule: y = x·s^(−β), s = bias + α/size·Σ_window x², with s saved:
+// lrnGrad: y = x·s^(−β), s = bias + α/size·Σ_window x², with s saved:
 // dx = dy·s^(−β) − (2αβ/size)·x·Σ_window(dy·y/s): per element dy·y/s (1 MUL,
 // 1 DIV), the window sum (size − 1 ADD), x·(…)·const (2 MUL), s^(−β)
 // (1 POW), dy·s^(−β) (1 MUL), the difference (1 ADD): 4 MUL, 1 DIV,
 // 1 POW, size ADD.
-func lrnRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	return perOut(n, need, ops(fpo.Mul, 4, fpo.Div, 1, fpo.Pow, 1, fpo.Add, n.AttrInt("size", 1)))
+func lrnGrad(n *fpo.Node) (Grad, error) {
+	return perOut(n, ops(fpo.Mul, 4, fpo.Div, 1, fpo.Pow, 1, fpo.Add, n.AttrInt("size", 1)))
 }
 
-// poolRule, per output element over windows of k taps:
+// poolGrad, per output element over windows of k taps:
 //
 //	MaxPool: dy goes to the window's arg-max; windows that overlap (a kernel
 //	  extent beyond the stride) scatter-add (1 ADD per output), others route (0);
@@ -876,27 +860,23 @@ func lrnRule(n *fpo.Node, need []bool) ([]Grad, error) {
 //	  p = 1: sign(x)·dy per tap (k CMP, k MUL, k ADD);
 //	GlobalAveragePool: dy/HW broadcast (1 MUL per channel); GlobalMaxPool:
 //	  routing (0); GlobalLpPool as LpPool without accumulation.
-func poolRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func poolGrad(n *fpo.Node) (Grad, error) {
 	e, err := outNumel(n)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	op := n.Node.OpType
 	var k sym.Expr
 	if strings.HasPrefix(op, "Global") {
 		in, err := numel(n.In(0))
 		if err != nil {
-			return nil, err
+			return Grad{}, err
 		}
 		k = sym.FloorDiv(in, e)
 	} else {
 		ks, ok := n.AttrInts("kernel_shape")
 		if !ok || len(ks) == 0 {
-			return nil, fmt.Errorf("no kernel_shape")
+			return Grad{}, fmt.Errorf("no kernel_shape")
 		}
 		kk := int64(1)
 		for _, v := range ks {
@@ -912,24 +892,24 @@ func poolRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	switch op {
 	case "MaxPool":
 		if poolOverlaps(n) {
-			g[0] = opsGrad(ops(fpo.Add, e))
+			return opsGrad(ops(fpo.Add, e)), nil
 		}
 	case "GlobalMaxPool":
 	case "AveragePool":
-		g[0] = opsGrad(ops(fpo.Mul, e, fpo.Add, taps))
+		return opsGrad(ops(fpo.Mul, e, fpo.Add, taps)), nil
 	case "GlobalAveragePool":
-		g[0] = opsGrad(ops(fpo.Mul, e))
+		return opsGrad(ops(fpo.Mul, e)), nil
 	default: // LpPool, GlobalLpPool
 		switch n.AttrInt("p", 2) {
 		case 1:
-			g[0] = opsGrad(ops(fpo.Cmp, taps, fpo.Mul, taps, fpo.Add, acc))
+			return opsGrad(ops(fpo.Cmp, taps, fpo.Mul, taps, fpo.Add, acc)), nil
 		case 2:
-			g[0] = opsGrad(ops(fpo.Div, e, fpo.Mul, taps, fpo.Add, acc))
+			return opsGrad(ops(fpo.Div, e, fpo.Mul, taps, fpo.Add, acc)), nil
 		default:
-			return nil, fmt.Errorf("p = %d", n.AttrInt("p", 2))
+			return Grad{}, fmt.Errorf("p = %d", n.AttrInt("p", 2))
 		}
 	}
-	return g, nil
+	return Grad{}, nil
 }
 
 // poolOverlaps reports whether a pool's windows overlap: a dilated kernel
@@ -953,25 +933,21 @@ func poolOverlaps(n *fpo.Node) bool {
 	return false
 }
 
-// reduceRule, for I input and O output elements: ReduceSum broadcasts dy
+// reduceGrad, for I input and O output elements: ReduceSum broadcasts dy
 // (0 FPO); ReduceMean scales it (1 MUL per output); ReduceMax/Min select
 // (1 CMP per input); ReduceSumSquare 2·dy (1 MUL per output) times x (1 MUL
 // per input); ReduceL2 dy/y (1 DIV per output) times x (1 MUL per input);
 // ReduceL1 sign(x)·dy (1 CMP, 1 MUL per input); ReduceProd dy·y (1 MUL per
 // output) divided by x (1 DIV per input); ReduceLogSum dy/Σx (1 DIV per
 // output); ReduceLogSumExp dy·exp(x − y) (1 ADD, 1 EXP, 1 MUL per input).
-func reduceRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func reduceGrad(n *fpo.Node) (Grad, error) {
 	in, err := numel(n.In(0))
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	out, err := outNumel(n)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	var o fpo.Ops
 	switch n.Node.OpType {
@@ -992,8 +968,7 @@ func reduceRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	case "ReduceLogSumExp":
 		o = ops(fpo.Add, in, fpo.Exp, in, fpo.Mul, in)
 	}
-	g[0] = opsGrad(o)
-	return g, nil
+	return opsGrad(o), nil
 }
 
 // movementRule: the gradient of a data-movement operator moves dy back
@@ -1033,46 +1008,35 @@ func scatterRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	return g, nil
 }
 
-// scatterAddRule: Gather (embedding rows), GatherElements and GatherND may
+// scatterAddGrad: Gather (embedding rows), GatherElements and GatherND may
 // read a data element several times: their gradient scatter-adds dy into a
 // zeroed buffer of the data's shape, one ADD per output element.
-func scatterAddRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	return perOut(n, need, ops(fpo.Add, 1))
-}
+func scatterAddGrad(n *fpo.Node) (Grad, error) { return perOut(n, ops(fpo.Add, 1)) }
 
-// expandRule: Expand and Tile copy each input element to several outputs:
+// expandGrad: Expand and Tile copy each input element to several outputs:
 // the gradient sums them, e − k ADDs for e output and k input elements.
-func expandRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func expandGrad(n *fpo.Node) (Grad, error) {
 	e, err := outNumel(n)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	red, err := reduceTo(e, n.In(0))
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
-	g[0] = opsGrad(ops(fpo.Add, red))
-	return g, nil
+	return opsGrad(ops(fpo.Add, red)), nil
 }
 
-// resizeRule, per output element over the k axes whose size changes (as
+// resizeGrad, per output element over the k axes whose size changes (as
 // the forward counts them): nearest scatter-adds dy into the source element
 // (1 ADD); n-linear splits dy through the 2^k − 1 separable lerps
 // (t·d and d − t·d: 1 MUL, 1 ADD each) and scatter-adds the 2^k tap
 // gradients (2^k ADD); cubic multiplies dy by each of the 4^k tap weights
 // and scatter-adds them (4^k MUL, 4^k ADD).
-func resizeRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func resizeGrad(n *fpo.Node) (Grad, error) {
 	in, out := n.In(0), n.Out(0)
 	if in == nil || out == nil || in.Rank < 0 || in.Rank != out.Rank {
-		return nil, fmt.Errorf("input or output of unknown shape")
+		return Grad{}, fmt.Errorf("input or output of unknown shape")
 	}
 	k := 0
 	for i := range in.Shape {
@@ -1082,22 +1046,20 @@ func resizeRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	}
 	e, err := outNumel(n)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	mode := strings.ToLower(n.AttrString("mode", "nearest"))
 	switch {
 	case k == 0 || mode == "nearest":
-		g[0] = opsGrad(ops(fpo.Add, e))
+		return opsGrad(ops(fpo.Add, e)), nil
 	case strings.Contains(mode, "linear"):
 		lerps := int64(1)<<k - 1
-		g[0] = opsGrad(ops(fpo.Mul, e.MulInt(lerps), fpo.Add, e.MulInt(2*lerps+1)))
+		return opsGrad(ops(fpo.Mul, e.MulInt(lerps), fpo.Add, e.MulInt(2*lerps+1))), nil
 	case mode == "cubic":
 		taps := int64(1) << (2 * k)
-		g[0] = opsGrad(ops(fpo.Mul, e.MulInt(taps), fpo.Add, e.MulInt(taps)))
-	default:
-		return nil, fmt.Errorf("unknown mode %q", mode)
+		return opsGrad(ops(fpo.Mul, e.MulInt(taps), fpo.Add, e.MulInt(taps))), nil
 	}
-	return g, nil
+	return Grad{}, fmt.Errorf("unknown mode %q", mode)
 }
 
 // forward is the forward cost of a node by its fpo rule.
@@ -1184,22 +1146,17 @@ func attentionRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	return g, nil
 }
 
-// sameAsForwardRule: operators linear in their data input with a fixed
+// sameAsForwardGrad: operators linear in their data input with a fixed
 // structure (rotary embeddings: a rotation by saved angles) have a backward
 // of the same cost as the forward: the transposed rotation. Clip's backward
 // selects dy where x lies within the bounds: one comparison per bound, as
 // in the forward.
-func sameAsForwardRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func sameAsForwardGrad(n *fpo.Node) (Grad, error) {
 	c, err := forward(n)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
-	g[0] = opsGrad(c.Ops)
-	return g, nil
+	return opsGrad(c.Ops), nil
 }
 
 // constBool reads a one-element integer or boolean constant input as a flag.
@@ -1221,12 +1178,8 @@ func biasDropoutRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	if i := first(need, 0, 1); i >= 0 && constBool(n.In(4)) {
 		g[i] = opsGrad(ops(fpo.Mul, e))
 	}
-	if len(need) > 1 && need[1] {
-		red, err := reduceTo(e, n.In(1))
-		if err != nil {
-			return nil, err
-		}
-		g[1].Ops = g[1].Ops.Add(ops(fpo.Add, red))
+	if err := sumInto(g, need, n, 1, e); err != nil {
+		return nil, err
 	}
 	return g, nil
 }
@@ -1254,45 +1207,36 @@ func swigluRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	return g, nil
 }
 
-// inverseRule (Inverse, Y = X⁻¹ per n×n matrix, Y saved): dX = −Yᵀ·dY·Yᵀ:
+// inverseGrad (Inverse, Y = X⁻¹ per n×n matrix, Y saved): dX = −Yᵀ·dY·Yᵀ:
 // two n×n products (2n³ MACs) and n² negations per matrix.
-func inverseRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func inverseGrad(n *fpo.Node) (Grad, error) {
 	x := n.In(0)
 	if x == nil || x.Rank < 2 {
-		return nil, fmt.Errorf("input of unknown shape")
+		return Grad{}, fmt.Errorf("input of unknown shape")
 	}
 	e, err := numel(x)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
-	order := x.Shape[x.Rank-1]
-	g[0] = macGrad(e.Mul(order).MulInt(2))
-	g[0].Ops[fpo.Mul] = g[0].Ops[fpo.Mul].Add(e)
+	g := macGrad(e.Mul(x.Shape[x.Rank-1]).MulInt(2))
+	g.Ops[fpo.Mul] = g.Ops[fpo.Mul].Add(e)
 	return g, nil
 }
 
-// lossRule, for N samples of C classes (e = N·C·… input elements): the
+// lossGrad, for N samples of C classes (e = N·C·… input elements): the
 // negative log-likelihood's gradient is −w_t·dy/norm at each target (1 MUL
 // per sample, 1 more with class weights), 0 elsewhere; softmax cross
 // entropy's is (exp(log p) − onehot)·dy/norm: 1 EXP and 1 MUL per element,
 // 1 ADD per sample (the target's −1) and, with class weights, 1 MUL per
 // sample.
-func lossRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func lossGrad(n *fpo.Node) (Grad, error) {
 	x := n.In(0)
 	if x == nil || x.Rank < 2 {
-		return nil, fmt.Errorf("scores of unknown shape")
+		return Grad{}, fmt.Errorf("scores of unknown shape")
 	}
 	e, err := numel(x)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	samples := sym.FloorDiv(e, x.Shape[1])
 	var o fpo.Ops
@@ -1304,32 +1248,26 @@ func lossRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	if n.In(2) != nil {
 		o[fpo.Mul] = o[fpo.Mul].Add(samples)
 	}
-	g[0] = opsGrad(o)
-	return g, nil
+	return opsGrad(o), nil
 }
 
-// cumProdRule (CumProd, y_i = Π_{j≤i} x_j along the axis, y saved):
+// cumProdGrad (CumProd, y_i = Π_{j≤i} x_j along the axis, y saved):
 // dx_i = (Σ_{j≥i} dy_j·y_j)/x_i: per element 1 MUL and 1 DIV, and the
 // reverse running sum (L − 1 ADDs per row of L).
-func cumProdRule(n *fpo.Node, need []bool) ([]Grad, error) {
-	g := make([]Grad, len(need))
-	if !need[0] {
-		return g, nil
-	}
+func cumProdGrad(n *fpo.Node) (Grad, error) {
 	x := n.In(0)
 	axis, ok := constScalar(n.In(1))
 	if x == nil || x.Rank < 1 || !ok {
-		return nil, fmt.Errorf("input shape or axis unknown")
+		return Grad{}, fmt.Errorf("input shape or axis unknown")
 	}
 	a, err := shape.NormAxis(int64(axis), x.Rank)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	e, err := numel(x)
 	if err != nil {
-		return nil, err
+		return Grad{}, err
 	}
 	rows := sym.FloorDiv(e, x.Shape[a])
-	g[0] = opsGrad(ops(fpo.Mul, e, fpo.Div, e, fpo.Add, e.Sub(rows)))
-	return g, nil
+	return opsGrad(ops(fpo.Mul, e, fpo.Div, e, fpo.Add, e.Sub(rows))), nil
 }

@@ -134,39 +134,18 @@ func (f *costFlags) register(fs *flag.FlagSet) {
 func (f *costFlags) apply(fs *flag.FlagSet, s *cost.Spec) error {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	for name, dst := range map[string]struct {
-		p   *string
-		val string
-	}{"model": {&s.Model, f.model}, "unit": {&s.Train.Unit, f.unit}, "sequence-dim": {&s.Train.SequenceDim, f.seqDim},
-		"batch-dim": {&s.BatchDim, f.batchDim}, "optimizer": {&s.Train.Optimizer, f.optimizer},
-		"accelerator": {&s.Hardware.Accelerator, f.accel}, "precision": {&s.Hardware.Precision, f.precision},
-		"cost-table": {&s.CostTable, f.costTable}} {
-		if set[name] {
-			*dst.p = dst.val
-		}
-	}
-	for name, dst := range map[string]struct {
-		p   *int64
-		val int64
-	}{"train-examples": {&s.Train.Examples, f.trainEx}, "steps": {&s.Train.Steps, f.steps},
+	assign(set, map[string]override[string]{"model": {&s.Model, f.model}, "unit": {&s.Train.Unit, f.unit},
+		"sequence-dim": {&s.Train.SequenceDim, f.seqDim}, "batch-dim": {&s.BatchDim, f.batchDim},
+		"optimizer": {&s.Train.Optimizer, f.optimizer}, "accelerator": {&s.Hardware.Accelerator, f.accel},
+		"precision": {&s.Hardware.Precision, f.precision}, "cost-table": {&s.CostTable, f.costTable}})
+	assign(set, map[string]override[int64]{"train-examples": {&s.Train.Examples, f.trainEx}, "steps": {&s.Train.Steps, f.steps},
 		"batch-size": {&s.Train.BatchSize, f.batch}, "trials": {&s.Search.Trials, f.trials},
 		"eval-examples": {&s.Eval.Examples, f.evalEx}, "eval-every-steps": {&s.Eval.EverySteps, f.evalSteps},
 		"eval-batch-size": {&s.Eval.BatchSize, f.evalBatch}, "examples-per-query": {&s.Deploy.ExamplesPerQuery, f.perQuery},
-		"devices": {&s.Hardware.Count, f.devices}} {
-		if set[name] {
-			*dst.p = dst.val
-		}
-	}
-	for name, dst := range map[string]struct {
-		p   *float64
-		val float64
-	}{"epochs": {&s.Train.Epochs, f.epochs}, "eval-every-epochs": {&s.Eval.EveryEpochs, f.evalEpochs},
+		"devices": {&s.Hardware.Count, f.devices}})
+	assign(set, map[string]override[float64]{"epochs": {&s.Train.Epochs, f.epochs}, "eval-every-epochs": {&s.Eval.EveryEpochs, f.evalEpochs},
 		"queries-per-day": {&s.Deploy.QueriesPerDay, f.qpd}, "days": {&s.Deploy.Days, f.days},
-		"utilization": {&s.Hardware.Utilization, f.util}} {
-		if set[name] {
-			*dst.p = dst.val
-		}
-	}
+		"utilization": {&s.Hardware.Utilization, f.util}})
 	if set["drop-last"] {
 		s.Train.DropLast = f.dropLast
 	}
@@ -203,6 +182,21 @@ func (f *costFlags) apply(fs *flag.FlagSet, s *cost.Spec) error {
 		}
 	}
 	return nil
+}
+
+// override is a spec field and the value of the flag that overrides it.
+type override[T any] struct {
+	dst *T
+	val T
+}
+
+// assign writes the values of the flags that were set into their fields.
+func assign[T any](set map[string]bool, fields map[string]override[T]) {
+	for name, o := range fields {
+		if set[name] {
+			*o.dst = o.val
+		}
+	}
 }
 
 func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
