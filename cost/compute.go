@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -171,27 +172,34 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	pt.TrainExamples = big.NewRat(n, 1)
 	sched := schedule{n: n, batch: B, dropLast: s.Train.DropLast, steps: s.Train.Steps}
 	epochs := s.Train.Epochs
-	full := sched.trial(epochs)
+	full, err := sched.trial(epochs)
+	if err != nil {
+		return nil, fieldError("train.epochs", "%v", err)
+	}
 	pt.Steps, pt.D = full.steps(), full.examples()
 	pt.StepsPerEpoch = sched.perEpoch()
 	if s.Train.Steps > 0 {
 		epochs = float64(pt.Steps*B) / float64(max(n, 1))
 	}
 	pt.Epochs = new(big.Rat).SetFloat64(epochs)
-	evalRuns := func(epochs float64, steps int64) batches {
+	evalRuns := func(epochs float64, steps int64) (batches, error) {
 		e := s.Eval
 		if e.Examples == 0 {
-			return nil
+			return nil, nil
 		}
-		var times int64
 		if e.EverySteps > 0 {
-			times = steps / e.EverySteps
-		} else {
-			times = int64(math.Floor(epochs/e.EveryEpochs + 1e-9))
+			return schedule{n: e.Examples, batch: e.BatchSize}.epoch().times(steps / e.EverySteps)
 		}
-		return schedule{n: e.Examples, batch: e.BatchSize}.epoch().times(times)
+		times := math.Floor(epochs/e.EveryEpochs + 1e-9)
+		if times > maxCount {
+			return nil, fieldError("eval.every_epochs", "%g validations in a trial are too many to count", times)
+		}
+		return schedule{n: e.Examples, batch: e.BatchSize}.epoch().times(int64(times))
 	}
-	fullEval := evalRuns(epochs, pt.Steps)
+	fullEval, err := evalRuns(epochs, pt.Steps)
+	if err != nil {
+		return nil, err
+	}
 	pt.TrainPerTrial = full.sum(stepFPO)
 	pt.EvalPerTrial = fullEval.sum(fwdFPO)
 	pt.TrialFPO = new(big.Rat).Add(pt.TrainPerTrial, pt.EvalPerTrial)
@@ -202,10 +210,16 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	trials := make([]batches, 0, pt.H) // the training batches of each trial
 	evals := make([]batches, 0, pt.H)
 	if len(s.Search.TrialEpochs) > 0 {
-		for _, ep := range s.Search.TrialEpochs {
-			b := sched.trial(ep)
-			trials = append(trials, b)
-			evals = append(evals, evalRuns(ep, b.steps()))
+		for i, ep := range s.Search.TrialEpochs {
+			b, err := sched.trial(ep)
+			if err != nil {
+				return nil, fieldError(fmt.Sprintf("search.trial_epochs[%d]", i), "%v", err)
+			}
+			e, err := evalRuns(ep, b.steps())
+			if err != nil {
+				return nil, err
+			}
+			trials, evals = append(trials, b), append(evals, e)
 		}
 	}
 	pt.SearchFPOFull = new(big.Rat).Mul(big.NewRat(pt.H, 1), pt.TrialFPO)
@@ -289,13 +303,23 @@ func (bs batches) sum(f func(int64) *big.Rat) *big.Rat {
 	return r
 }
 
+// maxCount bounds the steps of a run, so that their sum fits an int64.
+const maxCount = 1 << 53
+
+// errTooLong is returned for runs of more than maxCount steps.
+var errTooLong = errors.New("more steps than can be counted")
+
 // times repeats the run k times.
-func (bs batches) times(k int64) batches {
+func (bs batches) times(k int64) (batches, error) {
 	out := make(batches, len(bs))
 	for i, b := range bs {
-		out[i] = batch{b.count * k, b.size}
+		c, ok := sym.CheckedMul(b.count, k)
+		if !ok || c > maxCount {
+			return nil, errTooLong
+		}
+		out[i] = batch{c, b.size}
 	}
-	return out
+	return out, nil
 }
 
 // schedule splits a data set of n examples into batches.
@@ -324,16 +348,25 @@ func (s schedule) perEpoch() int64 {
 
 // trial lists the steps of a trial of the given epochs: whole epochs, then
 // the fraction of an epoch rounded to full batches.
-func (s schedule) trial(epochs float64) batches {
+func (s schedule) trial(epochs float64) (batches, error) {
 	if s.steps > 0 {
-		return batches{{s.steps, s.batch}}
+		if s.steps > maxCount {
+			return nil, errTooLong
+		}
+		return batches{{s.steps, s.batch}}, nil
 	}
-	whole := int64(math.Floor(epochs))
-	bs := s.epoch().times(whole)
-	if frac := epochs - float64(whole); frac > 0 {
+	if epochs > maxCount {
+		return nil, errTooLong
+	}
+	whole := math.Floor(epochs)
+	bs, err := s.epoch().times(int64(whole))
+	if err != nil {
+		return nil, err
+	}
+	if frac := epochs - whole; frac > 0 {
 		bs = append(bs, batch{int64(math.Round(frac * float64(s.n/s.batch))), s.batch})
 	}
-	return bs
+	return bs, nil
 }
 
 func div(r *big.Rat, k int64) *big.Rat { return new(big.Rat).Quo(r, big.NewRat(k, 1)) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -440,7 +441,7 @@ func (s *Spec) validateHardware() error {
 	if hw.Utilization == 0 {
 		hw.Utilization = 0.3
 	}
-	if hw.Utilization < 0 || hw.Utilization > 1 {
+	if !(hw.Utilization > 0 && hw.Utilization <= 1) {
 		return fieldError("hardware.utilization", "must be in (0, 1] (got %g)", hw.Utilization)
 	}
 	if hw.Count < 0 {
@@ -458,9 +459,12 @@ type value struct {
 	v     float64
 }
 
-// nonNegative names the first field whose value is negative.
+// nonNegative names the first field whose value is negative or not a finite number.
 func nonNegative(vs ...value) error {
 	for _, x := range vs {
+		if math.IsNaN(x.v) || math.IsInf(x.v, 0) {
+			return fieldError(x.field, "must be a finite number (got %g)", x.v)
+		}
 		if x.v < 0 {
 			return fieldError(x.field, "must not be negative (got %g)", x.v)
 		}

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +92,8 @@ func TestValidateErrors(t *testing.T) {
 		{"negative batch", func(s *Spec) { s.Train.BatchSize = -1 }, "train.batch_size: must be positive (got -1)"},
 		{"no batch", func(s *Spec) { s.Train.BatchSize = 0 }, "train.batch_size: missing: give the batch size"},
 		{"negative epochs", func(s *Spec) { s.Train.Epochs = -1 }, "train.epochs: must not be negative (got -1)"},
+		{"NaN epochs", func(s *Spec) { s.Train.Epochs = math.NaN() }, "train.epochs: must be a finite number (got NaN)"},
+		{"infinite days", func(s *Spec) { s.Deploy.Days = math.Inf(1) }, "deploy.days: must be a finite number (got +Inf)"},
 		{"negative steps", func(s *Spec) { s.Train.Steps = -1 }, "train.steps: must not be negative (got -1)"},
 		{"no length", func(s *Spec) { s.Train.Epochs = 0 }, "train.epochs: missing: give train.epochs or train.steps"},
 		{"epochs and steps", func(s *Spec) { s.Train.Steps = 10 }, "train.steps: give train.epochs or train.steps, not both"},
@@ -124,6 +127,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unknown accelerator", func(s *Spec) { s.Hardware.Accelerator = "tpu-v9" }, `hardware.accelerator: unknown accelerator "tpu-v9" (known: a10, a100-pcie, a100-sxm4, epyc-7763, h100-pcie, h100-sxm5, h200, l4, mi250x, rtx-3090, rtx-4090, t4, v100-pcie, v100-sxm2, xeon-8380)`},
 		{"unknown precision", func(s *Spec) { s.Hardware.Accelerator, s.Hardware.Precision = "t4", "bf16" }, "hardware.precision: t4 has no published bf16 rate (has: fp16, fp32, int8)"},
 		{"utilization above 1", func(s *Spec) { s.Hardware.Accelerator, s.Hardware.Utilization = "t4", 1.5 }, "hardware.utilization: must be in (0, 1] (got 1.5)"},
+		{"NaN utilization", func(s *Spec) { s.Hardware.Accelerator, s.Hardware.Utilization = "t4", math.NaN() }, "hardware.utilization: must be in (0, 1] (got NaN)"},
 		{"negative devices", func(s *Spec) { s.Hardware.Accelerator, s.Hardware.Count = "t4", -2 }, "hardware.count: must be positive (got -2)"},
 		{"hardware without accelerator", func(s *Spec) { s.Hardware.Count = 8 }, "hardware.accelerator: missing: precision, count and utilization describe an accelerator"},
 	}
@@ -176,6 +180,10 @@ func TestComputeErrors(t *testing.T) {
 		{"unbound dimension", &Spec{Model: bert, Train: TrainSpec{Examples: 10, Epochs: 1, BatchSize: 2}},
 			`dims: the count depends on "sequence": bind it in dims, or name the batch symbol in batch_dim (symbols: batch, sequence)`},
 		{"not a model", &Spec{Model: writeFile(t, "m.onnx", "not a model"), Train: TrainSpec{Examples: 10, Epochs: 1, BatchSize: 2}}, "model: "},
+		{"too many epochs", &Spec{Model: model, Train: TrainSpec{Examples: 10, Epochs: 1e17, BatchSize: 2}},
+			"train.epochs: more steps than can be counted"},
+		{"too many validations", &Spec{Model: model, Train: TrainSpec{Examples: 10, Epochs: 1e6, BatchSize: 2},
+			Eval: EvalSpec{Examples: 5, EveryEpochs: 1e-12}}, "eval.every_epochs: 1e+18 validations in a trial are too many to count"},
 		{"bad cost table", &Spec{Model: model, CostTable: writeFile(t, "t.txt", "exp = many"), Train: TrainSpec{Examples: 10, Epochs: 1, BatchSize: 2}},
 			"cost_table: cost table "},
 	}
