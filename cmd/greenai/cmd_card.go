@@ -26,6 +26,7 @@ func init() {
 
 const cardUsage = `Usage:
   greenai card [flags] SPEC [TRIALS]
+  greenai card [flags] SPEC --runs --metric NAME
 
 Writes an efficiency card: a one-page Markdown or LaTeX summary for a
 paper's appendix that fills in the compute items of the "Show Your Work"
@@ -65,6 +66,19 @@ configuration, the expected-performance table, and, where the spec is
 silent, runtime (sum/mean of a seconds column), total FPO (sum of fpo),
 energy (sum of kwh) and carbon (sum of co2_kg).
 
+With --runs the trials are the runs "greenai run" recorded (selected and
+scored as for "greenai evp --runs"; see "greenai help evp"), and the card
+also takes from them, each item naming its source:
+  - computing infrastructure: the hardware the runs recorded (CPU, logical
+    CPUs, RAM, GPUs), where the spec does not state it
+  - average and total runtime: their wall time; number of trials
+  - best configuration: the --param values of the best run, and its id
+  - total FPO, energy and carbon, summed over the runs, with the
+    provenance of each energy component (measured counter, integrated
+    power or model estimate), the carbon intensity, its source and PUE
+  - the number of runs left out because they did not finish
+The metric, when the spec does not name it, is --metric.
+
 Flags:
   --spec FILE       the card spec (instead of the first argument)
   --trials FILE     the trials file (instead of the second argument)
@@ -75,10 +89,14 @@ Flags:
                     replacement) to FILE (.svg, .png, .pdf or .tex) and
                     include it in the card
   -o FILE           write the card to FILE instead of standard output
+  --runs            take the trials from the runs store, with --db,
+                    --experiment, --tag, --metric (required), --metric-agg,
+                    --group-by and --include-failed as for "greenai evp"
 
 Examples:
   greenai card card.yaml trials.csv -o CARD.md
   greenai card card.yaml trials.csv --latex --plot evp.pdf -o card.tex
+  greenai card card.yaml --runs --experiment sst2 --metric val_acc -o CARD.md
 `
 
 func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -161,7 +179,6 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if ts != nil {
 		ts.FillCard(card, set, spec)
-		card.Subtitle += " " + ts.About
 	}
 	if plotPath != "" {
 		rep, err := report.ComputeEVP(report.FilterModel(trials, spec.Model), report.EVPOptions{Score: spec.Metric})

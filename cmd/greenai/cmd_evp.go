@@ -24,6 +24,7 @@ func init() {
 
 const evpUsage = `Usage:
   greenai evp [flags] TRIALS...
+  greenai evp --runs --metric NAME [flags]
 
 Expected maximum validation performance: how good a model is expected to
 look after a hyperparameter search of n trials, for every budget n, from the
@@ -55,6 +56,24 @@ JSONL objects may nest hyperparameters under "params" and costs under
 "costs". Lines starting with '#' are comments. A single trial gives the
 degenerate curve E = that score, sd = 0.
 
+Input from the runs store (--runs): every run that "greenai run" recorded
+and that matches --experiment and --tag is a trial:
+  model           the run's --param model=…, else its --experiment
+                  (--group-by PARAM or --group-by experiment to choose)
+  score           --metric NAME from the JSON lines the program appended
+                  to $GREENAI_METRICS, e.g. {"step":100,"val_acc":0.71}:
+                  the best value over the run's records (--metric-agg)
+  costs           fpo (the FPO of one training trial, recorded with
+                  --model and --spec), seconds (wall), cpu_seconds, kwh
+                  (the energy components summed, before PUE) and co2_kg;
+                  a cost the run did not record is missing, not 0
+  hyperparameters the run's --param values (less the one naming the model)
+Runs that did not finish (incomplete, killed, or an exit status other than
+0) are left out, and counted on standard error; --include-failed keeps
+them. Runs without a value of the metric are left out and named. When kwh
+or co2_kg rest on model estimates rather than measurements, or fpo is one
+forward pass rather than a training trial, a warning says so.
+
 Flags:
   --score COL       the score column (default score)
   --model COL       the model column (default model)
@@ -69,6 +88,20 @@ Flags:
   --lower-is-better the score is a loss, error rate or perplexity: report
                     the expected minimum (the best of n is the lowest)
 
+Runs store:
+  --runs            read the trials from the runs store instead of files
+  --db PATH|URL     the database (default $GREENAI_DB, else the per-user
+                    SQLite database, as for "greenai run" and "greenai runs")
+  --experiment NAME only runs of this experiment
+  --tag LABEL       only runs with this tag or KEY=VALUE parameter
+                    (repeatable: all must match)
+  --metric NAME     the metric that scores a run (required with --runs)
+  --metric-agg A    how a run's records give its score: best (default:
+                    the highest, the lowest with --lower-is-better), last,
+                    max or min
+  --group-by PARAM  the model of a run: a --param name, or experiment
+  --include-failed  keep runs that did not finish
+
 Output:
   (default)         a table of E[max] and sd for both estimators at the
                     table budgets, then where the curves of the --estimator
@@ -80,7 +113,8 @@ Output:
                                  "crossings": {...}}}
                     every n from 1 to the maximum budget; with --cost,
                     points also carry "budget" and the entry "cost",
-                    "cost_unit" and "mean_cost". "crossings" lists, per
+                    "cost_unit" and "mean_cost"; with --runs, "best" has
+                    the "run" id. "crossings" lists, per
                     estimator, the budgets where this model's curve
                     crosses another's ("other", "budget", "mean",
                     "ahead_below", "ahead_above").
@@ -99,6 +133,7 @@ Examples:
   greenai evp trials.csv
   greenai evp trials.csv --cost fpo --plot evp.pdf --latex -o evp.tex
   greenai evp --json trials.jsonl
+  greenai evp --runs --experiment sst2 --metric val_acc --cost kwh
 `
 
 func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error {

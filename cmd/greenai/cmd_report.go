@@ -28,7 +28,9 @@ func init() {
 const reportUsage = `Usage:
   greenai report pareto   [flags] MODELS.csv     accuracy against FPO, MACs and parameters
   greenai report trials   [flags] TRIALS.csv     each trial's score against its cost
+  greenai report trials   --runs --metric NAME [flags]
   greenai report curves   [flags] RECORDS...     training metric against cumulative cost
+  greenai report curves   --runs [flags]
   greenai report datasize [flags] RESULTS.csv    score against training-set size
 
 Budget views of results, each as a table (standard output) and, with --plot,
@@ -60,6 +62,10 @@ report trials: TRIALS.csv has the columns model,score and per-trial costs
     --score COL        the score column (default score)
     --model COL        the model column (default model)
     --labels           write the model name next to every point
+  With --runs, the trials are the runs recorded by "greenai run", as for
+  "greenai evp --runs" (see "greenai help evp"): --metric NAME scores a
+  run, --metric-agg, --group-by, --include-failed, and the costs fpo,
+  seconds, cpu_seconds, kwh and co2_kg. Points are labelled by run id.
 
 report curves: per-step records such as
     {"run":"base","step":100,"val_acc":0.71,"fpo":1.2e15}
@@ -73,12 +79,38 @@ report curves: per-step records such as
                        of the run (summed); default: x is already cumulative
     --group COL        the column naming the run (default run, else model,
                        else one curve per file)
+  With --runs, each run recorded by "greenai run" is a curve (named by its
+  model and trial, or run id) and each of its metric records with the --y
+  metric is a point. A run records one total of each cost, so the cost up
+  to a record is prorated, and the table says how:
+    --x seconds        the time from the run's start to the record's
+                       "timestamp" or "time" field (Unix seconds or RFC
+                       3339); without one, step ÷ total steps × wall time
+    --x fpo            step ÷ total steps × the run's FPO (recorded with
+                       --model and --spec); records without a step:
+                       elapsed ÷ wall time × the FPO
+    --x kwh            the run's energy prorated by time: elapsed ÷ wall
+                       time × energy; records without a timestamp: step ÷
+                       total steps × energy
+  Total steps is the run's --param total_steps when given, else the largest
+  step it recorded.
 
 report datasize: RESULTS.csv has the columns model, train_size and score;
   repeated runs (seeds) at one size are averaged and shown as mean ±1 sd.
     --size COL         the training-set size column (default train_size)
     --score COL        the score column (default score)
     --model COL        the model column (default model)
+
+Runs store (report trials and report curves, with --runs):
+  --db PATH|URL        the database (default $GREENAI_DB, else the per-user
+                       SQLite database, as for "greenai runs")
+  --experiment NAME    only runs of this experiment
+  --tag LABEL          only runs with this tag or KEY=VALUE parameter
+                       (repeatable)
+  --group-by PARAM     the model of a run: a --param name, or experiment
+                       (default: the model parameter, else the experiment)
+  --include-failed     keep runs that did not finish (left out and counted
+                       on standard error by default)
 
 Output (all subcommands):
   (default)            a table for the terminal
@@ -100,6 +132,7 @@ Examples:
   greenai report pareto models.csv --plot fig4.pdf --connect "ResNet depth"
   greenai report trials trials.csv --cost kwh --plot front.svg --markdown
   greenai report curves train.jsonl --y val_acc --x fpo --plot curve.png
+  greenai report curves --runs --experiment sst2 --y val_acc --x kwh
 `
 
 // outputFlags are the output flags the report commands share.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -264,7 +265,7 @@ func TestRunsSourceIncludeFailed(t *testing.T) {
 	}
 	for _, want := range []string{
 		"greenai: 16 runs from runs.db\n",
-		"greenai: left out 1 run without a val_acc record: " + synthID(15),
+		"greenai: left out 1 run that recorded no val_acc value: " + synthID(15),
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
@@ -383,10 +384,10 @@ func TestRunsSourceCard(t *testing.T) {
 		"| cnn | 0.745 | dropout=0.2, lr=1e-4 | run " + synthID(4) + " |",
 		"| lstm | 0.725 | dropout=0.2, lr=3e-4 | run " + synthID(11) + " |",
 		"| Runs left out (did not finish) | 2 (1 exit status 1, 1 incomplete) | runs.db |",
-		"| Energy, cnn | 2.37 kWh | sum of kwh over 8 trials (runs.db); IT energy before PUE; measured-counter: cpu, gpu |",
-		"| Energy, lstm | 0.73 kWh | sum of kwh over 6 trials (runs.db); IT energy before PUE; measured-counter: gpu; model-estimate (estimated, not measured): cpu |",
-		"energy × PUE × 300 g CO2e/kWh, Synthetica [synthetic test table]; PUE 1.20",
-		"Metric: val_acc.",
+		"| Energy, cnn | 2.37 kWh | sum of kwh over 8 trials (runs.db); measured-counter: cpu, gpu |",
+		"| Energy, lstm | 0.73 kWh | sum of kwh over 6 trials (runs.db); measured-counter: gpu; model-estimate: cpu |",
+		"| Carbon, cnn | 0.853 kg CO2e | sum of co2_kg over 8 trials (runs.db); 300 g CO2e/kWh, Synthetica [synthetic test table]; PUE 1.20 |",
+		"Metric: val_acc. Trials: 14 runs from runs.db, each scored by its best (highest) val_acc.",
 	} {
 		if !strings.Contains(squeeze(md), want) {
 			t.Errorf("card lacks %q", want)
@@ -468,5 +469,34 @@ func TestRunsSourceErrors(t *testing.T) {
 				t.Errorf("usage error = %v, want %v", isUsage, tc.usage)
 			}
 		})
+	}
+}
+
+// TestRunsSourceCardLaTeX compiles the standalone LaTeX card from runs,
+// figure included, where pdflatex is installed. The provenance that runs
+// add (run ids, energy components, runs left out) takes more room than a
+// trials file's, so this card may run onto a second page.
+func TestRunsSourceCardLaTeX(t *testing.T) {
+	if _, err := exec.LookPath("pdflatex"); err != nil {
+		t.Skip("pdflatex not installed")
+	}
+	data := intoRuns(t, seedTrialRuns(t, true))
+	if _, errOut, err := runCLI(t, "card", data+"card.yaml", "--runs", "--db", "runs.db", "--metric", "val_acc",
+		"--latex", "--standalone", "--plot", "evp.pdf", "-o", "card.tex"); err != nil {
+		t.Fatal(err, errOut)
+	}
+	cmd := exec.Command("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "card.tex")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if strings.Contains(string(out), ".sty' not found") {
+			t.Skipf("LaTeX package missing: %s", out)
+		}
+		t.Fatalf("pdflatex: %v\n%s", err, out)
+	}
+	log, err := os.ReadFile("card.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(log), "Output written on card.pdf") {
+		t.Errorf("pdflatex wrote no card:\n%s", log[max(0, len(log)-400):])
 	}
 }

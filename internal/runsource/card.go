@@ -67,13 +67,15 @@ func hardwareText(h meter.Hardware) string {
 //   - the provenance of energy (per component: measured counter,
 //     integrated power or model estimate), of carbon (intensity, its
 //     source and PUE) and of FPO, where they were summed over the runs;
-//   - the runs left out because they did not finish.
+//   - the runs left out because they did not finish;
+//   - in the subtitle, how the runs became trials.
 //
 // The card names its rows in words; FillCard finds them by those words, so
 // its tests are what ties the two together.
 func (ts *TrialSet) FillCard(card *report.Card, set *Set, spec *report.CardSpec) {
 	runs := ts.runsOfModel(spec.Model)
 	from := "recorded by greenai run (" + plural(len(runs), "run") + ", " + set.Where + ")"
+	card.Subtitle += fmt.Sprintf(" Trials: %s from %s, each scored by its %s.", plural(len(runs), "run"), ts.where, scoreWords(ts.opts))
 	for _, sec := range card.Sections {
 		for _, t := range sec.Tables {
 			if strings.HasPrefix(t.Caption, "Best configuration") {
@@ -95,9 +97,9 @@ func (ts *TrialSet) FillCard(card *report.Card, set *Set, spec *report.CardSpec)
 						row[1], row[2] = report.Text(hw), report.Text("hardware "+from)
 					}
 				case strings.HasPrefix(source, "sum of kwh"):
-					row[2] = report.Text(source + "; IT energy before PUE; " + EnergyProvenance(ts.runsOfModel(model)))
+					row[2] = report.Text(source + "; " + EnergyProvenance(ts.runsOfModel(model)))
 				case strings.HasPrefix(source, "sum of co2_kg"):
-					row[2] = report.Text(source + "; energy × PUE × " + CarbonProvenance(ts.runsOfModel(model)))
+					row[2] = report.Text(source + "; " + CarbonProvenance(ts.runsOfModel(model)))
 				case strings.HasPrefix(source, "sum of fpo"):
 					row[2] = report.Text(source + "; " + fpoSources(ts.runsOfModel(model)))
 				}

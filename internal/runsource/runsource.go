@@ -144,6 +144,11 @@ type TrialOptions struct {
 
 // Describe says in words how a run became a trial.
 func (o TrialOptions) Describe() string {
+	return fmt.Sprintf("score = the %s over each run's metric records; model = %s", scoreWords(o), groupWords(o.GroupBy))
+}
+
+// scoreWords names the score: "best (highest) val_acc", "last val_acc", ….
+func scoreWords(o TrialOptions) string {
 	agg := o.Agg
 	switch agg {
 	case "", AggBest:
@@ -156,7 +161,7 @@ func (o TrialOptions) Describe() string {
 	case AggMin:
 		agg = "lowest"
 	}
-	return fmt.Sprintf("score = the %s %s over each run's metric records; model = %s", agg, strings.ToLower(o.Metric), groupWords(o.GroupBy))
+	return agg + " " + strings.ToLower(o.Metric)
 }
 
 func groupWords(by string) string {
@@ -180,6 +185,9 @@ type TrialSet struct {
 	Notes []string
 	// About says where the trials came from, for table notes.
 	About string
+
+	opts  TrialOptions
+	where string
 }
 
 // RunOf returns the run a trial of the set came from, or nil.
@@ -205,7 +213,7 @@ func (s *Set) Trials(o TrialOptions) (*TrialSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &TrialSet{About: fmt.Sprintf("Trials: %s from %s; %s.", plural(len(s.Runs), "run"), s.Where, o.Describe())}
+	ts := &TrialSet{About: fmt.Sprintf("Trials: %s from %s; %s.", plural(len(s.Runs), "run"), s.Where, o.Describe()), opts: o, where: s.Where}
 	var missing missingMetric
 	for _, r := range s.Runs {
 		in, err := metricInput(r)
@@ -303,7 +311,7 @@ func (m *missingMetric) notes(metric string) []string {
 	if len(ids) > 3 {
 		ids, more = ids[:3], ", …"
 	}
-	return []string{fmt.Sprintf("left out %s without a %s record: %s%s", plural(len(m.ids), "run"), metric, strings.Join(ids, ", "), more)}
+	return []string{fmt.Sprintf("left out %s that recorded no %s value: %s%s", plural(len(m.ids), "run"), metric, strings.Join(ids, ", "), more)}
 }
 
 // modelOf returns the model of a run under groupBy, and the run's
@@ -452,11 +460,7 @@ func EnergyProvenance(runs []*tracker.Record) string {
 	var parts []string
 	for _, p := range []string{string(tracker.MeasuredCounter), string(tracker.IntegratedPower), string(tracker.ModelEstimate)} {
 		if cs := byProv[p]; len(cs) > 0 {
-			name := p
-			if p == string(tracker.ModelEstimate) {
-				name += " (estimated, not measured)"
-			}
-			parts = append(parts, name+": "+strings.Join(cs, ", "))
+			parts = append(parts, p+": "+strings.Join(cs, ", "))
 			delete(byProv, p)
 		}
 	}
