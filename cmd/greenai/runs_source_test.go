@@ -151,6 +151,16 @@ func runsGolden(t *testing.T, data, name string, args ...string) (string, string
 	return out, errOut
 }
 
+// wantStderr checks that standard error says each of wants.
+func wantStderr(t *testing.T, errOut string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+}
+
 // sameJSON compares decoded JSON values, numbers to a relative 1e-12
 // (kWh go through joules and back), ignoring the keys in skip.
 func sameJSON(a, b any, path string, skip map[string]bool) error {
@@ -245,9 +255,7 @@ func TestRunsSourceEVPMatchesCSV(t *testing.T) {
 					t.Errorf("%s: best run %v, want %s", model, best["run"], id)
 				}
 			}
-			if want := "greenai: 14 runs from runs.db; left out 2 that did not finish (1 exit status 1, 1 incomplete); --include-failed keeps them"; !strings.Contains(errOut, want) {
-				t.Errorf("stderr lacks %q:\n%s", want, errOut)
-			}
+			wantStderr(t, errOut, "greenai: 14 runs from runs.db; left out 2 that did not finish (1 exit status 1, 1 incomplete); --include-failed keeps them")
 		})
 	}
 }
@@ -263,14 +271,7 @@ func TestRunsSourceIncludeFailed(t *testing.T) {
 	if cnn["trials"] != 9.0 || cnn["best"].(map[string]any)["run"] != synthID(14) {
 		t.Errorf("cnn with the failed run: %v trials, best %v", cnn["trials"], cnn["best"])
 	}
-	for _, want := range []string{
-		"greenai: 16 runs from runs.db\n",
-		"greenai: left out 1 run that recorded no val_acc value: " + synthID(15),
-	} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, errOut)
-		}
-	}
+	wantStderr(t, errOut, "greenai: 16 runs from runs.db\n", "greenai: left out 1 run that recorded no val_acc value: "+synthID(15))
 }
 
 func TestRunsSourceMetricAgg(t *testing.T) {
@@ -317,11 +318,7 @@ func TestRunsSourceOutputs(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {
 			_, errOut := runsGolden(t, data, tc.golden, tc.args...)
-			for _, want := range tc.stderr {
-				if !strings.Contains(errOut, want) {
-					t.Errorf("stderr lacks %q:\n%s", want, errOut)
-				}
-			}
+			wantStderr(t, errOut, tc.stderr...)
 		})
 	}
 }
@@ -332,7 +329,6 @@ func TestRunsSourceOutputs(t *testing.T) {
 // best val_acc (step 200 of 300) is at two thirds of it.
 func TestRunsSourceCurves(t *testing.T) {
 	intoRuns(t, seedTrialRuns(t, false))
-	kwh := func(k float64) float64 { return k } // the kWh of trials.csv
 	tests := []struct {
 		x, run        string
 		total, atBest float64
@@ -342,8 +338,8 @@ func TestRunsSourceCurves(t *testing.T) {
 		{"seconds", "lstm t09", 1500, 1000, "step ÷ total steps × the run's wall time (total steps: the largest step the run recorded)"},
 		{"fpo", "cnn t01", 2e15, 2e15 * 2 / 3, "step ÷ total steps × the run's FPO"},
 		{"fpo", "lstm t09", 8e14, 8e14 * 2 / 3, "step ÷ total steps × the run's FPO"},
-		{"kwh", "cnn t01", kwh(0.30), kwh(0.30) * 2 / 3, "elapsed ÷ wall time × the run's energy"},
-		{"kwh", "lstm t09", kwh(0.12), kwh(0.12) * 2 / 3, "step ÷ total steps × the run's energy"},
+		{"kwh", "cnn t01", 0.30, 0.30 * 2 / 3, "elapsed ÷ wall time × the run's energy"},
+		{"kwh", "lstm t09", 0.12, 0.12 * 2 / 3, "step ÷ total steps × the run's energy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.x+" "+tc.run, func(t *testing.T) {
@@ -351,9 +347,7 @@ func TestRunsSourceCurves(t *testing.T) {
 			if err != nil {
 				t.Fatal(err, errOut)
 			}
-			if !strings.Contains(errOut, tc.proration) {
-				t.Errorf("stderr does not state the proration %q:\n%s", tc.proration, errOut)
-			}
+			wantStderr(t, errOut, tc.proration)
 			var row []string
 			for _, l := range strings.Split(out, "\n") {
 				if f := strings.Split(l, ","); f[0] == tc.run {
@@ -393,9 +387,7 @@ func TestRunsSourceCard(t *testing.T) {
 			t.Errorf("card lacks %q", want)
 		}
 	}
-	if !strings.Contains(errOut, "model estimates") {
-		t.Errorf("stderr does not warn of estimated energy:\n%s", errOut)
-	}
+	wantStderr(t, errOut, "model estimates")
 	// A spec that states the hardware keeps it; a plot is drawn from runs.
 	dir := t.TempDir()
 	fig := filepath.Join(dir, "evp.svg")

@@ -14,24 +14,11 @@ import (
 // Hardware describes the hardware the runs recorded: each distinct host
 // configuration, with its number of runs where there are several.
 func Hardware(runs []*tracker.Record) string {
-	count := map[string]int{}
-	var order []string
-	for _, r := range runs {
-		h := hardwareText(r.Hardware)
-		if h == "" {
-			continue
-		}
-		if count[h] == 0 {
-			order = append(order, h)
-		}
-		count[h]++
+	hw := make([]string, len(runs))
+	for i, r := range runs {
+		hw[i] = hardwareText(r.Hardware)
 	}
-	if len(order) > 1 {
-		for i, h := range order {
-			order[i] = fmt.Sprintf("%s (%s)", h, plural(count[h], "run"))
-		}
-	}
-	return strings.Join(order, "; ")
+	return distinct(hw, "; ")
 }
 
 func hardwareText(h meter.Hardware) string {
@@ -146,16 +133,14 @@ func (ts *TrialSet) fillBest(t *report.Table, only string) {
 }
 
 func fpoSources(runs []*tracker.Record) string {
-	seen := map[string]bool{}
-	var out []string
+	var src []string
 	for _, r := range runs {
-		if r.FPO != nil && r.FPO.Source != "" && !seen[r.FPO.Source] {
-			seen[r.FPO.Source] = true
-			out = append(out, r.FPO.Source)
+		if r.FPO != nil {
+			src = append(src, r.FPO.Source)
 		}
 	}
-	if len(out) == 0 {
-		return "FPO recorded by greenai run"
+	if s := distinct(src, "; "); s != "" {
+		return "counted by " + s
 	}
-	return "counted by " + strings.Join(out, "; ")
+	return "FPO recorded by greenai run"
 }

@@ -64,34 +64,25 @@ func (s *Set) Curves(o CurveOptions) (*CurveSet, error) {
 		return nil, fmt.Errorf("x axis %q: curves from runs have %s", x, strings.Join(CurveAxes, ", "))
 	}
 	cs := &CurveSet{}
-	var missing missingMetric
 	var tally prorationTally
-	for _, r := range s.Runs {
-		in, err := metricInput(r)
-		if err != nil {
-			return nil, err
-		}
-		pts, err := runCurve(r, in, x, y, &tally)
-		if err != nil {
-			return nil, err
-		}
-		if len(pts.X) == 0 {
-			missing.add(r, in)
-			continue
-		}
-		model, _, err := modelOf(r, o.GroupBy)
-		if err != nil {
-			return nil, err
-		}
-		pts.Name = model
-		cs.Curves, cs.Runs = append(cs.Curves, pts), append(cs.Runs, r)
-	}
-	if len(cs.Curves) == 0 {
-		return nil, missing.err(y, s.Where)
+	notes, err := collect(s, y, o.GroupBy,
+		func(r *tracker.Record, in *report.Input) ([]report.TrainingCurve, error) {
+			c, err := runCurve(r, in, x, y, &tally)
+			if err != nil || len(c.X) == 0 {
+				return nil, err
+			}
+			return []report.TrainingCurve{c}, nil
+		},
+		func(r *tracker.Record, c []report.TrainingCurve, model string, _ map[string]string) {
+			c[0].Name = model
+			cs.Curves, cs.Runs = append(cs.Curves, c[0]), append(cs.Runs, r)
+		})
+	if err != nil {
+		return nil, err
 	}
 	nameCurves(cs)
 	cs.Proration = tally.notes(x)
-	cs.Notes = missing.notes(y)
+	cs.Notes = notes
 	return cs, nil
 }
 

@@ -213,39 +213,76 @@ func (s *Set) Trials(o TrialOptions) (*TrialSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	ts := &TrialSet{About: fmt.Sprintf("Trials: %s from %s; %s.", plural(len(s.Runs), "run"), s.Where, o.Describe()), opts: o, where: s.Where}
-	var missing missingMetric
+	ts := &TrialSet{opts: o, where: s.Where}
+	ts.Notes, err = collect(s, o.Metric, o.GroupBy,
+		func(_ *tracker.Record, in *report.Input) ([]float64, error) {
+			var vals []float64
+			for _, row := range in.Rows {
+				v, ok, err := row.Number(o.Metric)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					vals = append(vals, v)
+				}
+			}
+			return vals, nil
+		},
+		func(r *tracker.Record, vals []float64, model string, params map[string]string) {
+			ts.Runs = append(ts.Runs, r)
+			ts.Trials = append(ts.Trials, report.Trial{Model: model, Score: agg(vals), Costs: Costs(r), Params: params, Line: len(ts.Runs)})
+		})
+	if err != nil {
+		return nil, err
+	}
+	ts.About = fmt.Sprintf("Trials: %s from %s; %s.", plural(len(ts.Runs), "run"), s.Where, o.Describe())
+	return ts, nil
+}
+
+// collect reads each run's metric records and takes from them what a
+// report needs (values of the metric, points of a curve). A run it takes
+// nothing from is left out and named in the notes it returns; if that is
+// every run, the error lists the metrics the runs did record. keep gets
+// each other run with its model and parameters under groupBy.
+func collect[T any](s *Set, metric, groupBy string, take func(*tracker.Record, *report.Input) ([]T, error),
+	keep func(r *tracker.Record, got []T, model string, params map[string]string)) ([]string, error) {
+	var left []string
+	names := map[string]bool{}
 	for _, r := range s.Runs {
 		in, err := metricInput(r)
 		if err != nil {
 			return nil, err
 		}
-		var vals []float64
-		for _, row := range in.Rows {
-			v, ok, err := row.Number(o.Metric)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				vals = append(vals, v)
-			}
-		}
-		if len(vals) == 0 {
-			missing.add(r, in)
-			continue
-		}
-		model, params, err := modelOf(r, o.GroupBy)
+		got, err := take(r, in)
 		if err != nil {
 			return nil, err
 		}
-		ts.Runs = append(ts.Runs, r)
-		ts.Trials = append(ts.Trials, report.Trial{Model: model, Score: agg(vals), Costs: Costs(r), Params: params, Line: len(ts.Runs)})
+		if len(got) == 0 {
+			left = append(left, r.ID)
+			for _, c := range in.Columns {
+				names[c] = true
+			}
+			continue
+		}
+		model, params, err := modelOf(r, groupBy)
+		if err != nil {
+			return nil, err
+		}
+		keep(r, got, model, params)
 	}
-	if len(ts.Trials) == 0 {
-		return nil, missing.err(o.Metric, s.Where)
+	switch {
+	case len(left) == len(s.Runs) && len(names) == 0:
+		return nil, fmt.Errorf("no run in %s recorded metrics (a program appends JSON lines such as {\"step\":100,%q:0.71} to the file $GREENAI_METRICS names)", s.Where, metric)
+	case len(left) == len(s.Runs):
+		return nil, fmt.Errorf("no run in %s has a metric %q (the runs recorded: %s)", s.Where, metric, strings.Join(slices.Sorted(maps.Keys(names)), ", "))
+	case len(left) == 0:
+		return nil, nil
 	}
-	ts.Notes = missing.notes(o.Metric)
-	return ts, nil
+	more := ""
+	if len(left) > 3 {
+		more = ", …"
+	}
+	return []string{fmt.Sprintf("left out %s that recorded no %s value: %s%s", plural(len(left), "run"), metric, strings.Join(left[:min(3, len(left))], ", "), more)}, nil
 }
 
 func aggregator(o TrialOptions) (func([]float64) float64, error) {
@@ -276,42 +313,6 @@ func metricInput(r *tracker.Record) (*report.Input, error) {
 		b.WriteByte('\n')
 	}
 	return report.Read(&b, "run "+r.ID+" metrics", report.FormatJSONL)
-}
-
-// missingMetric collects the runs without a value of the metric, and the
-// metric names the runs did record.
-type missingMetric struct {
-	ids   []string
-	names map[string]bool
-}
-
-func (m *missingMetric) add(r *tracker.Record, in *report.Input) {
-	m.ids = append(m.ids, r.ID)
-	if m.names == nil {
-		m.names = map[string]bool{}
-	}
-	for _, c := range in.Columns {
-		m.names[c] = true
-	}
-}
-
-func (m *missingMetric) err(metric, where string) error {
-	if len(m.names) == 0 {
-		return fmt.Errorf("no run in %s recorded metrics (a program appends JSON lines such as {\"step\":100,%q:0.71} to the file $GREENAI_METRICS names)", where, metric)
-	}
-	return fmt.Errorf("no run in %s has a metric %q (the runs recorded: %s)", where, metric, strings.Join(slices.Sorted(maps.Keys(m.names)), ", "))
-}
-
-func (m *missingMetric) notes(metric string) []string {
-	if len(m.ids) == 0 {
-		return nil
-	}
-	ids := m.ids
-	more := ""
-	if len(ids) > 3 {
-		ids, more = ids[:3], ", …"
-	}
-	return []string{fmt.Sprintf("left out %s that recorded no %s value: %s%s", plural(len(m.ids), "run"), metric, strings.Join(ids, ", "), more)}
 }
 
 // modelOf returns the model of a run under groupBy, and the run's
@@ -405,36 +406,35 @@ func Warnings(runs []*tracker.Record, cols ...string) []string {
 
 func estimateWarning(runs []*tracker.Record) string {
 	n := 0
-	comps := map[string]int{}
 	for _, r := range runs {
-		est := map[string]bool{}
-		for _, e := range r.Energy {
-			if e.Provenance == tracker.ModelEstimate {
-				est[e.Component] = true
-			}
-		}
-		if len(est) > 0 {
+		if slices.ContainsFunc(r.Energy, func(e tracker.Energy) bool { return e.Provenance == tracker.ModelEstimate }) {
 			n++
-		}
-		for c := range est {
-			comps[c]++
 		}
 	}
 	if n == 0 {
 		return ""
 	}
 	var parts []string
-	for _, c := range slices.Sorted(maps.Keys(comps)) {
-		parts = append(parts, fmt.Sprintf("%s in %s", c, plural(comps[c], "run")))
+	for _, k := range componentRuns(runs) {
+		if k.prov == string(tracker.ModelEstimate) {
+			parts = append(parts, fmt.Sprintf("%s in %s", k.comp, plural(k.runs, "run")))
+		}
 	}
 	return fmt.Sprintf("the energy of %d of %s includes model estimates, not measurements (%s); \"greenai runs show ID\" says how each figure was obtained",
 		n, plural(len(runs), "run"), strings.Join(parts, ", "))
 }
 
-// EnergyProvenance says how the energy of runs was obtained: for each
-// provenance, the components, with the number of runs where not all of
-// them.
-func EnergyProvenance(runs []*tracker.Record) string {
+// provComp is a provenance and a component, and the number of runs that
+// have an energy figure of that component with that provenance.
+type provComp struct {
+	prov, comp string
+	runs       int
+}
+
+// componentRuns counts the runs per provenance and component, sorted by
+// provenance (measured-counter, integrated-power, model-estimate, others)
+// and component.
+func componentRuns(runs []*tracker.Record) []provComp {
 	type key struct{ prov, comp string }
 	count := map[key]int{}
 	for _, r := range runs {
@@ -447,25 +447,39 @@ func EnergyProvenance(runs []*tracker.Record) string {
 			}
 		}
 	}
-	byProv := map[string][]string{}
-	for _, k := range slices.SortedFunc(maps.Keys(count), func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.prov, b.prov), cmp.Compare(a.comp, b.comp))
-	}) {
-		c := k.comp
-		if n := count[k]; n < len(runs) {
-			c += fmt.Sprintf(" (%d of %s)", n, plural(len(runs), "run"))
+	rank := func(p string) int {
+		i := slices.Index([]string{string(tracker.MeasuredCounter), string(tracker.IntegratedPower), string(tracker.ModelEstimate)}, p)
+		if i < 0 {
+			return 3
 		}
-		byProv[k.prov] = append(byProv[k.prov], c)
+		return i
 	}
+	out := make([]provComp, 0, len(count))
+	for k, n := range count {
+		out = append(out, provComp{k.prov, k.comp, n})
+	}
+	slices.SortFunc(out, func(a, b provComp) int {
+		return cmp.Or(cmp.Compare(rank(a.prov), rank(b.prov)), cmp.Compare(a.prov, b.prov), cmp.Compare(a.comp, b.comp))
+	})
+	return out
+}
+
+// EnergyProvenance says how the energy of runs was obtained: for each
+// provenance, the components, with the number of runs where not all of
+// them: "measured-counter: cpu, gpu; model-estimate: ram (2 of 8 runs)".
+func EnergyProvenance(runs []*tracker.Record) string {
 	var parts []string
-	for _, p := range []string{string(tracker.MeasuredCounter), string(tracker.IntegratedPower), string(tracker.ModelEstimate)} {
-		if cs := byProv[p]; len(cs) > 0 {
-			parts = append(parts, p+": "+strings.Join(cs, ", "))
-			delete(byProv, p)
+	last := ""
+	for _, k := range componentRuns(runs) {
+		c := k.comp
+		if k.runs < len(runs) {
+			c += fmt.Sprintf(" (%d of %s)", k.runs, plural(len(runs), "run"))
 		}
-	}
-	for _, p := range slices.Sorted(maps.Keys(byProv)) {
-		parts = append(parts, p+": "+strings.Join(byProv[p], ", "))
+		if k.prov == last {
+			parts[len(parts)-1] += ", " + c
+			continue
+		}
+		parts, last = append(parts, k.prov+": "+c), k.prov
 	}
 	return strings.Join(parts, "; ")
 }
@@ -473,23 +487,33 @@ func EnergyProvenance(runs []*tracker.Record) string {
 // CarbonProvenance lists the carbon settings of runs (intensity, where,
 // source, PUE), with the number of runs each where they differ.
 func CarbonProvenance(runs []*tracker.Record) string {
+	var settings []string
+	for _, r := range runs {
+		if len(r.Energy) > 0 {
+			settings = append(settings, r.Carbon.String())
+		}
+	}
+	return distinct(settings, " | ")
+}
+
+// distinct joins the distinct non-empty values, in first-seen order, each
+// with its number of runs when there are several.
+func distinct(values []string, sep string) string {
 	count := map[string]int{}
 	var order []string
-	for _, r := range runs {
-		if len(r.Energy) == 0 {
+	for _, v := range values {
+		if v == "" {
 			continue
 		}
-		s := r.Carbon.String()
-		if count[s] == 0 {
-			order = append(order, s)
+		if count[v] == 0 {
+			order = append(order, v)
 		}
-		count[s]++
+		count[v]++
 	}
-	if len(order) == 1 {
-		return order[0]
+	if len(order) > 1 {
+		for i, v := range order {
+			order[i] = fmt.Sprintf("%s (%s)", v, plural(count[v], "run"))
+		}
 	}
-	for i, s := range order {
-		order[i] = fmt.Sprintf("%s (%s)", s, plural(count[s], "run"))
-	}
-	return strings.Join(order, " | ")
+	return strings.Join(order, sep)
 }

@@ -175,6 +175,17 @@ func TestTrials(t *testing.T) {
 	}
 }
 
+func TestNoMetricsAtAll(t *testing.T) {
+	s := load(t, rec("a", map[string]string{"model": "m"}), rec("b", map[string]string{"model": "m"}))
+	want := `no run in test.db recorded metrics (a program appends JSON lines such as {"step":100,"acc":0.71} to the file $GREENAI_METRICS names)`
+	if _, err := s.Trials(TrialOptions{Metric: "acc"}); err == nil || err.Error() != want {
+		t.Errorf("trials: %v, want %q", err, want)
+	}
+	if _, err := s.Curves(CurveOptions{Y: "acc"}); err == nil || err.Error() != want {
+		t.Errorf("curves: %v, want %q", err, want)
+	}
+}
+
 func TestCosts(t *testing.T) {
 	r := rec("r", nil)
 	r.Energy = append(r.Energy, tracker.Energy{Component: "gpu", Joules: 7.2e6, Provenance: meter.ModelEstimate})
