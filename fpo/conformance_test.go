@@ -1,9 +1,7 @@
 package fpo_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,13 +19,8 @@ import (
 // are shape's concern (shape/testdata/conformance_exceptions.txt) and are
 // only reported in the summary.
 func TestConformanceEveryNodeCounted(t *testing.T) {
-	if ok, required := conformance.Available(); !ok {
-		if required {
-			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", conformance.Root)
-		}
-		t.Skipf("%s not installed", conformance.Root)
-	}
-	exceptions := readExceptionList(t, "testdata/uncounted_exceptions.txt")
+	conformance.Require(t)
+	exceptions := conformance.ReadExceptions(t, "testdata/uncounted_exceptions.txt")
 	dirs, err := conformance.Dirs()
 	if err != nil {
 		t.Fatal(err)
@@ -67,31 +60,6 @@ func TestConformanceEveryNodeCounted(t *testing.T) {
 }
 
 // readExceptionList reads "suite/test reason" lines (# comments allowed).
-func readExceptionList(t *testing.T, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, reason, _ := strings.Cut(line, " ")
-		if strings.TrimSpace(reason) == "" {
-			t.Fatalf("%s: exception %s has no reason", path, name)
-		}
-		out[name] = strings.TrimSpace(reason)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // countConformanceModel infers and counts one test model, returning the
 // number of counted nodes (bodies included) and the uncounted ones. err is

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
+	"github.com/greenai/greenai/internal/registry"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
@@ -66,44 +66,21 @@ type Cost struct {
 // Rule computes the cost of a node from its inferred shapes.
 type Rule func(n *Node) (Cost, error)
 
-var (
-	rulesMu sync.RWMutex
-	rules   = map[string]Rule{}
-)
+var rules = registry.New[Rule]("fpo: cost rule")
 
 // Register adds cost rules for operators of a domain ("" is ai.onnx).
 func Register(domain string, rule Rule, opTypes ...string) {
-	rulesMu.Lock()
-	defer rulesMu.Unlock()
-	for _, op := range opTypes {
-		k := domain + "/" + op
-		if _, dup := rules[k]; dup {
-			panic("fpo: cost rule registered twice: " + k)
-		}
-		rules[k] = rule
-	}
+	rules.Register(domain, rule, opTypes...)
 }
 
 // LookupRule returns the cost rule of an operator, or nil.
 func LookupRule(domain, opType string) Rule {
-	rulesMu.RLock()
-	defer rulesMu.RUnlock()
-	if domain == "ai.onnx" {
-		domain = ""
-	}
-	return rules[domain+"/"+opType]
+	r, _ := rules.Lookup(domain, opType)
+	return r
 }
 
 // RegisteredRules lists "domain/op" keys with a cost rule.
-func RegisteredRules() []string {
-	rulesMu.RLock()
-	defer rulesMu.RUnlock()
-	out := make([]string, 0, len(rules))
-	for k := range rules {
-		out = append(out, k)
-	}
-	return out
-}
+func RegisteredRules() []string { return rules.Keys() }
 
 // Node is what a cost rule sees: the node with its inferred inputs and outputs.
 type Node struct {
@@ -206,6 +183,10 @@ func bytesOf(v *shape.Value) (sym.Expr, bool) {
 	}
 	return sym.CeilDiv(e.MulInt(bits), sym.Const(8)), true
 }
+
+// OpsOf builds an Ops from (Prim, count) pairs, where a count is a
+// sym.Expr, an int or an int64: OpsOf(Mul, n, Add, n).
+func OpsOf(pairs ...any) Ops { return ops(pairs...) }
 
 // ops builds an Ops from (prim, count) pairs.
 func ops(pairs ...any) Ops {

@@ -1,9 +1,7 @@
 package shape_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,13 +17,8 @@ import (
 // shape against output_N.pb. Models listed in testdata/conformance_exceptions.txt
 // are expected to fail, with the reason given there.
 func TestConformance(t *testing.T) {
-	if ok, required := conformance.Available(); !ok {
-		if required {
-			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", conformance.Root)
-		}
-		t.Skipf("%s not installed", conformance.Root)
-	}
-	exceptions := readExceptions(t, "testdata/conformance_exceptions.txt")
+	conformance.Require(t)
+	exceptions := conformance.ReadExceptions(t, "testdata/conformance_exceptions.txt")
 	dirs, err := conformance.Dirs()
 	if err != nil {
 		t.Fatal(err)
@@ -56,28 +49,6 @@ func TestConformance(t *testing.T) {
 	for _, s := range stale {
 		t.Errorf("%s passes now: remove it from testdata/conformance_exceptions.txt", s)
 	}
-}
-
-func readExceptions(t *testing.T, path string) map[string]string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		name, reason, _ := strings.Cut(line, " ")
-		if strings.TrimSpace(reason) == "" {
-			t.Fatalf("%s: exception %s has no reason", path, name)
-		}
-		out[name] = strings.TrimSpace(reason)
-	}
-	return out
 }
 
 func checkConformance(dir string) (err error) {

@@ -2,10 +2,8 @@
 package train
 
 import (
-	"fmt"
-	"sync"
-
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/internal/registry"
 	"github.com/greenai/greenai/sym"
 )
 
@@ -20,29 +18,15 @@ type Grad struct {
 // grads[i] is used only where need[i] is true.
 type Rule func(n *fpo.Node, need []bool) ([]Grad, error)
 
-var (
-	rulesMu sync.RWMutex
-	rules   = map[string]Rule{}
-)
+var rules = registry.New[Rule]("train: backward rule")
 
 // Register adds backward rules for operators of a domain ("" is ai.onnx).
-func Register(domain string, r Rule, opTypes ...string) {
-	rulesMu.Lock()
-	defer rulesMu.Unlock()
-	for _, op := range opTypes {
-		k := domain + "/" + op
-		if _, dup := rules[k]; dup {
-			panic("train: backward rule registered twice: " + k)
-		}
-		rules[k] = r
-	}
-}
+func Register(domain string, r Rule, opTypes ...string) { rules.Register(domain, r, opTypes...) }
 
 // LookupRule returns the backward rule of an operator, or nil.
 func LookupRule(domain, op string) Rule {
-	rulesMu.RLock()
-	defer rulesMu.RUnlock()
-	return rules[domain+"/"+op]
+	r, _ := rules.Lookup(domain, op)
+	return r
 }
 
 // nonDifferentiable lists operators whose outputs carry no gradient
@@ -130,23 +114,7 @@ func contains(xs []int, x int) bool {
 }
 
 // ops builds an fpo.Ops from (prim, count) pairs.
-func ops(pairs ...any) fpo.Ops {
-	var o fpo.Ops
-	for i := 0; i+1 < len(pairs); i += 2 {
-		p := pairs[i].(fpo.Prim)
-		switch c := pairs[i+1].(type) {
-		case sym.Expr:
-			o[p] = o[p].Add(c)
-		case int:
-			o[p] = o[p].AddInt(int64(c))
-		case int64:
-			o[p] = o[p].AddInt(c)
-		default:
-			panic(fmt.Sprintf("train: bad count type %T", c))
-		}
-	}
-	return o
-}
+func ops(pairs ...any) fpo.Ops { return fpo.OpsOf(pairs...) }
 
 func macGrad(macs sym.Expr) Grad {
 	return Grad{Ops: ops(fpo.Mul, macs, fpo.Add, macs), MACs: macs}

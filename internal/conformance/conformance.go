@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+	"testing"
 
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
@@ -77,4 +79,40 @@ func (c *Case) Want(k int) (*onnx.Value, error) {
 		return nil, nil
 	}
 	return onnx.ReadValueFile(p, c.Model.Graph.Outputs[k].Type)
+}
+
+// Require skips the test when the suite is not installed, or fails it when
+// env GREENAI_REQUIRE_CONFORMANCE is set (as scripts/test.sh does), so a
+// green CI means the suite really ran.
+func Require(t testing.TB) {
+	t.Helper()
+	if ok, required := Available(); !ok {
+		if required {
+			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", Root)
+		}
+		t.Skipf("%s not installed", Root)
+	}
+}
+
+// ReadExceptions reads a list of expected failures: one "suite/test reason"
+// per line, '#' comments. Every entry must give a reason.
+func ReadExceptions(t testing.TB, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, reason, _ := strings.Cut(line, " ")
+		if strings.TrimSpace(reason) == "" {
+			t.Fatalf("%s: exception %s has no reason", path, name)
+		}
+		out[name] = strings.TrimSpace(reason)
+	}
+	return out
 }
