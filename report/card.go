@@ -389,9 +389,9 @@ func (c *Card) WriteMarkdown(w io.Writer) error {
 func (c *Card) WriteLaTeX(w io.Writer, standalone bool) error {
 	var b bytes.Buffer
 	if standalone {
-		b.WriteString("\\documentclass[10pt]{article}\n\\usepackage[margin=2cm]{geometry}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n")
+		b.WriteString("\\documentclass[10pt]{article}\n\\usepackage[margin=1.5cm]{geometry}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n")
 	}
-	fmt.Fprintf(&b, "\\section*{%s}\n{\\small\n%s\n", plot.TeXEscape(c.Title), plot.TeXEscape(c.Subtitle))
+	fmt.Fprintf(&b, "\\section*{%s}\n{\\footnotesize\n%s\n", plot.TeXEscape(c.Title), plot.TeXEscape(c.Subtitle))
 	for _, s := range c.Sections {
 		fmt.Fprintf(&b, "\n\\medskip\\noindent{\\large\\bfseries %s}\\par\\smallskip\n", plot.TeXEscape(s.Heading))
 		// The figure goes beside the expected-performance table, so that

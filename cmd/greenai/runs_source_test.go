@@ -466,8 +466,7 @@ func TestRunsSourceErrors(t *testing.T) {
 
 // TestRunsSourceCardLaTeX compiles the standalone LaTeX card from runs,
 // figure included, where pdflatex is installed. The provenance that runs
-// add (run ids, energy components, runs left out) takes more room than a
-// trials file's, so this card may run onto a second page.
+// add (run ids, energy components, runs left out) must still fit one page.
 func TestRunsSourceCardLaTeX(t *testing.T) {
 	if _, err := exec.LookPath("pdflatex"); err != nil {
 		t.Skip("pdflatex not installed")
@@ -488,7 +487,7 @@ func TestRunsSourceCardLaTeX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(log), "Output written on card.pdf") {
-		t.Errorf("pdflatex wrote no card:\n%s", log[max(0, len(log)-400):])
+	if !strings.Contains(string(log), "Output written on card.pdf (1 page") {
+		t.Errorf("the card from runs is not one page:\n%s", log[max(0, len(log)-400):])
 	}
 }
