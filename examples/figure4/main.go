@@ -35,11 +35,11 @@ var (
 
 // Row is one model's counts at batch 1.
 type Row struct {
-	Model, Group     string
-	Params           int64 // parameters stored in the ONNX graph (BatchNorm folded)
-	TorchParams      int64 // PyTorch's count, from the model's .json
-	MACs, FPO        int64
-	Acc1             float64
+	Model, Group string
+	Params       int64 // parameters stored in the ONNX graph (BatchNorm folded)
+	TorchParams  int64 // PyTorch's count, from the model's .json
+	MACs, FPO    int64
+	Acc1         float64
 }
 
 func main() {
