@@ -244,23 +244,39 @@ func (t *Tensor) readExternal(size int64) ([]byte, error) {
 // MaxValueBytes bounds how many bytes a single value read may return.
 const MaxValueBytes = 1 << 30
 
+// valueBytes checks that the values may be read and, when they are stored
+// as raw or external data, reads their bytes (raw is nil when the values
+// sit in the typed fields).
+func (t *Tensor) valueBytes() (n int64, raw []byte, err error) {
+	n, err = t.NumElements()
+	if err != nil {
+		return 0, nil, tensorErr(t, err)
+	}
+	if n*8 > MaxValueBytes {
+		return 0, nil, tensorErr(t, fmt.Errorf("%d elements are too many to read as values", n))
+	}
+	if t.External != nil || t.raw != nil {
+		raw, err = t.rawBytes(MaxValueBytes)
+		if err != nil {
+			return 0, nil, err
+		}
+		if raw == nil {
+			raw = []byte{}
+		}
+	}
+	return n, raw, nil
+}
+
 // Int64s returns the values of an integer or bool tensor.
 func (t *Tensor) Int64s() ([]int64, error) {
 	if !t.DataType.IsInteger() && t.DataType != Bool {
 		return nil, tensorErr(t, fmt.Errorf("values of %s tensor are not integers", t.DataType))
 	}
-	n, err := t.NumElements()
+	n, raw, err := t.valueBytes()
 	if err != nil {
-		return nil, tensorErr(t, err)
+		return nil, err
 	}
-	if n*8 > MaxValueBytes {
-		return nil, tensorErr(t, fmt.Errorf("%d elements are too many to read as values", n))
-	}
-	if t.External != nil || t.raw != nil {
-		raw, err := t.rawBytes(MaxValueBytes)
-		if err != nil {
-			return nil, err
-		}
+	if raw != nil {
 		return decodeInts(raw, t.DataType, n)
 	}
 	out := make([]int64, 0, n)
@@ -376,18 +392,11 @@ func (t *Tensor) Float64s() ([]float64, error) {
 	if !t.DataType.IsFloat() || t.DataType == Complex64 || t.DataType == Complex128 {
 		return nil, tensorErr(t, fmt.Errorf("values of %s tensor are not real numbers", t.DataType))
 	}
-	n, err := t.NumElements()
+	n, raw, err := t.valueBytes()
 	if err != nil {
-		return nil, tensorErr(t, err)
+		return nil, err
 	}
-	if n*8 > MaxValueBytes {
-		return nil, tensorErr(t, fmt.Errorf("%d elements are too many to read as values", n))
-	}
-	if t.External != nil || t.raw != nil {
-		raw, err := t.rawBytes(MaxValueBytes)
-		if err != nil {
-			return nil, err
-		}
+	if raw != nil {
 		return decodeFloats(raw, t.DataType, n)
 	}
 	out := make([]float64, 0, n)
