@@ -48,4 +48,7 @@ export GREENAI_REQUIRE_POSTGRES=1
 
 export GREENAI_REQUIRE_CONFORMANCE=1
 go vet ./...
+# The conformance oracles print their pass counts here; the full run below
+# fails on any regression (and shows the details).
+go test -count=1 -run '^(TestConformance|TestConformanceEveryNodeCounted)$' -v ./shape ./fpo | grep -E '^(conformance|fpo conformance)' || true
 go test -count=1 -timeout 60m ./... "$@"
