@@ -32,6 +32,12 @@ type Stats struct {
 	// FromNodes counts parameters produced by Constant/ConstantOfShape nodes
 	// (as in models whose weights were replaced by ConstantOfShape).
 	FromNodes int64 `json:"from_constant_nodes,omitempty"`
+	// Aliases counts the elements of parameters read through Identity nodes
+	// as tensors of their own. Exporters store equal tensors once and alias
+	// them: the layers of an untrained nn.TransformerEncoder are copies of
+	// one layer, so BERT's 12 layers are stored once. Params+Aliases is then
+	// the count the training framework reports; Params is what the file stores.
+	Aliases int64 `json:"aliased,omitempty"`
 	// Weights lists each parameter tensor.
 	Weights []Weight `json:"-"`
 }
@@ -55,6 +61,7 @@ var quantWeightOps = map[string]bool{
 func Count(res *shape.Result) Stats {
 	st := Stats{Bytes: map[string]int64{}}
 	seen := map[*shape.Value]bool{}
+	weight := map[*shape.Value]bool{} // parameters and their Identity aliases
 	var visit func(g *shape.GraphResult)
 	visit = func(g *shape.GraphResult) {
 		quantUse := map[string]bool{}
@@ -66,14 +73,34 @@ func Count(res *shape.Result) Stats {
 			}
 		}
 		for _, v := range g.Initializers {
-			add(&st, v, seen, quantUse[v.Name], false)
+			if add(&st, v, seen, quantUse[v.Name], false) {
+				weight[v] = true
+			}
 		}
 		for _, n := range g.Nodes {
 			if (n.Node.OpType == "Constant" || n.Node.OpType == "ConstantOfShape") && n.Node.Domain == "" && len(n.Outputs) > 0 && n.Outputs[0] != nil {
 				if n.Node.OpType == "ConstantOfShape" && !constInput(n) {
 					continue
 				}
+				if e, ok := n.Outputs[0].NumElements(); ok {
+					if c, ok := e.IsConst(); ok && c <= 1 {
+						// A scalar (a scale, an epsilon, a fill value) is a constant.
+						if !seen[n.Outputs[0]] {
+							seen[n.Outputs[0]] = true
+							st.Constants += c
+						}
+						continue
+					}
+				}
 				add(&st, n.Outputs[0], seen, quantUse[n.Node.Outputs[0]], true)
+			}
+			if n.Node.OpType == "Identity" && len(n.Inputs) == 1 && len(n.Outputs) == 1 && n.Outputs[0] != nil && weight[n.Inputs[0]] {
+				weight[n.Outputs[0]] = true
+				if e, ok := n.Outputs[0].NumElements(); ok {
+					if c, ok := e.IsConst(); ok {
+						st.Aliases += c
+					}
+				}
 			}
 			for _, sg := range n.Subgraphs {
 				visit(sg.Graph)
@@ -90,23 +117,24 @@ func constInput(n *shape.NodeResult) bool {
 	return len(n.Inputs) > 0 && n.Inputs[0] != nil && (n.Inputs[0].Const != nil || n.Inputs[0].Init != nil)
 }
 
-func add(st *Stats, v *shape.Value, seen map[*shape.Value]bool, quant, fromNode bool) {
+// add counts v and reports whether it is a parameter.
+func add(st *Stats, v *shape.Value, seen map[*shape.Value]bool, quant, fromNode bool) bool {
 	if v == nil || seen[v] || !v.IsTensor() && v.Kind != onnx.KindSparseTensor {
-		return
+		return false
 	}
 	seen[v] = true
 	dims, ok := v.Dims()
 	if !ok {
-		return
+		return false
 	}
 	n, err := onnx.NumElements(dims)
 	if err != nil {
-		return
+		return false
 	}
 	isParam := v.DType.IsFloat() || quant && (v.DType.IsInteger())
 	if !isParam {
 		st.Constants += n
-		return
+		return false
 	}
 	stored := n
 	if v.Sparse != nil && v.Sparse.Values != nil {
@@ -124,4 +152,5 @@ func add(st *Stats, v *shape.Value, seen map[*shape.Value]bool, quant, fromNode 
 		st.FromNodes += stored
 	}
 	st.Weights = append(st.Weights, Weight{Name: v.Name, DType: v.DType, Elements: stored, Bytes: bytes})
+	return true
 }

@@ -222,16 +222,17 @@ func num(e sym.Expr) any {
 func fpoJSON(r *fpoResult) map[string]any {
 	rep := r.report
 	totals := map[string]any{
-		"fpo":                   num(rep.FPO),
-		"macs":                  num(rep.MACs),
-		"fpo_from_macs":         num(rep.MACs.MulInt(2)),
-		"params":                rep.Params.Params,
-		"param_bytes":           rep.Params.TotalBytes,
-		"param_bytes_by_dtype":  rep.Params.Bytes,
-		"activation_bytes":      num(rep.ActivationBytes),
-		"activation_bytes_peak": num(rep.ActivationPeak),
-		"bytes_moved":           num(rep.Bytes),
-		"convention":            string(rep.Convention),
+		"fpo":                         num(rep.FPO),
+		"macs":                        num(rep.MACs),
+		"fpo_from_macs":               num(rep.MACs.MulInt(2)),
+		"params":                      rep.Params.Params,
+		"params_read_through_aliases": rep.Params.Aliases,
+		"param_bytes":                 rep.Params.TotalBytes,
+		"param_bytes_by_dtype":        rep.Params.Bytes,
+		"activation_bytes":            num(rep.ActivationBytes),
+		"activation_bytes_peak":       num(rep.ActivationPeak),
+		"bytes_moved":                 num(rep.Bytes),
+		"convention":                  string(rep.Convention),
 	}
 	if !rep.FPO.Equal(rep.FPOMin) {
 		totals["fpo_min"] = num(rep.FPOMin)
@@ -322,6 +323,9 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 	}
 	fmt.Fprintf(tw, "  MACs\t%s\t%s (= %s FPO)\n", short(rep.MACs), exactCol(rep.MACs), short(rep.MACs.MulInt(2)))
 	fmt.Fprintf(tw, "  Params\t%s\t%d in %d tensors\n", fpo.SI(float64(rep.Params.Params)), rep.Params.Params, rep.Params.Tensors)
+	if rep.Params.Aliases > 0 {
+		fmt.Fprintf(tw, "  Params with aliases\t%s\tstored weights read again through Identity nodes counted again\n", fpo.SI(float64(rep.Params.Params+rep.Params.Aliases)))
+	}
 	fmt.Fprintf(tw, "  Param bytes\t%s\t\n", siBytes(rep.Params.TotalBytes))
 	fmt.Fprintf(tw, "  Activations (sum)\t%s\tbytes\n", short(rep.ActivationBytes))
 	fmt.Fprintf(tw, "  Activations (peak live)\t%s\tbytes\n", short(rep.ActivationPeak))

@@ -50,6 +50,7 @@ type inspectJSON struct {
 	Inputs          []valueJSON         `json:"inputs"`
 	Outputs         []valueJSON         `json:"outputs"`
 	Params          int64               `json:"params"`
+	ParamsAliased   int64               `json:"params_read_through_aliases,omitempty"`
 	ParamBytes      int64               `json:"param_bytes"`
 	ParamBytesBy    map[string]int64    `json:"param_bytes_by_dtype"`
 	Nodes           int                 `json:"nodes"`
@@ -122,7 +123,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ps := params.Count(res)
 	out := inspectJSON{
 		Path: pos[0], Producer: m.ProducerName, ProducerVersion: m.ProducerVersion,
-		IRVersion: m.IRVersion, Opsets: map[string]int64{}, Params: ps.Params,
+		IRVersion: m.IRVersion, Opsets: map[string]int64{}, Params: ps.Params, ParamsAliased: ps.Aliases,
 		ParamBytes: ps.TotalBytes, ParamBytesBy: ps.Bytes, Nodes: len(m.Graph.Nodes),
 		OpTypes: map[string]int{}, Unsupported: res.Unsupported, Failures: res.Failures,
 		Inputs: []valueJSON{}, Outputs: []valueJSON{},
@@ -206,6 +207,9 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Params     %s (%d elements in %d tensors), %s\n", siCount(ps.Params), ps.Params, ps.Tensors, siBytes(ps.TotalBytes))
+	if ps.Aliases > 0 {
+		fmt.Fprintf(w, "           + %s read through Identity aliases of stored weights (%d with them):\n           the exporter stored equal tensors once\n", siCount(ps.Aliases), ps.Params+ps.Aliases)
+	}
 	var dts []string
 	for dt := range ps.Bytes {
 		dts = append(dts, dt)
