@@ -50,3 +50,14 @@ func TestConstantOfShapeWeights(t *testing.T) {
 		t.Errorf("the shape vectors of the ConstantOfShape nodes should count as constants")
 	}
 }
+
+// BERT-base's 12 untrained encoder layers are copies of one layer, so the
+// exporter stores one set of weights and aliases it through Identity nodes:
+// the graph stores 30.9M values, and counting the aliases gives PyTorch's
+// 108,891,650.
+func TestAliasedWeights(t *testing.T) {
+	st := count(t, "../testdata/models/bert_base.onnx")
+	if st.Params+st.Aliases != 108891650 || st.Aliases == 0 {
+		t.Errorf("params %d + aliases %d, want 108891650 in all", st.Params, st.Aliases)
+	}
+}
