@@ -15,7 +15,7 @@ import (
 
 	"github.com/greenai/greenai/sym"
 	"github.com/greenai/greenai/train"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Spec describes an experiment. It is read from YAML or JSON (JSON is YAML).
