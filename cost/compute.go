@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/greenai/greenai/fpo"
@@ -123,7 +124,13 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 		return nil, fmt.Errorf("training count: %w", err)
 	}
 	if len(s.Train.Freeze) > 0 && tr.FrozenParams == 0 {
-		return nil, fieldError("train.freeze", "%s matches no parameter (nor all readers of one)", strings.Join(s.Train.Freeze, ", "))
+		var names []string
+		for _, w := range fwd.Params.Weights {
+			names = append(names, w.Name)
+		}
+		sort.Strings(names)
+		return nil, fieldError("train.freeze", "%s matches no parameter (nor all readers of one); parameters are named %s",
+			strings.Join(s.Train.Freeze, ", "), joinN(names, 6))
 	}
 	pt = &PriceTag{Spec: s, Train: tr, Forward: fwd}
 	for _, u := range fwd.Uncounted {
