@@ -120,3 +120,31 @@ func TestActivationMemory(t *testing.T) {
 		t.Errorf("peak = %s, want 8000 (input and first output alive together)", rep.ActivationPeak)
 	}
 }
+
+// A Loop whose carried value grows is counted iteration by iteration.
+func TestLoopWithGrowingShapes(t *testing.T) {
+	body := &onnx.Graph{
+		Name: "body",
+		Inputs: []*onnx.ValueInfo{{Name: "i", Type: tensorType(onnx.Int64)}, {Name: "c", Type: tensorType(onnx.Bool)},
+			{Name: "x", Type: &onnx.Type{Kind: onnx.KindTensor, Elem: onnx.Float}}},
+		Outputs: []*onnx.ValueInfo{{Name: "c_out"}, {Name: "x_out"}},
+		Nodes: []*onnx.Node{
+			{OpType: "Identity", Inputs: []string{"c"}, Outputs: []string{"c_out"}},
+			{Name: "relu", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"r"}},
+			{Name: "grow", OpType: "Concat", Inputs: []string{"r", "row"}, Outputs: []string{"x_out"},
+				Attrs: []*onnx.Attribute{{Name: "axis", Type: onnx.AttrInt, I: 0}}},
+		},
+	}
+	g := &onnx.Graph{
+		Inputs: []*onnx.ValueInfo{{Name: "M", Type: tensorType(onnx.Int64)}, {Name: "x", Type: tensorType(onnx.Float, 1, 2)},
+			{Name: "row", Type: tensorType(onnx.Float, 1, 2)}},
+		Outputs: []*onnx.ValueInfo{{Name: "y"}},
+		Nodes: []*onnx.Node{{Name: "loop", OpType: "Loop", Inputs: []string{"M", "", "x"}, Outputs: []string{"y"},
+			Attrs: []*onnx.Attribute{{Name: "body", Type: onnx.AttrGraph, G: body}}}},
+	}
+	rep := countModel(t, g, shape.Options{InputValues: map[string]*shape.Value{"M": constInt(3)}})
+	// Relu on [1,2], [2,2], [3,2]: 2 + 4 + 6 comparisons.
+	if v, ok := rep.FPO.IsConst(); !ok || v != 12 {
+		t.Errorf("FPO = %s, want 12", rep.FPO)
+	}
+}

@@ -384,14 +384,16 @@ func bodyFailed(gr *shape.GraphResult) bool {
 	return false
 }
 
-// bodyRuns collects the bodies inferred once per iteration and keeps one of
-// them in the node's record: the first when every run has the same types,
-// otherwise a run with the inputs generalized over all iterations.
+// bodyRuns collects the bodies inferred once per iteration and keeps, in
+// the node's record, the first with the trip count when every run has the
+// same types, otherwise every run with a trip count of 1, so that what the
+// body costs is counted exactly, iteration by iteration.
 type bodyRuns struct {
 	attr   string
 	g      *onnx.Graph
 	prev   []*shape.Subgraph
 	first  *shape.Subgraph
+	runs   []*shape.Subgraph // every iteration's record
 	sig    string
 	varied bool
 	inputs [][]*shape.Value
@@ -423,14 +425,13 @@ func (r *bodyRuns) run(c *shape.Ctx, ins []*shape.Value) (*shape.GraphResult, bo
 	}
 	subs := c.Subgraphs()
 	sig := bodySignature(gr)
+	rec := subs[len(subs)-1]
+	r.runs = append(r.runs, rec)
+	c.ReplaceSubgraphs(subs[:len(subs)-1]) // recorded again by finish
 	if r.first == nil {
-		r.first, r.sig = subs[len(subs)-1], sig
-	} else {
-		// Drop the record of this run at once: only one is kept.
-		c.ReplaceSubgraphs(subs[:len(subs)-1])
-		if sig != r.sig {
-			r.varied = true
-		}
+		r.first, r.sig = rec, sig
+	} else if sig != r.sig {
+		r.varied = true
 	}
 	r.inputs = append(r.inputs, ins)
 	if bodyFailed(gr) {
@@ -451,6 +452,14 @@ func (r *bodyRuns) finish(c *shape.Ctx, trips sym.Expr) error {
 		r.first.Trips = trips
 		r.first.Taken = takenFor(trips)
 		c.ReplaceSubgraphs(append(append([]*shape.Subgraph(nil), r.prev...), r.first))
+		return nil
+	}
+	if n, ok := trips.IsConst(); ok && n == int64(len(r.runs)) {
+		for _, rec := range r.runs {
+			rec.Trips, rec.Taken = sym.Const(1), 1
+		}
+		c.ReplaceSubgraphs(append(append([]*shape.Subgraph(nil), r.prev...), r.runs...))
+		c.Note("%s: shapes change across the %d iterations; each iteration's body is recorded", r.attr, len(r.runs))
 		return nil
 	}
 	gen := make([]*shape.Value, len(r.inputs[0]))
