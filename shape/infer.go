@@ -33,6 +33,9 @@ type Result struct {
 	Unsupported []Unsupported
 	// Failures lists nodes whose rule reported an error; their outputs are unknown.
 	Failures []Failure
+	// Warnings say what could not be read or decided, such as the values of
+	// a shape-deciding initializer whose external data file is missing.
+	Warnings []string
 }
 
 // Unsupported is an operator that has no inference rule.
@@ -117,6 +120,7 @@ func Infer(m *onnx.Model, opts Options) (res *Result, err error) {
 		return a.OpType < b.OpType
 	})
 	res.Failures = e.failures
+	res.Warnings = e.warnings
 	return res, nil
 }
 
@@ -125,9 +129,23 @@ type engine struct {
 	opts        Options
 	unsupported map[[2]string]int
 	failures    []Failure
+	warnings    []string
+	warned      map[string]bool
 	funcs       map[string]*onnx.Function
 	depth       int
 	symCount    int
+}
+
+// warnOnce records a warning once per key.
+func (e *engine) warnOnce(key, msg string) {
+	if e.warned == nil {
+		e.warned = map[string]bool{}
+	}
+	if e.warned[key] {
+		return
+	}
+	e.warned[key] = true
+	e.warnings = append(e.warnings, msg)
 }
 
 // scope resolves value names through enclosing graphs.

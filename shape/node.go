@@ -143,7 +143,7 @@ func (c *Ctx) loadConst(v *Value) *Const {
 	if v == nil {
 		return nil
 	}
-	if v.Const != nil || v.Init == nil {
+	if v.Const != nil || v.Init == nil || v.loadErr != nil {
 		return v.Const
 	}
 	n, err := v.Init.NumElements()
@@ -152,10 +152,26 @@ func (c *Ctx) loadConst(v *Value) *Const {
 	}
 	cv, err := ConstFromTensor(v.Init)
 	if err != nil {
+		v.loadErr = err
 		return nil
 	}
 	v.Const = cv
 	return cv
+}
+
+// shapeCarrying tells the tensors whose values typically decide shapes
+// (targets, axes, pads, indices, sizes are integers; scales are a few
+// floats) from weights, which rules may ask for but never need.
+func shapeCarrying(v *Value) bool {
+	if v.DType.IsInteger() || v.DType == onnx.Bool {
+		return true
+	}
+	n, ok := v.NumElements()
+	if !ok {
+		return false
+	}
+	c, ok := n.IsConst()
+	return ok && c <= 16
 }
 
 // ConstFromTensor reads a tensor's values into a Const.
@@ -267,7 +283,19 @@ func (c *Ctx) SetConst(i int, dt onnx.DataType, dims []int64, cv *Const) error {
 
 // Const returns the contents of input i when known (reading a small
 // initializer if needed).
-func (c *Ctx) Const(i int) *Const { return c.loadConst(c.Input(i)) }
+//
+// When a rule needs the values of an initializer that cannot be read (a
+// missing external data file, say), the result says so in its warnings:
+// the dims that depend on them are then left symbolic.
+func (c *Ctx) Const(i int) *Const {
+	v := c.Input(i)
+	cv := c.loadConst(v)
+	if cv == nil && v != nil && v.loadErr != nil && shapeCarrying(v) {
+		c.e.warnOnce(v.Init.Name, fmt.Sprintf("values of initializer %q cannot be read: %v; shapes computed from them are left symbolic", v.Init.Name, v.loadErr))
+		c.Note("values of input %d (%q) could not be read: %v", i, v.Init.Name, v.loadErr)
+	}
+	return cv
+}
 
 // ConstInts returns the integer contents of input i when known.
 func (c *Ctx) ConstInts(i int) ([]sym.Expr, bool) {

@@ -35,6 +35,9 @@ type Value struct {
 	// Source says where the shape came from when it was not inferred by a rule
 	// (for example "declared in value_info" for outputs of unsupported operators).
 	Source string
+
+	// loadErr remembers why Init's values could not be read.
+	loadErr error
 }
 
 // OptState is the state of an optional value.

@@ -295,6 +295,9 @@ func fpoJSON(r *fpoResult) map[string]any {
 	if len(rep.Notes) > 0 {
 		out["notes"] = rep.Notes
 	}
+	if len(r.shapes.Warnings) > 0 {
+		out["warnings"] = r.shapes.Warnings
+	}
 	return out
 }
 
@@ -383,6 +386,9 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "\nNote: %s\n", n)
+	}
+	for _, m := range r.shapes.Warnings {
+		fmt.Fprintf(w, "\nWarning: %s\n", m)
 	}
 }
 

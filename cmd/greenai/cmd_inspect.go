@@ -58,6 +58,7 @@ type inspectJSON struct {
 	OpTypes         map[string]int      `json:"op_types"`
 	Unsupported     []shape.Unsupported `json:"unsupported"`
 	Failures        []shape.Failure     `json:"failures"`
+	Warnings        []string            `json:"warnings,omitempty"`
 	Values          []valueJSON         `json:"values,omitempty"`
 }
 
@@ -125,7 +126,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Path: pos[0], Producer: m.ProducerName, ProducerVersion: m.ProducerVersion,
 		IRVersion: m.IRVersion, Opsets: map[string]int64{}, Params: ps.Params, ParamsAliased: ps.Aliases,
 		ParamBytes: ps.TotalBytes, ParamBytesBy: ps.Bytes, Nodes: len(m.Graph.Nodes),
-		OpTypes: map[string]int{}, Unsupported: res.Unsupported, Failures: res.Failures,
+		OpTypes: map[string]int{}, Unsupported: res.Unsupported, Failures: res.Failures, Warnings: res.Warnings,
 		Inputs: []valueJSON{}, Outputs: []valueJSON{},
 	}
 	if out.Unsupported == nil {
@@ -249,6 +250,12 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 				d = "ai.onnx"
 			}
 			fmt.Fprintf(w, "  %s (%s) ×%d\n", u.OpType, d, u.Count)
+		}
+	}
+	if len(res.Warnings) > 0 {
+		fmt.Fprintln(w, "\nWarnings")
+		for _, m := range res.Warnings {
+			fmt.Fprintf(w, "  %s\n", m)
 		}
 	}
 	if len(res.Failures) > 0 {

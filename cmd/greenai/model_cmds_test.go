@@ -263,3 +263,27 @@ func TestInspectInputData(t *testing.T) {
 		t.Errorf("empty data dir: %v", err)
 	}
 }
+
+// A shape-deciding initializer whose external data file is missing: the
+// model still opens, the dims it decides stay symbolic, and both commands
+// say why instead of printing symbols silently.
+func TestMissingWeightsFileIsReported(t *testing.T) {
+	dir := t.TempDir()
+	m := &onnxbuild.Model{Graph: onnxbuild.Graph{
+		Inputs:       []onnxbuild.ValueInfo{{Name: "x", DataType: 1, Dims: []any{2, 3, 4}}},
+		Outputs:      []onnxbuild.ValueInfo{{Name: "y", DataType: 1}},
+		Initializers: []onnxbuild.Tensor{{Name: "target", DataType: 7, Dims: []int64{2}, External: map[string]string{"location": "w.bin"}}},
+		Nodes:        []onnxbuild.Node{{Name: "r", OpType: "Reshape", Inputs: []string{"x", "target"}, Outputs: []string{"y"}}},
+	}}
+	path := filepath.Join(dir, "m.onnx")
+	os.WriteFile(path, m.Marshal(), 0o644)
+	for _, args := range [][]string{{"inspect", path}, {"fpo", path}, {"inspect", "--json", path}, {"fpo", "--json", path}} {
+		out, _, err := runCLI(t, args...)
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if !strings.Contains(out, `initializer \"target\"`) && !strings.Contains(out, `initializer "target"`) || !strings.Contains(out, "w.bin") || !strings.Contains(out, "not found") {
+			t.Errorf("%v does not say the weights file is missing:\n%s", args, out)
+		}
+	}
+}
