@@ -95,7 +95,7 @@ func Count(res *shape.Result, opts Options) (*Report, error) {
 		r.FPO, r.FPOMin = mx, mn
 	}()
 	if err != nil {
-		return nil, fmt.Errorf("counting: %w", err)
+		return nil, fmt.Errorf("counting: the totals exceed 64-bit integers (%v): count without fixing the large dims (the symbolic total is exact) or at a smaller batch and scale", err)
 	}
 	r.Params = params.Count(res)
 	func() {
