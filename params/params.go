@@ -24,9 +24,6 @@ type Stats struct {
 	TotalBytes int64 `json:"param_bytes"`
 	// Tensors is the number of parameter tensors.
 	Tensors int `json:"param_tensors"`
-	// Trainable and Frozen split Params when the graph says which weights are
-	// trained (a training graph); otherwise every parameter counts as trainable.
-	Trainable int64 `json:"trainable"`
 	// Sparse counts parameters stored sparsely (their stored values).
 	Sparse int64 `json:"sparse_values,omitempty"`
 	// FromNodes counts parameters produced by Constant/ConstantOfShape nodes
@@ -108,7 +105,6 @@ func Count(res *shape.Result) Stats {
 		}
 	}
 	visit(res.Graph)
-	st.Trainable = st.Params
 	sort.Slice(st.Weights, func(i, j int) bool { return st.Weights[i].Elements > st.Weights[j].Elements })
 	return st
 }
