@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/internal/onnxtest"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops"
@@ -39,28 +40,7 @@ func nodeCostWith(count fpo.Options, opsets map[string]int64, n *onnx.Node, inpu
 	if opsets == nil {
 		opsets = testOpsets
 	}
-	g := &onnx.Graph{Name: "test"}
-	opts := shape.Options{InputValues: map[string]*shape.Value{}}
-	n.Inputs = make([]string, len(inputs))
-	for i, v := range inputs {
-		if v == nil {
-			continue
-		}
-		name := fmt.Sprintf("in%d", i)
-		n.Inputs[i] = name
-		g.Inputs = append(g.Inputs, &onnx.ValueInfo{Name: name})
-		opts.InputValues[name] = v
-	}
-	if len(n.Outputs) == 0 {
-		n.Outputs = []string{"out0"}
-	}
-	for _, o := range n.Outputs {
-		if o != "" {
-			g.Outputs = append(g.Outputs, &onnx.ValueInfo{Name: o})
-		}
-	}
-	g.Nodes = []*onnx.Node{n}
-	m := &onnx.Model{IRVersion: 8, Opsets: opsets, Graph: g}
+	m, opts := onnxtest.OneNode(opsets, n, inputs...)
 	res, err := shape.Infer(m, opts)
 	if err != nil {
 		return nil, fmt.Errorf("infer: %w", err)

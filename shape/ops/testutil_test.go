@@ -5,6 +5,7 @@ package ops
 import (
 	"testing"
 
+	"github.com/greenai/greenai/internal/onnxtest"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 )
@@ -20,28 +21,7 @@ func inferNode(t *testing.T, opset int64, n *onnx.Node, inputs ...*shape.Value) 
 // inferNodeDomains is inferNode with explicit opset imports (for other domains).
 func inferNodeDomains(t *testing.T, opsets map[string]int64, n *onnx.Node, inputs ...*shape.Value) ([]*shape.Value, *shape.Result) {
 	t.Helper()
-	g := &onnx.Graph{Name: "test"}
-	opts := shape.Options{InputValues: map[string]*shape.Value{}}
-	n.Inputs = make([]string, len(inputs))
-	for i, v := range inputs {
-		if v == nil {
-			continue
-		}
-		name := "in" + string(rune('0'+i))
-		n.Inputs[i] = name
-		g.Inputs = append(g.Inputs, &onnx.ValueInfo{Name: name})
-		opts.InputValues[name] = v
-	}
-	if len(n.Outputs) == 0 {
-		n.Outputs = []string{"out0"}
-	}
-	for _, o := range n.Outputs {
-		if o != "" {
-			g.Outputs = append(g.Outputs, &onnx.ValueInfo{Name: o})
-		}
-	}
-	g.Nodes = []*onnx.Node{n}
-	m := &onnx.Model{IRVersion: 8, Opsets: opsets, Graph: g}
+	m, opts := onnxtest.OneNode(opsets, n, inputs...)
 	res, err := shape.Infer(m, opts)
 	if err != nil {
 		t.Fatalf("infer %s: %v", n.OpType, err)
