@@ -79,7 +79,7 @@ type Record struct {
 	// Metrics are the JSON objects the command appended to $GREENAI_METRICS.
 	Metrics []json.RawMessage `json:"metrics"`
 	// FPO is the hardware-agnostic cost of the model, when a model and
-	// spec were given and a cost calculator is linked (see FPOFunc).
+	// spec were given and Config.FPO computes it.
 	FPO *FPOInfo `json:"fpo"`
 
 	// Notes say what was not measured, and why, in words.
@@ -98,10 +98,10 @@ type FPOInfo struct {
 	Source        string  `json:"source"` // what computed it, e.g. "greenai cost 0.1.0"
 }
 
-// FPOFunc computes the FPO of a model file under a spec. It is nil until
-// the cost calculator is linked in (the CLI sets it); a run given a model
-// then records a note instead of a number.
-var FPOFunc func(ctx context.Context, model, spec string) (*FPOInfo, error)
+// FPOFunc computes the FPO of a model file under a spec (spec may be "").
+// The tracker does not link a cost calculator itself (it would pull in the
+// whole model-reading stack); the caller passes one in Config.FPO.
+type FPOFunc func(ctx context.Context, model, spec string) (*FPOInfo, error)
 
 // NewID returns a sortable, practically unique run id:
 // UTC time to the second and 32 random bits.

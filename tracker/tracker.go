@@ -73,9 +73,12 @@ type Config struct {
 	Params            map[string]string
 	Tags              []string
 	Group, Rank       string
-	Model, Spec       string // for FPOFunc
-	Version           string
-	Now               func() time.Time
+	Model, Spec       string // for FPO
+	// FPO computes the cost of Model under Spec when Model is set; nil
+	// records a note that FPO was not computed.
+	FPO     FPOFunc
+	Version string
+	Now     func() time.Time
 }
 
 // interrupting are the signals after which a run counts as interrupted.
@@ -249,11 +252,11 @@ func (s *state) newRecord() *Record {
 }
 
 func (s *state) computeFPO(ctx context.Context) {
-	if FPOFunc == nil {
-		s.rec.Notes = append(s.rec.Notes, "FPO not computed: no cost calculator is linked into this build (tracker.FPOFunc is nil)")
+	if s.cfg.FPO == nil {
+		s.rec.Notes = append(s.rec.Notes, "FPO not computed: no cost calculator was given (tracker.Config.FPO is nil)")
 		return
 	}
-	info, err := FPOFunc(ctx, s.cfg.Model, s.cfg.Spec)
+	info, err := s.cfg.FPO(ctx, s.cfg.Model, s.cfg.Spec)
 	if err != nil {
 		s.rec.Notes = append(s.rec.Notes, "FPO not computed: "+err.Error())
 		return

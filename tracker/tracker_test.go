@@ -272,10 +272,9 @@ func TestRunFPOHook(t *testing.T) {
 	if r.FPO != nil || !strings.Contains(strings.Join(r.Notes, " "), "FPO not computed") {
 		t.Errorf("without a calculator: fpo %v notes %v", r.FPO, r.Notes)
 	}
-	FPOFunc = func(_ context.Context, model, spec string) (*FPOInfo, error) {
+	cfg.FPO = func(_ context.Context, model, spec string) (*FPOInfo, error) {
 		return &FPOInfo{Model: model, Spec: spec, TotalFPO: 2e9, PerExampleFPO: 2e9, MACs: 1e9, Source: "test"}, nil
 	}
-	defer func() { FPOFunc = nil }()
 	r, _ = Run(context.Background(), cfg)
 	if r.FPO == nil || r.FPO.MACs != 1e9 || r.FPO.Model != "model.onnx" {
 		t.Errorf("with a calculator: %+v", r.FPO)

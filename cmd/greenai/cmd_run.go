@@ -226,7 +226,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		},
 		Meters: found.Meters, Notes: found.Notes, Hardware: hw, Carbon: setting,
 		Experiment: f.experiment, Trial: f.trial, Params: params, Tags: f.tags,
-		Group: group, Rank: rank, Model: f.model, Spec: f.spec, Version: version,
+		Group: group, Rank: rank, Model: f.model, Spec: f.spec, FPO: recordFPO, Version: version,
 	}
 	if f.progress {
 		cfg.OnProgress = progressPrinter(stderr)

@@ -12,14 +12,10 @@ import (
 	"github.com/greenai/greenai/tracker"
 )
 
-// The CLI links the cost calculator into run records: "greenai run --model
-// M --spec S" records the FPO of one training trial under the spec (its
-// per-example cost is E_train); with --model alone, the FPO of one forward
-// pass of one example.
-func init() {
-	tracker.FPOFunc = recordFPO
-}
-
+// recordFPO is the cost calculator of run records (tracker.Config.FPO):
+// "greenai run --model M --spec S" records the FPO of one training trial
+// under the spec (its per-example cost is E_train); with --model alone, the
+// FPO of one forward pass of one example.
 func recordFPO(ctx context.Context, model, specPath string) (*tracker.FPOInfo, error) {
 	if specPath != "" {
 		spec, err := cost.ReadSpec(specPath)
