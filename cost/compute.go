@@ -75,13 +75,42 @@ type Estimate struct {
 	Assumptions                 []string
 }
 
-// Compute builds the price tag of a spec (it validates the spec first).
-func Compute(s *Spec) (pt *PriceTag, err error) {
+// Compute builds the price tag of a spec (it validates the spec first):
+// Count reads and counts the model, Price does the E·D·H arithmetic.
+func Compute(s *Spec) (*PriceTag, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	c, err := Count(s)
+	if err != nil {
+		return nil, err
+	}
+	return Price(s, c)
+}
+
+// Counts are what the price tag is computed from: the counts of one
+// forward pass and one training step of the model at its inferred shapes.
+type Counts struct {
+	Forward *fpo.Report
+	Train   *train.Report
+	// Batch is the model's own batch size (the first dimension of its
+	// first input) when it is a constant, else 0. It scales the counts of
+	// a model whose batch is fixed.
+	Batch int64
+}
+
+// openModel opens the model file a spec names.
+func openModel(path string) (*onnx.Model, error) {
+	return onnx.Open(path)
+}
+
+// Count reads the spec's model and counts it: shapes under the spec's
+// dims and input shapes, the forward count under its cost table, the
+// training count under its optimizer and frozen parameters. The spec must
+// be valid (see Spec.Validate).
+func Count(s *Spec) (c *Counts, err error) {
 	defer sym.Catch(&err)
-	m, err := onnx.Open(s.ModelPath())
+	m, err := openModel(s.ModelPath())
 	if err != nil {
 		return nil, fieldError("model", "%v", err)
 	}
@@ -123,6 +152,23 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("training count: %w", err)
 	}
+	c = &Counts{Forward: fwd, Train: tr}
+	if len(res.Graph.Inputs) > 0 {
+		if in := res.Graph.Inputs[0]; in.Rank > 0 {
+			if b0, ok := in.Shape[0].IsConst(); ok && b0 > 0 {
+				c.Batch = b0
+			}
+		}
+	}
+	return c, nil
+}
+
+// Price is the E·D·H arithmetic: the price tag of a spec from the counts
+// of its model. It reads no file. The spec must be valid (see
+// Spec.Validate).
+func Price(s *Spec, c *Counts) (pt *PriceTag, err error) {
+	defer sym.Catch(&err)
+	fwd, tr := c.Forward, c.Train
 	if len(s.Train.Freeze) > 0 && tr.FrozenParams == 0 {
 		var names []string
 		for _, w := range fwd.Params.Weights {
@@ -139,7 +185,7 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	for _, u := range tr.Uncounted {
 		pt.Notes = append(pt.Notes, fmt.Sprintf("backward: node %s (%s) not counted: %s", u.Node, u.OpType, u.Reason))
 	}
-	ev, err := newEvaluator(s, res, fwd.FPO)
+	ev, err := newEvaluator(s, c.Batch, fwd.FPO)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +313,7 @@ func Compute(s *Spec) (pt *PriceTag, err error) {
 	pt.InferenceMACs = new(big.Rat).Mul(q, pt.EInferMACs)
 	pt.TotalFPO = new(big.Rat).Add(pt.SearchFPO, pt.InferenceFPO)
 	pt.TotalMACs = new(big.Rat).Add(pt.SearchMACs, pt.InferenceMACs)
-	pt.Explanation = explain(pt, fwd, tr, ev, fopts.Table)
+	pt.Explanation = explain(pt, fwd, tr, ev, fwd.Table)
 	if ev.err != nil {
 		return nil, ev.err
 	}
@@ -385,7 +431,7 @@ func firstLine(s string) string {
 
 // evaluator evaluates counts at a batch size. When the model's batch is
 // fixed (its counts do not contain the batch symbol), a batch of b costs
-// b/b0 times the model's count for its own batch b0. The first evaluation
+// b/b0 times the model's count for its own batch b0 (1 when unknown). The first evaluation
 // error is kept in err.
 type evaluator struct {
 	batch string
@@ -393,7 +439,7 @@ type evaluator struct {
 	err   error
 }
 
-func newEvaluator(s *Spec, res *shape.Result, f sym.Expr) (*evaluator, error) {
+func newEvaluator(s *Spec, batch int64, f sym.Expr) (*evaluator, error) {
 	ev := &evaluator{batch: s.BatchDim}
 	has := false
 	for _, v := range f.Vars() {
@@ -403,14 +449,7 @@ func newEvaluator(s *Spec, res *shape.Result, f sym.Expr) (*evaluator, error) {
 		has = true
 	}
 	if !has {
-		ev.fixed = 1
-		if len(res.Graph.Inputs) > 0 {
-			if in := res.Graph.Inputs[0]; in.Rank > 0 {
-				if b0, ok := in.Shape[0].IsConst(); ok && b0 > 0 {
-					ev.fixed = b0
-				}
-			}
-		}
+		ev.fixed = max(batch, 1)
 	}
 	return ev, nil
 }

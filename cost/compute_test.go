@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/big"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/train"
 )
 
 // mlpSpec trains mlpModel on 1000 examples in batches of 64 (15 full
@@ -289,4 +294,36 @@ func TestFormatsGolden(t *testing.T) {
 		f.write(&b)
 		golden(t, f.name, b.Bytes())
 	}
+}
+
+// TestPriceFromCounts: Price is arithmetic over counts alone. mlpModel's
+// hand-derived counts, given without any model file, give the price tag
+// TestMLPByHand checks.
+func TestPriceFromCounts(t *testing.T) {
+	s := mlpSpec(t)
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s.Model = filepath.Join(t.TempDir(), "absent.onnx")
+	b := sym.Var("batch")
+	c := &Counts{
+		Forward: &fpo.Report{Table: fpo.DefaultTable(), FPO: b.MulInt(416), MACs: b.MulInt(192)},
+		Train: &train.Report{Optimizer: "sgd", TrainableParams: 208,
+			Backward: b.MulInt(544).Add(sym.Const(-16)), Update: sym.Const(2 * 208)},
+	}
+	pt, err := Price(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "E_infer", pt.EInfer, rat(416))
+	eq(t, "E_train", pt.ETrain, big.NewRat(mlpStep(64), 64))
+	eq(t, "training per trial", pt.TrainPerTrial, rat(9664000))
+	eq(t, "search", pt.SearchFPO, rat(10080000))
+
+	s.Search.Trials = 3
+	pt, err = Price(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "search of 3 trials", pt.SearchFPO, rat(3*10080000))
 }
