@@ -10,6 +10,7 @@ import (
 	"github.com/greenai/greenai/fpo"
 	"github.com/greenai/greenai/sym"
 	"github.com/greenai/greenai/train"
+	"github.com/greenai/greenai/units"
 )
 
 // explain says, line by line, why E_train/E_infer differs from the common
@@ -28,9 +29,9 @@ func explain(pt *PriceTag, fwd *fpo.Report, tr *train.Report, ev *evaluator, tab
 		return []string{"the forward pass counts 0 FPO: no ratio"}
 	}
 	out := []string{fmt.Sprintf("Rule of thumb: training ≈ 3× inference (backward ≈ 2× forward). Here, per step of %d examples: forward %s, backward %s (%s× forward), optimizer update %s (%s× forward): E_train/E_infer = 1 + %s + %s = %.3f.",
-		b, fpo.SI(fF), fpo.SI(bF), frac(bF/fF), fpo.SI(uF), frac(uF/fF), frac(bF/fF), frac(uF/fF), pt.Ratio)}
+		b, units.SI(fF), units.SI(bF), frac(bF/fF), units.SI(uF), frac(uF/fF), frac(bF/fF), frac(uF/fF), pt.Ratio)}
 	out = append(out, fmt.Sprintf("Backward = gradients w.r.t. weights %s + gradients w.r.t. activations %s + accumulation of gradients of values read more than once %s.",
-		fpo.SI(at(tr.WeightGrad)), fpo.SI(at(tr.InputGrad)), fpo.SI(at(tr.Accumulate))))
+		units.SI(at(tr.WeightGrad)), units.SI(at(tr.InputGrad)), units.SI(at(tr.Accumulate))))
 	if len(tr.FirstLayerSkips) > 0 {
 		out = append(out, fmt.Sprintf("The model's input needs no gradient, so the first layer's input gradient is not computed (%d node(s): %s): backward falls short of 2× by that layer's MACs.", len(tr.FirstLayerSkips), joinN(tr.FirstLayerSkips, 3)))
 	}
@@ -79,7 +80,7 @@ func explain(pt *PriceTag, fwd *fpo.Report, tr *train.Report, ev *evaluator, tab
 		default:
 			ratio = fmt.Sprintf("%.2f× its forward", d.b/d.f)
 		}
-		out = append(out, fmt.Sprintf("%s: forward %s, backward %s (%s): %+.2f%% of the forward total against the 2× rule.", d.op, fpo.SI(d.f), fpo.SI(d.b), ratio, 100*d.diff/fF))
+		out = append(out, fmt.Sprintf("%s: forward %s, backward %s (%s): %+.2f%% of the forward total against the 2× rule.", d.op, units.SI(d.f), units.SI(d.b), ratio, 100*d.diff/fF))
 	}
 	if pu, ok := train.UpdateOps(tr.Optimizer); ok {
 		out = append(out, fmt.Sprintf("The %s update costs %s FPO per trainable parameter per step (%d parameters), spread over %d examples.", tr.Optimizer, pu.FPO(&table).String(), tr.TrainableParams, b))
@@ -133,7 +134,7 @@ func estimate(s *Spec, pt *PriceTag) *Estimate {
 	e.SearchKWh = e.SearchSeconds * watts / 3.6e6
 	e.InferKWh = e.InferSeconds * watts / 3.6e6
 	e.Assumptions = []string{
-		fmt.Sprintf("ESTIMATE, not a measurement: time = FPO / (%s peak %s FLOP/s × %d device(s) × %.0f%% utilization).", dev.Name, fpo.SI(dev.Peak[hw.Precision]), hw.Count, 100*hw.Utilization),
+		fmt.Sprintf("ESTIMATE, not a measurement: time = FPO / (%s peak %s FLOP/s × %d device(s) × %.0f%% utilization).", dev.Name, units.SI(dev.Peak[hw.Precision]), hw.Count, 100*hw.Utilization),
 		fmt.Sprintf("Energy = time × TDP (%g W per device): the devices are assumed to draw their thermal design power the whole time; host CPU, memory, networking and cooling (PUE) are not included.", dev.TDP),
 		fmt.Sprintf("Peak rate from: %s (dense, no sparsity).", dev.Source),
 		"Utilization is the fraction of peak actually achieved; measured values are typically 20–60% for training. Measure a real run with `greenai run` to replace this estimate.",

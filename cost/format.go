@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/units"
 )
 
 // si formats an exact rational with a decimal SI prefix.
@@ -18,7 +18,7 @@ func si(r *big.Rat) string {
 		return "-"
 	}
 	f, _ := r.Float64()
-	return fpo.SI(f)
+	return units.SI(f)
 }
 
 // num renders a rational for JSON: an integer when whole, else a float.
@@ -184,8 +184,8 @@ func (pt *PriceTag) WriteText(w io.Writer) {
 	}
 	if e := pt.Estimate; e != nil {
 		fmt.Fprintf(w, "\nESTIMATE on %d× %s (%s, %.0f%% utilization):\n", e.Count, e.Device.Name, e.Precision, 100*e.Utilization)
-		fmt.Fprintf(w, "  search     %s, %.3g kWh\n", hours(e.SearchSeconds), e.SearchKWh)
-		fmt.Fprintf(w, "  deployment %s, %.3g kWh\n", hours(e.InferSeconds), e.InferKWh)
+		fmt.Fprintf(w, "  search     %s, %s\n", hours(e.SearchSeconds), units.QuantityDigits(e.SearchKWh, "kWh", 3))
+		fmt.Fprintf(w, "  deployment %s, %s\n", hours(e.InferSeconds), units.QuantityDigits(e.InferKWh, "kWh", 3))
 		for _, a := range e.Assumptions {
 			fmt.Fprintf(w, "  * %s\n", a)
 		}
@@ -195,17 +195,7 @@ func (pt *PriceTag) WriteText(w io.Writer) {
 	}
 }
 
-func hours(s float64) string {
-	switch {
-	case s >= 86400:
-		return fmt.Sprintf("%.3g days", s/86400)
-	case s >= 3600:
-		return fmt.Sprintf("%.3g hours", s/3600)
-	case s >= 60:
-		return fmt.Sprintf("%.3g minutes", s/60)
-	}
-	return fmt.Sprintf("%.3g seconds", s)
-}
+func hours(s float64) string { return units.Duration(s) }
 
 // WriteMarkdown prints a table to paste into a paper or README.
 func (pt *PriceTag) WriteMarkdown(w io.Writer) {
@@ -215,8 +205,8 @@ func (pt *PriceTag) WriteMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nFPO counted analytically by greenai (every ADD and MUL; 1 MAC = 2 FPO; SI prefixes are decimal).\n")
 	if e := pt.Estimate; e != nil {
-		fmt.Fprintf(w, "\n*Estimate* on %d× %s at %.0f%% utilization: search %s (%.3g kWh), deployment %s (%.3g kWh). %s\n",
-			e.Count, e.Device.Name, 100*e.Utilization, hours(e.SearchSeconds), e.SearchKWh, hours(e.InferSeconds), e.InferKWh, strings.Join(e.Assumptions, " "))
+		fmt.Fprintf(w, "\n*Estimate* on %d× %s at %.0f%% utilization: search %s (%s), deployment %s (%s). %s\n",
+			e.Count, e.Device.Name, 100*e.Utilization, hours(e.SearchSeconds), units.QuantityDigits(e.SearchKWh, "kWh", 3), hours(e.InferSeconds), units.QuantityDigits(e.InferKWh, "kWh", 3), strings.Join(e.Assumptions, " "))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops"
 	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/units"
 )
 
 // facts is the measured-in-PyTorch record beside each reference model.
@@ -180,7 +181,7 @@ func TestSymbolicMatchesConcrete(t *testing.T) {
 			}
 			if _, text := f.Input.DynamicAxes["1"]; text && strings.Contains(f.Name, "bert") || strings.Contains(f.Name, "gpt2") {
 				if d := rep.FPO.Degree("sequence"); d != 2 {
-					t.Errorf("FPO is of degree %d in sequence, want 2 (attention): %s", d, fpo.FormatSI(rep.FPO))
+					t.Errorf("FPO is of degree %d in sequence, want 2 (attention): %s", d, units.Expr(rep.FPO))
 				}
 			}
 		})

@@ -3,8 +3,6 @@ package fpo
 import (
 	"strings"
 	"testing"
-
-	"github.com/greenai/greenai/sym"
 )
 
 func TestParseTable(t *testing.T) {
@@ -39,25 +37,6 @@ func TestOpsFPOUsesTable(t *testing.T) {
 	d[Exp] = 1
 	if v, _ := o.FPO(&d).IsConst(); v != 23 {
 		t.Errorf("override: %d", v)
-	}
-}
-
-func TestFormatSI(t *testing.T) {
-	cases := []struct {
-		e    sym.Expr
-		want string
-	}{
-		{sym.Const(4089184256), "4.089G"},
-		{sym.Const(512), "512"},
-		{sym.Const(0), "0"},
-		{sym.Var("batch").MulInt(22300000000), "22.3G·batch"},
-		{sym.Var("batch").Mul(sym.Var("sequence")).Mul(sym.Var("sequence")).MulInt(1200000).Add(sym.Var("batch").MulInt(5)), "1.2M·batch·sequence² + 5·batch"},
-		{sym.Var("x").MulInt(-3).AddInt(7), "−3·x + 7"},
-	}
-	for _, c := range cases {
-		if got := FormatSI(c.e); got != c.want {
-			t.Errorf("FormatSI(%s) = %q, want %q", c.e, got, c.want)
-		}
 	}
 }
 

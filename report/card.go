@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/units"
 )
 
 // NotReported is printed for every card item that is neither in the spec
@@ -151,7 +152,7 @@ func numItem(what string, v *float64, unit, source string) item {
 	if source == "" {
 		source = fromSpec
 	}
-	return item{what, plot.SI(*v, 3) + " " + unit, source, v}
+	return item{what, units.QuantityDigits(*v, unit, 3), source, v}
 }
 
 // BuildCard fills in the card from the spec and, if trials is not nil, the
@@ -295,13 +296,13 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 	case spec.Carbon.IntensityGPerKWh != nil && energy[0].num != nil:
 		// Derived, and labelled as such: energy × the stated intensity.
 		g := *spec.Carbon.IntensityGPerKWh
-		src := fmt.Sprintf("energy × %s g CO2e/kWh", plot.SI(g, 4))
+		src := fmt.Sprintf("energy × %s g CO2e/kWh", units.SIDigits(g, 4))
 		if spec.Carbon.Provenance != "" {
 			src += "; intensity: " + spec.Carbon.Provenance
 		}
 		for _, e := range energy {
 			kg := *e.num * g / 1000
-			compute = append(compute, item{strings.Replace(e.what, "Energy", "Carbon", 1), plot.SI(kg, 3) + " kg CO2e", src, &kg})
+			compute = append(compute, item{strings.Replace(e.what, "Energy", "Carbon", 1), units.QuantityDigits(kg, "kg CO2e", 3), src, &kg})
 		}
 	default:
 		compute = append(compute, summed("Carbon", nil, "", "kg CO2e", trials, "co2_kg", from)...)
@@ -328,7 +329,7 @@ func summed(what string, v *float64, source, unit string, trials []Trial, col st
 		if len(groups) > 1 {
 			label += ", " + g.Model
 		}
-		out = append(out, item{label, plot.SI(s, 3) + " " + unit, from(fmt.Sprintf("sum of %s over %d trials", col, len(g.Trials))), &s})
+		out = append(out, item{label, units.QuantityDigits(s, unit, 3), from(fmt.Sprintf("sum of %s over %d trials", col, len(g.Trials))), &s})
 	}
 	if len(out) == 0 {
 		return []item{{what: what}}

@@ -308,7 +308,7 @@ func TestCard(t *testing.T) {
 		"Average runtime per trial, cnn", "mean of seconds over 8 trials (trials.csv)",
 		"Bounds: dropout", "uniform random search", "Number of trials, lstm", "lr=1e-4",
 		"FPO per inference example", "4.1G FPO", "Energy, cnn", "2.37 kWh",
-		"Carbon, cnn", "0.948 kg CO2e", "energy × 400 g CO2e/kWh; intensity: grid average (example value)",
+		"Carbon, cnn", "948 g CO2e", "energy × 400 g CO2e/kWh; intensity: grid average (example value)",
 		"![Expected validation performance](evp.pdf)",
 	} {
 		if !strings.Contains(md.String(), want) {

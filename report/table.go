@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/units"
 )
 
 // Cell is one table cell: Text is what people read (Markdown, LaTeX); Raw,
@@ -40,7 +41,7 @@ func SI(v float64) Cell {
 	if math.IsNaN(v) {
 		return Cell{}
 	}
-	return Cell{Text: plot.SI(v, 3), Raw: strconv.FormatFloat(v, 'g', -1, 64)}
+	return Cell{Text: units.SIDigits(v, 3), Raw: strconv.FormatFloat(v, 'g', -1, 64)}
 }
 
 func (c Cell) raw() string {

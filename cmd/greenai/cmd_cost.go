@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/greenai/greenai/cost"
+	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -268,7 +269,7 @@ func writeDevices(w io.Writer) {
 		}
 		sort.Strings(ps)
 		for i, p := range ps {
-			ps[i] = p + " " + siFloat(d.Peak[p], "FLOP/s")
+			ps[i] = p + " " + units.Quantity(d.Peak[p], "FLOP/s")
 		}
 		fmt.Fprintf(w, "%s\t%s\tTDP %s W\t%s\n", k, d.Name, strconv.FormatFloat(d.TDP, 'g', -1, 64), strings.Join(ps, ", "))
 	}

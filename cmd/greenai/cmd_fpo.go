@@ -15,6 +15,7 @@ import (
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -290,7 +291,7 @@ func fpoJSON(r *fpoResult) map[string]any {
 		sym = r.symbolic
 	}
 	if len(sym.FPO.Vars()) > 0 {
-		out["symbolic"] = map[string]any{"fpo": sym.FPO.String(), "macs": sym.MACs.String(), "fpo_si": fpo.FormatSI(sym.FPO), "macs_si": fpo.FormatSI(sym.MACs)}
+		out["symbolic"] = map[string]any{"fpo": sym.FPO.String(), "macs": sym.MACs.String(), "fpo_si": units.Expr(sym.FPO), "macs_si": units.Expr(sym.MACs)}
 	}
 	if len(rep.Notes) > 0 {
 		out["notes"] = rep.Notes
@@ -325,11 +326,11 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 		fmt.Fprintf(tw, "  FPO (cheaper If branches)\t%s\t%s\n", short(rep.FPOMin), exactCol(rep.FPOMin))
 	}
 	fmt.Fprintf(tw, "  MACs\t%s\t%s (= %s FPO)\n", short(rep.MACs), exactCol(rep.MACs), short(rep.MACs.MulInt(2)))
-	fmt.Fprintf(tw, "  Params\t%s\t%d in %d tensors\n", fpo.SI(float64(rep.Params.Params)), rep.Params.Params, rep.Params.Tensors)
+	fmt.Fprintf(tw, "  Params\t%s\t%d in %d tensors\n", units.Count(rep.Params.Params), rep.Params.Params, rep.Params.Tensors)
 	if rep.Params.Aliases > 0 {
-		fmt.Fprintf(tw, "  Params with aliases\t%s\tstored weights read again through Identity nodes counted again\n", fpo.SI(float64(rep.Params.Params+rep.Params.Aliases)))
+		fmt.Fprintf(tw, "  Params with aliases\t%s\tstored weights read again through Identity nodes counted again\n", units.Count(rep.Params.Params+rep.Params.Aliases))
 	}
-	fmt.Fprintf(tw, "  Param bytes\t%s\t\n", siBytes(rep.Params.TotalBytes))
+	fmt.Fprintf(tw, "  Param bytes\t%s\t\n", units.Bytes(rep.Params.TotalBytes))
 	fmt.Fprintf(tw, "  Activations (sum)\t%s\tbytes\n", short(rep.ActivationBytes))
 	fmt.Fprintf(tw, "  Activations (peak live)\t%s\tbytes\n", short(rep.ActivationPeak))
 	fmt.Fprintf(tw, "  Data moved\t%s\tbytes by data-movement operators (0 FPO)\n", short(rep.Bytes))
@@ -347,7 +348,7 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 	total := approxF(rep.FPO)
 	for _, k := range rep.SortedOps(nil) {
 		t := rep.ByOp[k]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", k, t.Count, fpo.FormatSI(t.FPO), fpo.FormatSI(t.MACs), share(approxF(t.FPO), total))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t\n", k, t.Count, units.Expr(t.FPO), units.Expr(t.MACs), share(approxF(t.FPO), total))
 	}
 	tw.Flush()
 	scopes := scopeTotals(rep, depth)
@@ -356,7 +357,7 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "scope\tFPO\tMACs\tshare\t\n")
 		for _, s := range scopes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", s.name, fpo.FormatSI(s.fpo), fpo.FormatSI(s.macs), share(approxF(s.fpo), total))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", s.name, units.Expr(s.fpo), units.Expr(s.macs), share(approxF(s.fpo), total))
 		}
 		tw.Flush()
 	}
@@ -374,7 +375,7 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 			if len(nc.Node.Outputs) > 0 && nc.Node.Outputs[0] != nil {
 				out = shape.ShapeString(nc.Node.Outputs[0])
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", nodeLabel(nc), nc.Node.Node.OpType, fpo.FormatSI(nc.FPO), fpo.FormatSI(nc.MACs), out)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", nodeLabel(nc), nc.Node.Node.OpType, units.Expr(nc.FPO), units.Expr(nc.MACs), out)
 		}
 		tw.Flush()
 	}
@@ -414,7 +415,7 @@ func exact(e sym.Expr) string {
 // when the formula is too long to read (a peak over many incomparable
 // polynomials).
 func short(e sym.Expr) string {
-	s := fpo.FormatSI(e)
+	s := units.Expr(e)
 	if len(s) > 100 {
 		return "symbolic (" + fmt.Sprint(len(e.Vars())) + " symbols; bind them with --dim)"
 	}
@@ -507,15 +508,15 @@ func writeFPOMarkdown(w io.Writer, results []*fpoResult) error {
 	fmt.Fprintf(w, "| Model | FPO | MACs | Params | Peak activations |\n|---|---:|---:|---:|---:|\n")
 	for _, r := range results {
 		rep := r.report
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %sB |\n", r.path, fpo.FormatSI(rep.FPO), fpo.FormatSI(rep.MACs),
-			fpo.SI(float64(rep.Params.Params)), fpo.FormatSI(rep.ActivationPeak))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %sB |\n", r.path, units.Expr(rep.FPO), units.Expr(rep.MACs),
+			units.Count(rep.Params.Params), units.Expr(rep.ActivationPeak))
 	}
 	fmt.Fprintf(w, "\nFPO counts every ADD and MUL (convention: %s); 1 MAC = 2 FPO. SI prefixes are decimal.\n", results[0].report.Convention)
 	for _, r := range results {
 		fmt.Fprintf(w, "\n### %s by operator type\n\n| Operator | Count | FPO | MACs |\n|---|---:|---:|---:|\n", r.path)
 		for _, k := range r.report.SortedOps(nil) {
 			t := r.report.ByOp[k]
-			fmt.Fprintf(w, "| %s | %d | %s | %s |\n", k, t.Count, fpo.FormatSI(t.FPO), fpo.FormatSI(t.MACs))
+			fmt.Fprintf(w, "| %s | %d | %s | %s |\n", k, t.Count, units.Expr(t.FPO), units.Expr(t.MACs))
 		}
 	}
 	return nil
@@ -535,11 +536,11 @@ func writeFPOCompare(w io.Writer, results []*fpoResult) {
 		}
 		fmt.Fprintln(tw)
 	}
-	row("FPO", func(r *fpo.Report) string { return fpo.FormatSI(r.FPO) })
-	row("MACs", func(r *fpo.Report) string { return fpo.FormatSI(r.MACs) })
-	row("Params", func(r *fpo.Report) string { return fpo.SI(float64(r.Params.Params)) })
-	row("Param bytes", func(r *fpo.Report) string { return siBytes(r.Params.TotalBytes) })
-	row("Peak activations (B)", func(r *fpo.Report) string { return fpo.FormatSI(r.ActivationPeak) })
+	row("FPO", func(r *fpo.Report) string { return units.Expr(r.FPO) })
+	row("MACs", func(r *fpo.Report) string { return units.Expr(r.MACs) })
+	row("Params", func(r *fpo.Report) string { return units.Count(r.Params.Params) })
+	row("Param bytes", func(r *fpo.Report) string { return units.Bytes(r.Params.TotalBytes) })
+	row("Peak activations (B)", func(r *fpo.Report) string { return units.Expr(r.ActivationPeak) })
 	row("Uncounted nodes", func(r *fpo.Report) string { return fmt.Sprint(len(r.Uncounted)) })
 	ops := map[string]bool{}
 	for _, r := range results {
@@ -556,7 +557,7 @@ func writeFPOCompare(w io.Writer, results []*fpoResult) {
 	for _, k := range keys {
 		row("  "+k, func(r *fpo.Report) string {
 			if t := r.ByOp[k]; t != nil {
-				return fpo.FormatSI(t.FPO)
+				return units.Expr(t.FPO)
 			}
 			return "-"
 		})

@@ -12,6 +12,7 @@ import (
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/params"
 	"github.com/greenai/greenai/shape"
+	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -191,7 +192,7 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 	}
 	sort.Strings(ops)
 	fmt.Fprintf(w, "IR         %d; opsets %s\n", m.IRVersion, strings.Join(ops, ", "))
-	fmt.Fprintf(w, "Size       %s on disk\n", siBytes(m.FileSize))
+	fmt.Fprintf(w, "Size       %s on disk\n", units.Bytes(m.FileSize))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nInputs\t\t")
 	for _, v := range res.Graph.Inputs {
@@ -207,9 +208,9 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 		fmt.Fprintf(w, " (%d including subgraphs)", out.NodesAll)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Params     %s (%d elements in %d tensors), %s\n", siCount(ps.Params), ps.Params, ps.Tensors, siBytes(ps.TotalBytes))
+	fmt.Fprintf(w, "Params     %s (%d elements in %d tensors), %s\n", units.Count(ps.Params), ps.Params, ps.Tensors, units.Bytes(ps.TotalBytes))
 	if ps.Aliases > 0 {
-		fmt.Fprintf(w, "           + %s read through Identity aliases of stored weights (%d with them):\n           the exporter stored equal tensors once\n", siCount(ps.Aliases), ps.Params+ps.Aliases)
+		fmt.Fprintf(w, "           + %s read through Identity aliases of stored weights (%d with them):\n           the exporter stored equal tensors once\n", units.Count(ps.Aliases), ps.Params+ps.Aliases)
 	}
 	var dts []string
 	for dt := range ps.Bytes {
@@ -217,7 +218,7 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 	}
 	sort.Strings(dts)
 	for _, dt := range dts {
-		fmt.Fprintf(w, "           %-10s %s\n", dt, siBytes(ps.Bytes[dt]))
+		fmt.Fprintf(w, "           %-10s %s\n", dt, units.Bytes(ps.Bytes[dt]))
 	}
 	if ps.Constants > 0 {
 		fmt.Fprintf(w, "Constants  %d elements (shape vectors, indices: not parameters)\n", ps.Constants)

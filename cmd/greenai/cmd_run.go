@@ -19,6 +19,7 @@ import (
 	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/store"
 	"github.com/greenai/greenai/tracker"
+	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -357,7 +358,7 @@ func progressPrinter(w io.Writer) func(tracker.Progress) {
 	var last time.Duration
 	return func(p tracker.Progress) {
 		line := fmt.Sprintf("greenai: %s  %.1f W  %s  cpu %.1f s  rss %s",
-			p.Elapsed.Truncate(time.Second), p.Watts, meter.FormatJoules(p.Joules), p.CPUSeconds, formatBytes(p.RSSBytes))
+			p.Elapsed.Truncate(time.Second), p.Watts, units.Joules(p.Joules), p.CPUSeconds, units.Bytes(p.RSSBytes))
 		if tty {
 			fmt.Fprint(w, "\r\033[K"+line)
 			return
@@ -392,15 +393,15 @@ func printSummary(w io.Writer, r *tracker.Record, saved string) {
 	}
 	fmt.Fprintf(w, "\ngreenai: run %s %s, exit status %s\n", r.ID, how, exit)
 	fmt.Fprintf(w, "  wall %.2f s   cpu %.2f s (user %.2f, sys %.2f)   peak RSS %s\n",
-		r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, formatBytes(r.PeakRSSBytes))
-	fmt.Fprintf(w, "  energy %s\n", meter.FormatJoules(r.EnergyJoules))
+		r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, units.Bytes(r.PeakRSSBytes))
+	fmt.Fprintf(w, "  energy %s\n", units.Joules(r.EnergyJoules))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, e := range r.Energy {
 		dev := e.Component
 		if e.Device != "" {
 			dev += " " + e.Device
 		}
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", dev, meter.FormatJoules(e.Joules), e.Provenance, e.Method)
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", dev, units.Joules(e.Joules), e.Provenance, e.Method)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "  carbon %.3g g CO2e = energy × PUE × intensity (%s)\n", r.CarbonG, r.Carbon)
@@ -414,15 +415,4 @@ func printSummary(w io.Writer, r *tracker.Record, saved string) {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	fmt.Fprintf(w, "  %s\n", saved)
-}
-
-func formatBytes(b uint64) string {
-	switch {
-	case b >= 1<<30:
-		return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
-	case b >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-	default:
-		return fmt.Sprintf("%d KiB", b/1024)
-	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/store"
 	"github.com/greenai/greenai/tracker"
+	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -243,7 +244,7 @@ func energyBrief(r *tracker.Record) string {
 	for _, e := range r.Energy {
 		parts = append(parts, e.Component+":"+provenanceCode(e.Provenance))
 	}
-	return fmt.Sprintf("%s (%s)", meter.FormatJoules(r.EnergyJoules), strings.Join(parts, " "))
+	return fmt.Sprintf("%s (%s)", units.Joules(r.EnergyJoules), strings.Join(parts, " "))
 }
 
 func listRuns(w io.Writer, recs []*tracker.Record) {
@@ -277,7 +278,7 @@ func showRun(w io.Writer, r *tracker.Record) {
 	line("command", r.Command)
 	line("dir", r.Dir)
 	line("host", fmt.Sprintf("%s (pid %d)", r.Host, r.PID))
-	line("hardware", fmt.Sprintf("%s, %d logical CPUs, %s RAM, GPUs: %s", r.Hardware.CPUModel, r.Hardware.LogicalCPUs, formatBytes(r.Hardware.RAMBytes), orNone(r.Hardware.GPUs)))
+	line("hardware", fmt.Sprintf("%s, %d logical CPUs, %s RAM, GPUs: %s", r.Hardware.CPUModel, r.Hardware.LogicalCPUs, units.Bytes(r.Hardware.RAMBytes), orNone(r.Hardware.GPUs)))
 	line("start", r.Start.Local().Format(time.RFC3339))
 	if r.End != nil {
 		line("end", r.End.Local().Format(time.RFC3339))
@@ -299,10 +300,10 @@ func showRun(w io.Writer, r *tracker.Record) {
 	if r.Group != "" {
 		line("group", r.Group+" rank "+r.Rank)
 	}
-	line("time", fmt.Sprintf("wall %.2f s, cpu %.2f s (user %.2f, sys %.2f), peak RSS %s", r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, formatBytes(r.PeakRSSBytes)))
-	line("energy", meter.FormatJoules(r.EnergyJoules))
+	line("time", fmt.Sprintf("wall %.2f s, cpu %.2f s (user %.2f, sys %.2f), peak RSS %s", r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, units.Bytes(r.PeakRSSBytes)))
+	line("energy", units.Joules(r.EnergyJoules))
 	for _, e := range r.Energy {
-		fmt.Fprintf(w, "    %-5s %-14s %-16s %s\n", e.Component, meter.FormatJoules(e.Joules), e.Provenance, e.Method)
+		fmt.Fprintf(w, "    %-5s %-14s %-16s %s\n", e.Component, units.Joules(e.Joules), e.Provenance, e.Method)
 	}
 	line("carbon", fmt.Sprintf("%.4g g CO2e (%s)", r.CarbonG, r.Carbon))
 	if r.FPO != nil {
@@ -326,14 +327,14 @@ func orNone(s []string) string {
 func showGroup(w io.Writer, t tracker.GroupTotal) {
 	fmt.Fprintf(w, "group %s: %d run(s) on %d host(s), %d incomplete\n", t.Group, t.Runs, t.Hosts, t.Incomplete)
 	fmt.Fprintf(w, "  wall %.2f s (first start to last end), cpu %.2f s\n", t.WallSeconds, t.CPUSeconds)
-	fmt.Fprintf(w, "  energy %s\n", meter.FormatJoules(t.EnergyJoules))
+	fmt.Fprintf(w, "  energy %s\n", units.Joules(t.EnergyJoules))
 	comps := make([]string, 0, len(t.ByComponent))
 	for c := range t.ByComponent {
 		comps = append(comps, c)
 	}
 	sort.Strings(comps)
 	for _, c := range comps {
-		fmt.Fprintf(w, "    %-5s %s\n", c, meter.FormatJoules(t.ByComponent[c]))
+		fmt.Fprintf(w, "    %-5s %s\n", c, units.Joules(t.ByComponent[c]))
 	}
 	fmt.Fprintf(w, "  carbon %.4g g CO2e\n", t.CarbonG)
 	for _, d := range t.Deduplicated {

@@ -379,8 +379,8 @@ func TestRunsSourceCard(t *testing.T) {
 		"| lstm | 0.725 | dropout=0.2, lr=3e-4 | run " + synthID(11) + " |",
 		"| Runs left out (did not finish) | 2 (1 exit status 1, 1 incomplete) | runs.db |",
 		"| Energy, cnn | 2.37 kWh | sum of kwh over 8 trials (runs.db); measured-counter: cpu, gpu |",
-		"| Energy, lstm | 0.73 kWh | sum of kwh over 6 trials (runs.db); measured-counter: gpu; model-estimate: cpu |",
-		"| Carbon, cnn | 0.853 kg CO2e | sum of co2_kg over 8 trials (runs.db); 300 g CO2e/kWh, Synthetica [synthetic test table]; PUE 1.20 |",
+		"| Energy, lstm | 730 Wh | sum of kwh over 6 trials (runs.db); measured-counter: gpu; model-estimate: cpu |",
+		"| Carbon, cnn | 853 g CO2e | sum of co2_kg over 8 trials (runs.db); 300 g CO2e/kWh, Synthetica [synthetic test table]; PUE 1.20 |",
 		"Metric: val_acc. Trials: 14 runs from runs.db, each scored by its best (highest) val_acc.",
 	} {
 		if !strings.Contains(squeeze(md), want) {

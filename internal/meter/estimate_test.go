@@ -76,11 +76,3 @@ func TestReadHardware(t *testing.T) {
 		t.Errorf("empty host: %+v", e)
 	}
 }
-
-func TestFormatJoules(t *testing.T) {
-	for j, want := range map[float64]string{0: "0.0 J", 0.0004: "0.0004 J", 12.34: "12.3 J", 1500: "1.50 kJ", 7.2e6: "7.20 MJ (2.000 kWh)"} {
-		if got := FormatJoules(j); got != want {
-			t.Errorf("FormatJoules(%v) = %q, want %q", j, got, want)
-		}
-	}
-}

@@ -2,7 +2,6 @@
 package meter
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -70,19 +69,4 @@ func Power(joules float64, d time.Duration) float64 {
 		return 0
 	}
 	return joules / d.Seconds()
-}
-
-// FormatJoules prints an energy with a decimal SI prefix (J, kJ, MJ) and its
-// value in kWh when large.
-func FormatJoules(j float64) string {
-	switch {
-	case j >= 1e6:
-		return fmt.Sprintf("%.2f MJ (%.3f kWh)", j/1e6, j/3.6e6)
-	case j >= 1e3:
-		return fmt.Sprintf("%.2f kJ", j/1e3)
-	case j >= 1 || j == 0:
-		return fmt.Sprintf("%.1f J", j)
-	default:
-		return fmt.Sprintf("%.3g J", j)
-	}
 }

@@ -17,34 +17,6 @@ import (
 	"github.com/greenai/greenai/internal/plot/plottest"
 )
 
-func TestSI(t *testing.T) {
-	tests := []struct {
-		v    float64
-		want string
-	}{
-		{0, "0"},
-		{1, "1"},
-		{0.25, "0.25"},
-		{999, "999"},
-		{1000, "1k"},
-		{1500, "1.5k"},
-		{1e9, "1G"},
-		{2.5e10, "25G"},
-		{1.23456e12, "1.23T"},
-		{999.96e3, "1M"},
-		{-4e6, "-4M"},
-		{0.002, "2m"},
-		{3e-6, "3µ"},
-		{1e21, "1e+21"},
-		{math.NaN(), "NaN"},
-	}
-	for _, tc := range tests {
-		if got := SI(tc.v, 3); got != tc.want {
-			t.Errorf("SI(%v) = %q, want %q", tc.v, got, tc.want)
-		}
-	}
-}
-
 func labels(tk siTicks, lo, hi float64) []string {
 	var out []string
 	for _, t := range tk.Ticks(lo, hi) {

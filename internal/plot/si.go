@@ -2,52 +2,11 @@ package plot
 
 import (
 	"math"
-	"strconv"
-	"strings"
 
 	gplot "gonum.org/v1/plot"
+
+	"github.com/greenai/greenai/units"
 )
-
-// siPrefixes are the decimal SI prefixes from 1e-12 to 1e18, indexed by
-// exponent/3 + 4.
-var siPrefixes = []string{"p", "n", "µ", "m", "", "k", "M", "G", "T", "P", "E"}
-
-// SI formats v with a decimal SI prefix (k = 1e3, M = 1e6, G = 1e9, …) and
-// at most sig significant digits, trailing zeros dropped: SI(1.5e9, 3) is
-// "1.5G", SI(0.25, 3) is "0.25", SI(0.002, 3) is "2m". Values in
-// [0.01, 1000) are printed without a prefix.
-func SI(v float64, sig int) string {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return strconv.FormatFloat(v, 'g', sig, 64)
-	}
-	a := math.Abs(v)
-	if a >= 0.01 && a < 1000 {
-		return trimFloat(v, sig)
-	}
-	exp := int(math.Floor(math.Log10(a)/3)) * 3
-	// Rounding can carry into the next prefix (999.96k → 1M).
-	m := v / math.Pow(10, float64(exp))
-	if r, _ := strconv.ParseFloat(trimFloat(math.Abs(m), sig), 64); r >= 1000 {
-		exp += 3
-		m = v / math.Pow(10, float64(exp))
-	}
-	i := exp/3 + 4
-	if i < 0 || i >= len(siPrefixes) {
-		return strconv.FormatFloat(v, 'g', sig, 64)
-	}
-	return trimFloat(m, sig) + siPrefixes[i]
-}
-
-// trimFloat prints v with sig significant digits in plain (not exponent)
-// notation, without trailing zeros.
-func trimFloat(v float64, sig int) string {
-	s := strconv.FormatFloat(v, 'g', sig, 64)
-	if strings.ContainsAny(s, "eE") {
-		f, _ := strconv.ParseFloat(s, 64)
-		s = strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return s
-}
 
 // siTicks marks an axis with SI-prefixed labels. On a log axis it puts
 // labelled ticks at powers of ten (and at 2 and 5 times them when the axis
@@ -81,7 +40,7 @@ func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
 			}
 			tk := gplot.Tick{Value: v}
 			if labelled[m] && (m != 1 || (d-d0)%every == 0) {
-				tk.Label = t.escape(SI(v, 3))
+				tk.Label = t.escape(units.SIDigits(v, 3))
 			}
 			ticks = append(ticks, tk)
 		}
@@ -97,7 +56,7 @@ func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
 // a power of ten, with unlabelled minor ticks between them.
 func (t siTicks) linear(lo, hi float64) []gplot.Tick {
 	if !(hi > lo) || math.IsInf(hi-lo, 0) {
-		return []gplot.Tick{{Value: lo, Label: t.escape(SI(lo, 6))}}
+		return []gplot.Tick{{Value: lo, Label: t.escape(units.SIDigits(lo, 6))}}
 	}
 	raw := (hi - lo) / 5
 	base := math.Pow(10, math.Floor(math.Log10(raw)))
@@ -124,7 +83,7 @@ func (t siTicks) linear(lo, hi float64) []gplot.Tick {
 				v = 0
 			}
 			tk.Value = v
-			tk.Label = t.escape(SI(v, 6))
+			tk.Label = t.escape(units.SIDigits(v, 6))
 		}
 		ticks = append(ticks, tk)
 	}
