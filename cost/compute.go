@@ -11,7 +11,6 @@ import (
 	"github.com/greenai/greenai/fpo"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
-	_ "github.com/greenai/greenai/shape/ops" // operator rules
 	"github.com/greenai/greenai/sym"
 	"github.com/greenai/greenai/train"
 )

@@ -75,7 +75,7 @@ func Register(domain string, rule Rule, opTypes ...string) {
 
 // LookupRule returns the cost rule of an operator, or nil.
 func LookupRule(domain, opType string) Rule {
-	r, _ := rules.Lookup(domain, opType)
+	r, _ := rules.Lookup(domain, opType, 0)
 	return r
 }
 

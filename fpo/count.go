@@ -8,6 +8,7 @@ import (
 
 	"github.com/greenai/greenai/params"
 	"github.com/greenai/greenai/shape"
+	_ "github.com/greenai/greenai/shape/ops" // the shape rules every count needs
 	"github.com/greenai/greenai/sym"
 )
 

@@ -90,10 +90,19 @@ type Subgraph struct {
 	Taken int
 }
 
-// Infer runs shape and type inference over a model.
+// ErrNoRules is returned by Infer when no operator rule is registered: the
+// program links package shape without shape/ops (which fpo imports).
+var ErrNoRules = errors.New(`shape: no operator rules are registered: import _ "github.com/greenai/greenai/shape/ops" (package fpo imports it)`)
+
+// Infer runs shape and type inference over a model. It fails with
+// ErrNoRules when no operator rule is linked in, rather than leave every
+// node unsupported.
 func Infer(m *onnx.Model, opts Options) (res *Result, err error) {
 	if m == nil || m.Graph == nil {
 		return nil, errors.New("no model graph")
+	}
+	if rules.Len() == 0 {
+		return nil, ErrNoRules
 	}
 	if opts.MaxConstElements <= 0 {
 		opts.MaxConstElements = 1 << 16

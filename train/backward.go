@@ -25,7 +25,7 @@ func Register(domain string, r Rule, opTypes ...string) { rules.Register(domain,
 
 // LookupRule returns the backward rule of an operator, or nil.
 func LookupRule(domain, op string) Rule {
-	r, _ := rules.Lookup(domain, op)
+	r, _ := rules.Lookup(domain, op, 0)
 	return r
 }
 
