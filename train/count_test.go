@@ -27,12 +27,15 @@ func TestBackwardMACsTwiceForward(t *testing.T) {
 		{"MatMul batched broadcast", node("", "MatMul"), []*arg{param(2, 1, 4, 6), param(3, 6, 5)}},
 		{"MatMul batched both", node("", "MatMul"), []*arg{param(3, 4, 6), param(3, 6, 5)}},
 		{"Gemm", node("", "Gemm", aInt("transB", 1)), []*arg{param(4, 8), param(5, 8), param(5)}},
-		{"LSTM", node("", "LSTM", aInt("hidden_size", 4)), []*arg{param(5, 2, 3), param(1, 16, 3), param(1, 16, 4), param(1, 32)}},
+		// Recurrences with a learned initial state (it needs a gradient, so
+		// the recurrent product runs at every step; TestRecurrenceInitialState
+		// covers the usual constant one).
+		{"LSTM", node("", "LSTM", aInt("hidden_size", 4)), []*arg{param(5, 2, 3), param(1, 16, 3), param(1, 16, 4), param(1, 32), nil, param(1, 2, 4)}},
 		{"LSTM bidirectional", node("", "LSTM", aInt("hidden_size", 4), aString("direction", "bidirectional")),
-			[]*arg{param(5, 2, 3), param(2, 16, 3), param(2, 16, 4), param(2, 32)}},
+			[]*arg{param(5, 2, 3), param(2, 16, 3), param(2, 16, 4), param(2, 32), nil, param(2, 2, 4), param(2, 2, 4)}},
 		{"GRU bidirectional", node("", "GRU", aInt("hidden_size", 3), aString("direction", "bidirectional")),
-			[]*arg{param(4, 2, 5), param(2, 9, 5), param(2, 9, 3)}},
-		{"RNN", node("", "RNN", aInt("hidden_size", 4)), []*arg{param(5, 2, 3), param(1, 4, 3), param(1, 4, 4)}},
+			[]*arg{param(4, 2, 5), param(2, 9, 5), param(2, 9, 3), nil, nil, param(2, 2, 3)}},
+		{"RNN", node("", "RNN", aInt("hidden_size", 4)), []*arg{param(5, 2, 3), param(1, 4, 3), param(1, 4, 4), nil, nil, param(1, 2, 4)}},
 		{"Einsum", node("", "Einsum", aString("equation", "bij,bjk->bik")), []*arg{param(2, 3, 4), param(2, 4, 5)}},
 	}
 	for _, c := range cases {

@@ -594,8 +594,21 @@ func gemmFastGeluRule(n *fpo.Node, need []bool) ([]Grad, error) {
 // The bias gradient sums the gate gradients over steps and batch (G·(steps
 // − 1) ADDs per direction; W_b and R_b share it), the peephole gradient
 // Σ dpre⊙c likewise (3 MUL and 3 ADD per unit and step, less the first
-// term per peephole). The initial states' gradients are the recurrence's
-// last carry: 0 FPO.
+// term per peephole).
+//
+// The initial states are constants unless initial_h (or LSTM's initial_c)
+// is an input that itself needs a gradient. At each sequence's first step
+// the gradient with respect to the previous hidden state is then not
+// formed: the recurrent product Rᵀ·dgates is skipped there (batch·dirs·G·H
+// MACs; GRU with linear_before_reset = 0 still needs R_hᵀ·dn for the reset
+// gate's gradient, so only its z and r rows, 2·H·H, are skipped), and so
+// are the elementwise terms that only lead to it: LSTM's dc_prev = dc·f
+// (1 MUL per unit, unless initial_c needs a gradient), GRU's dh·z and the
+// two extra accumulations into dh (1 MUL, 2 ADD per unit). PyTorch's
+// autograd does the same (the initial state is a tensor without
+// requires_grad). dR = dgates·hᵀ is still formed at the first step.
+// When an initial state needs a gradient, it is the recurrence's last
+// carry: 0 FPO more.
 func rnnRule(n *fpo.Node, need []bool) ([]Grad, error) {
 	g := make([]Grad, len(need))
 	x, w, r := n.In(0), n.In(1), n.In(2)
@@ -642,8 +655,26 @@ func rnnRule(n *fpo.Node, need []bool) ([]Grad, error) {
 		g[7] = opsGrad(ops(fpo.Mul, units.MulInt(3), fpo.Add, units.MulInt(3).Sub(dirs.Mul(h).MulInt(3))))
 	}
 	// The recurrence and the cell are charged to the first input that needs a gradient.
-	shared := macGrad(steps.Mul(gh).Mul(h))
-	g[at].Ops = g[at].Ops.Add(shared.Ops).Add(cell.Scale(units))
+	recur := steps.Mul(gh).Mul(h)
+	cells := cell.Scale(units)
+	firsts := batch.Mul(dirs) // first steps, one per sequence and direction
+	if !(len(need) > 5 && need[5]) {
+		skipRows := gh
+		if n.Node.OpType == "GRU" && n.AttrInt("linear_before_reset", 0) == 0 {
+			skipRows = h.MulInt(2)
+		}
+		recur = recur.Sub(firsts.Mul(skipRows).Mul(h))
+		switch n.Node.OpType {
+		case "LSTM":
+			if !(len(need) > 6 && need[6]) {
+				cells = cells.Add(ops(fpo.Mul, 1).Scale(firsts.Mul(h).MulInt(-1)))
+			}
+		case "GRU":
+			cells = cells.Add(ops(fpo.Mul, 1, fpo.Add, 2).Scale(firsts.Mul(h).MulInt(-1)))
+		}
+	}
+	shared := macGrad(recur)
+	g[at].Ops = g[at].Ops.Add(shared.Ops).Add(cells)
 	g[at].MACs = g[at].MACs.Add(shared.MACs)
 	return g, nil
 }

@@ -69,40 +69,61 @@ func TestBackwardRules(t *testing.T) {
 			want: map[int]fpo.Ops{0: mac(160).Add(ops(fpo.Mul, 20)), 1: mac(160), 2: ops(fpo.Mul, 20)},
 			macs: map[int]int64{0: 160, 1: 160}},
 		// LSTM, 5 steps × batch 2 × 1 direction = 10, G = 4·4 = 16 gate rows, I = 3, H = 4.
-		// dX, dW: 10·16·3 = 480 MACs; dR and the recurrence Rᵀ·dgates: 10·16·4 = 640 each;
-		// cell 16 MUL + 6 ADD × 40 units = 640 MUL, 240 ADD (charged to X with the recurrence);
-		// bias Σ over 10 steps: 10·16 − 16 = 144 ADD.
+		// dX, dW: 10·16·3 = 480 MACs; dR: 10·16·4 = 640; the recurrence
+		// Rᵀ·dgates at every step but each sequence's first (the initial
+		// state is a constant): (10 − 2)·16·4 = 512; cell 16 MUL + 6 ADD × 40
+		// units less dc_prev = dc·f at the 2·4 first-step units: 632 MUL, 240
+		// ADD (charged to X with the recurrence); bias Σ over 10 steps: 10·16 − 16 = 144 ADD.
 		{name: "LSTM", node: node("", "LSTM", aInt("hidden_size", 4)),
 			args: []*arg{param(5, 2, 3), param(1, 16, 3), param(1, 16, 4), param(1, 32)},
-			want: map[int]fpo.Ops{0: mac(480).Add(mac(640)).Add(ops(fpo.Mul, 640, fpo.Add, 240)), 1: mac(480), 2: mac(640), 3: ops(fpo.Add, 144)},
+			want: map[int]fpo.Ops{0: mac(480).Add(mac(512)).Add(ops(fpo.Mul, 632, fpo.Add, 240)), 1: mac(480), 2: mac(640), 3: ops(fpo.Add, 144)},
+			macs: map[int]int64{0: 992, 1: 480, 2: 640}},
+		// A learned initial state [1,2,4] (initial_h, initial_c) needs its
+		// gradient: the recurrence runs at every step (10·16·4 = 640), the
+		// cell's 640 MUL in full; dh0, dc0 are the last carry (0 FPO).
+		{name: "LSTM learned initial state", node: node("", "LSTM", aInt("hidden_size", 4)),
+			args: []*arg{param(5, 2, 3), param(1, 16, 3), param(1, 16, 4), param(1, 32), nil, param(1, 2, 4), param(1, 2, 4)},
+			want: map[int]fpo.Ops{0: mac(480).Add(mac(640)).Add(ops(fpo.Mul, 640, fpo.Add, 240)), 1: mac(480), 2: mac(640), 3: ops(fpo.Add, 144), 5: {}, 6: {}},
 			macs: map[int]int64{0: 1120, 1: 480, 2: 640}},
-		// Bidirectional: 20 steps·directions, so dX, dW 960, dR and recurrence 1280,
-		// cell 80 units (1280 MUL, 480 ADD), bias 20·16 − 2·16 = 288.
+		// Bidirectional: 20 steps·directions, 4 first steps, so dX, dW 960,
+		// dR 1280, recurrence (20 − 4)·64 = 1024, cell 80 units less 16
+		// (1264 MUL, 480 ADD), bias 20·16 − 2·16 = 288.
 		{name: "LSTM bidirectional", node: node("", "LSTM", aInt("hidden_size", 4), aString("direction", "bidirectional")),
 			args: []*arg{param(5, 2, 3), param(2, 16, 3), param(2, 16, 4), param(2, 32)},
-			want: map[int]fpo.Ops{0: mac(960).Add(mac(1280)).Add(ops(fpo.Mul, 1280, fpo.Add, 480)), 1: mac(960), 2: mac(1280), 3: ops(fpo.Add, 288)},
-			macs: map[int]int64{0: 2240, 1: 960, 2: 1280}},
+			want: map[int]fpo.Ops{0: mac(960).Add(mac(1024)).Add(ops(fpo.Mul, 1264, fpo.Add, 480)), 1: mac(960), 2: mac(1280), 3: ops(fpo.Add, 288)},
+			macs: map[int]int64{0: 1984, 1: 960, 2: 1280}},
 		// The model's input needs no gradient: the recurrence and cell move to W.
 		{name: "LSTM data input", node: node("", "LSTM", aInt("hidden_size", 4)),
 			args: []*arg{data(5, 2, 3), param(1, 16, 3), param(1, 16, 4)},
-			want: map[int]fpo.Ops{1: mac(480).Add(mac(640)).Add(ops(fpo.Mul, 640, fpo.Add, 240)), 2: mac(640)},
-			macs: map[int]int64{1: 1120, 2: 640}},
+			want: map[int]fpo.Ops{1: mac(480).Add(mac(512)).Add(ops(fpo.Mul, 632, fpo.Add, 240)), 2: mac(640)},
+			macs: map[int]int64{1: 992, 2: 640}},
 		// Peepholes P [1,12]: the cell adds 3 MUL + 3 ADD per unit (120, 120);
 		// dP = Σ dpre⊙c: 3·40 MUL, 3·40 − 3·4 ADD.
 		{name: "LSTM peepholes", node: node("", "LSTM", aInt("hidden_size", 4)),
 			args: []*arg{data(5, 2, 3), param(1, 16, 3), param(1, 16, 4), nil, nil, nil, nil, param(1, 12)},
-			want: map[int]fpo.Ops{1: mac(480).Add(mac(640)).Add(ops(fpo.Mul, 760, fpo.Add, 360)), 2: mac(640), 7: ops(fpo.Mul, 120, fpo.Add, 108)},
-			macs: map[int]int64{1: 1120, 2: 640}},
-		// GRU: G = 12: dX, dW 10·12·3 = 360; dR, recurrence 10·12·4 = 480; cell 11 MUL + 6 ADD × 40.
+			want: map[int]fpo.Ops{1: mac(480).Add(mac(512)).Add(ops(fpo.Mul, 752, fpo.Add, 360)), 2: mac(640), 7: ops(fpo.Mul, 120, fpo.Add, 108)},
+			macs: map[int]int64{1: 992, 2: 640}},
+		// GRU: G = 12: dX, dW 10·12·3 = 360; dR 10·12·4 = 480; with
+		// linear_before_reset = 0 the first steps still need R_hᵀ·dn (for
+		// the reset gate), so only the z and r rows are skipped there:
+		// 480 − 2·8·4 = 416; cell 11 MUL + 6 ADD × 40 less dh·z and two
+		// accumulations at 8 first-step units: 432 MUL, 224 ADD.
 		{name: "GRU", node: node("", "GRU", aInt("hidden_size", 4)),
 			args: []*arg{param(5, 2, 3), param(1, 12, 3), param(1, 12, 4)},
-			want: map[int]fpo.Ops{0: mac(360).Add(mac(480)).Add(ops(fpo.Mul, 440, fpo.Add, 240)), 1: mac(360), 2: mac(480)},
-			macs: map[int]int64{0: 840, 1: 360, 2: 480}},
-		// RNN: G = 4: 120 and 160 MACs; tanh' 2 MUL + 1 ADD × 40.
+			want: map[int]fpo.Ops{0: mac(360).Add(mac(416)).Add(ops(fpo.Mul, 432, fpo.Add, 224)), 1: mac(360), 2: mac(480)},
+			macs: map[int]int64{0: 776, 1: 360, 2: 480}},
+		// GRU as PyTorch exports it (linear_before_reset = 1): every row of
+		// R is skipped at the first steps: 480 − 2·12·4 = 384.
+		{name: "GRU linear before reset", node: node("", "GRU", aInt("hidden_size", 4), aInt("linear_before_reset", 1)),
+			args: []*arg{param(5, 2, 3), param(1, 12, 3), param(1, 12, 4)},
+			want: map[int]fpo.Ops{0: mac(360).Add(mac(384)).Add(ops(fpo.Mul, 432, fpo.Add, 224)), 1: mac(360), 2: mac(480)},
+			macs: map[int]int64{0: 744, 1: 360, 2: 480}},
+		// RNN: G = 4: dX, dW 120; dR 160; recurrence 160 − 2·4·4 = 128;
+		// tanh' 2 MUL + 1 ADD × 40.
 		{name: "RNN", node: node("", "RNN", aInt("hidden_size", 4)),
 			args: []*arg{param(5, 2, 3), param(1, 4, 3), param(1, 4, 4)},
-			want: map[int]fpo.Ops{0: mac(120).Add(mac(160)).Add(ops(fpo.Mul, 80, fpo.Add, 40)), 1: mac(120), 2: mac(160)},
-			macs: map[int]int64{0: 280, 1: 120, 2: 160}},
+			want: map[int]fpo.Ops{0: mac(120).Add(mac(128)).Add(ops(fpo.Mul, 80, fpo.Add, 40)), 1: mac(120), 2: mac(160)},
+			macs: map[int]int64{0: 248, 1: 120, 2: 160}},
 
 		// Elementwise, 24 elements: dy·f'(x) per element.
 		{name: "Relu", node: node("", "Relu"), args: []*arg{param(2, 3, 4)}, want: map[int]fpo.Ops{0: ops(fpo.Cmp, 24)}},
