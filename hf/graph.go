@@ -1,0 +1,154 @@
+package hf
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/greenai/greenai/onnx"
+)
+
+// builder appends nodes and shape-only initializers to an ONNX graph. Node
+// names follow torch.onnx's module paths (/model/layers.0/self_attn/MatMul_1)
+// so that the fpo scope breakdown, pprof and freezing by node name work as on
+// an exported model. No weight data is ever allocated: an initializer is a
+// name, a data type and dims.
+type builder struct {
+	g      *onnx.Graph
+	dt     onnx.DataType
+	names  map[string]int // node-name uses, for torch-style _N suffixes
+	values int
+	consts map[string]string // cached Constant nodes by key
+	params map[string]bool
+}
+
+func newBuilder(dt onnx.DataType) *builder {
+	return &builder{g: &onnx.Graph{Name: "main_graph"}, dt: dt, names: map[string]int{}, consts: map[string]string{}, params: map[string]bool{}}
+}
+
+// scopeOf turns a module path such as model.layers.0.self_attn into the
+// torch.onnx node scope /model/layers.0/self_attn.
+func scopeOf(module string) string {
+	if module == "" {
+		return ""
+	}
+	parts := strings.Split(module, ".")
+	var out []string
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err == nil && len(out) > 0 {
+			out[len(out)-1] += "." + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return "/" + strings.Join(out, "/")
+}
+
+// param adds a shape-only initializer named as in the Hugging Face state
+// dict (once: a tied weight is one tensor) and returns its name.
+func (b *builder) param(name string, dims ...int64) string {
+	if !b.params[name] {
+		b.params[name] = true
+		b.g.Initializers = append(b.g.Initializers, &onnx.Tensor{Name: name, DataType: b.dt, Dims: dims})
+	}
+	return name
+}
+
+// node adds one node in a module scope and returns its outputs.
+func (b *builder) node(module, op string, ins []string, nout int, attrs ...*onnx.Attribute) []string {
+	scope := scopeOf(module)
+	base := scope + "/" + op
+	name := base
+	if k := b.names[base]; k > 0 {
+		name = fmt.Sprintf("%s_%d", base, k)
+	}
+	b.names[base]++
+	outs := make([]string, nout)
+	for i := range outs {
+		b.values++
+		outs[i] = fmt.Sprintf("%s_output_%d", name, i)
+	}
+	b.g.Nodes = append(b.g.Nodes, &onnx.Node{Name: name, OpType: op, Inputs: ins, Outputs: outs, Attrs: attrs})
+	return outs
+}
+
+// op adds a one-output node.
+func (b *builder) op(module, op string, ins []string, attrs ...*onnx.Attribute) string {
+	return b.node(module, op, ins, 1, attrs...)[0]
+}
+
+func aInt(name string, v int64) *onnx.Attribute {
+	return &onnx.Attribute{Name: name, Type: onnx.AttrInt, I: v}
+}
+
+func aInts(name string, v ...int64) *onnx.Attribute {
+	return &onnx.Attribute{Name: name, Type: onnx.AttrInts, Ints: v}
+}
+
+func aFloat(name string, v float64) *onnx.Attribute {
+	return &onnx.Attribute{Name: name, Type: onnx.AttrFloat, F: float32(v)}
+}
+
+func aString(name, v string) *onnx.Attribute {
+	return &onnx.Attribute{Name: name, Type: onnx.AttrString, S: v}
+}
+
+// ints is an int64 vector Constant (shared by every node that needs it).
+func (b *builder) ints(v ...int64) string {
+	key := fmt.Sprint("i", v)
+	if n, ok := b.consts[key]; ok {
+		return n
+	}
+	n := b.op("", "Constant", nil, aInts("value_ints", v...))
+	b.consts[key] = n
+	return n
+}
+
+// int0 is an int64 scalar Constant.
+func (b *builder) int0(v int64) string {
+	key := fmt.Sprint("s", v)
+	if n, ok := b.consts[key]; ok {
+		return n
+	}
+	n := b.op("", "Constant", nil, aInt("value_int", v))
+	b.consts[key] = n
+	return n
+}
+
+// scalar is a float scalar Constant. Elementwise nodes take the element type
+// of their first input, so activations keep the model's dtype.
+func (b *builder) scalar(v float64) string {
+	key := fmt.Sprint("f", v)
+	if n, ok := b.consts[key]; ok {
+		return n
+	}
+	n := b.op("", "Constant", nil, aFloat("value_float", v))
+	b.consts[key] = n
+	return n
+}
+
+func (b *builder) input(name string, dt onnx.DataType, dims ...any) {
+	b.g.Inputs = append(b.g.Inputs, valueInfo(name, dt, dims...))
+}
+
+func (b *builder) output(name string, dt onnx.DataType, from string) {
+	b.op("", "Identity", []string{from})
+	// The Identity's output takes the graph output's name.
+	b.g.Nodes[len(b.g.Nodes)-1].Outputs[0] = name
+	b.g.Outputs = append(b.g.Outputs, &onnx.ValueInfo{Name: name})
+}
+
+func valueInfo(name string, dt onnx.DataType, dims ...any) *onnx.ValueInfo {
+	s := &onnx.Shape{}
+	for _, d := range dims {
+		switch d := d.(type) {
+		case string:
+			s.Dims = append(s.Dims, onnx.Dim{Param: d})
+		case int64:
+			s.Dims = append(s.Dims, onnx.Dim{Value: d, HasValue: true})
+		case int:
+			s.Dims = append(s.Dims, onnx.Dim{Value: int64(d), HasValue: true})
+		}
+	}
+	return &onnx.ValueInfo{Name: name, Type: &onnx.Type{Kind: onnx.KindTensor, Elem: dt, Shape: s}}
+}
