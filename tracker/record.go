@@ -75,6 +75,8 @@ type Record struct {
 	Tags       []string          `json:"tags"`
 	Group      string            `json:"group,omitempty"` // distributed job this run is one node/rank of
 	Rank       string            `json:"rank,omitempty"`
+	// Job is set when the run is one rank of a distributed job.
+	Job *Job `json:"job,omitempty"`
 
 	// Metrics are the JSON objects the command appended to $GREENAI_METRICS.
 	Metrics []json.RawMessage `json:"metrics"`

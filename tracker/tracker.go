@@ -76,7 +76,21 @@ type Config struct {
 	Model, Spec       string // for FPO
 	// FPO computes the cost of Model under Spec when Model is set; nil
 	// records a note that FPO was not computed.
-	FPO     FPOFunc
+	FPO FPOFunc
+	// KnownFPO, when set, is the model's cost computed before the run
+	// (the CLI checks --model and --spec before starting the command);
+	// FPO is then not called.
+	KnownFPO *FPOInfo
+
+	// Job, with Coord, makes the run one rank of a distributed job: one
+	// run per node measures the node's RAPL counters, each GPU is
+	// measured by the rank that owns it (see Coordinator).
+	Job   *Job
+	Coord Coordinator
+	// JobWait is how long a node leader keeps measuring after its own
+	// command ended, waiting for the node's other ranks (default 10 min;
+	// negative: not at all).
+	JobWait time.Duration
 	Version string
 	Now     func() time.Time
 }
@@ -100,6 +114,9 @@ type state struct {
 	prevJ    float64
 	metrics  string
 	lastSave time.Time
+	// covered are the components another rank of the job measures for
+	// this node (no estimate is added for them).
+	covered map[string]bool
 }
 
 // Run runs the command, sampling its meters until it exits, and returns
@@ -140,7 +157,10 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 		}
 	}()
 
-	s := &state{cfg: cfg, start: cfg.Now()}
+	if cfg.JobWait == 0 {
+		cfg.JobWait = 10 * time.Minute
+	}
+	s := &state{cfg: cfg, start: cfg.Now(), covered: map[string]bool{}}
 	s.rec = s.newRecord()
 	tmp, err := os.MkdirTemp("", "greenai-run-")
 	if err == nil {
@@ -153,10 +173,19 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 		s.rec.Notes = append(s.rec.Notes, "no metrics file: "+err.Error())
 	}
 
-	if cfg.Model != "" {
+	if cfg.KnownFPO != nil {
+		s.rec.FPO = cfg.KnownFPO
+	} else if cfg.Model != "" {
 		s.computeFPO(ctx)
 	}
 	s.save(ctx, false)
+	if s.rec.Job != nil {
+		if cfg.Coord != nil {
+			s.joinJob(ctx)
+		} else {
+			s.note("rank of job " + s.rec.Job.ID + " measured alone: no shared store to coordinate the node's ranks (RAPL billed by CPU-time share)")
+		}
+	}
 
 	cmd := exec.Command(cfg.Argv[0], cfg.Argv[1:]...)
 	cmd.Dir = cfg.Dir
@@ -241,6 +270,12 @@ func (s *state) newRecord() *Record {
 		Metrics:    []json.RawMessage{},
 		Notes:      append([]string{}, c.Notes...),
 		Version:    c.Version,
+	}
+	if c.Job != nil {
+		j := *c.Job
+		j.GPUs = []string{}
+		r.Job = &j
+		r.Group, r.Rank = j.ID, j.Rank
 	}
 	if r.Params == nil {
 		r.Params = map[string]string{}
@@ -334,7 +369,14 @@ func (s *state) energies(cpuSec float64, final bool) ([]Energy, []string) {
 	hasCPU, hasDRAM := false, false
 	for _, m := range s.cfg.Meters {
 		for _, e := range m.Energy() {
-			if e.Scope == meter.ScopeHost {
+			if e.Scope == meter.ScopeHost && s.rec.Job != nil && s.rec.Job.NodeLeader {
+				// The job's one measurement of this node: kept whole;
+				// SumJob attributes it by the CPU time of all the node's
+				// ranks.
+				e.HostJoules = e.Joules
+				e.Scope = meter.ScopeNode
+				e.Method += "; whole node " + s.rec.Job.Node + ", measured once for job " + s.rec.Job.ID + " by this rank (node leader)"
+			} else if e.Scope == meter.ScopeHost {
 				e.HostJoules, e.Share = e.Joules, share
 				e.Joules *= share
 				e.Scope = meter.ScopeProcess
@@ -345,6 +387,8 @@ func (s *state) energies(cpuSec float64, final bool) ([]Energy, []string) {
 			out = append(out, e)
 		}
 	}
+	hasCPU = hasCPU || s.covered["cpu"]
+	hasDRAM = hasDRAM || s.covered["dram"]
 	if !hasCPU {
 		out = append(out, meter.CPUEstimate(s.cfg.Hardware, cpuSec))
 		if final {
@@ -403,8 +447,15 @@ func (s *state) failStart(ctx context.Context, err error) (*Record, error) {
 
 func (s *state) finish(ctx context.Context, ps *os.ProcessState) (*Record, error) {
 	now := s.cfg.Now()
-	s.sampleMeters(now)
 	s.integrateRSS(now)
+	s.waitForNode(ctx)
+	s.sampleMeters(s.cfg.Now())
+	if j := s.rec.Job; j != nil && j.NodeLeader {
+		j.NodeSeconds = s.cfg.Now().Sub(s.start).Seconds()
+		if busy, err := s.cfg.HostBusy(); err == nil && s.busyOK {
+			j.NodeBusySeconds = busy - s.busy0
+		}
+	}
 	r := s.rec
 	end := now.UTC()
 	r.End = &end

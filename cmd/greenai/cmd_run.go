@@ -66,6 +66,17 @@ Meters (each figure says its provenance):
   estimates          where no counter is readable: CPU = TDP table × CPU
                      time; RAM = 0.3725 W per GB of resident memory over
                      time. provenance: model-estimate, and said so.
+Distributed jobs (Slurm, torchrun, MPI; see --group): every rank joins one
+job record in the shared store (use a postgres:// --db across nodes). One
+rank per node, the node leader (elected by a unique row in the store),
+measures the node's RAPL counters whole; the other ranks of the node read
+none and add no CPU estimate. Each GPU is measured once, by the rank that
+owns it: local rank L owns device L of those CUDA_VISIBLE_DEVICES shows
+(LOCAL_RANK, SLURM_LOCALID, OMPI_COMM_WORLD_LOCAL_RANK; ranks per node from
+LOCAL_WORLD_SIZE, SLURM_NTASKS_PER_NODE, OMPI_COMM_WORLD_LOCAL_SIZE). "greenai
+runs show JOB" gives per-node and per-GPU figures, the job total, and the
+job's attributed share (the ranks' CPU time over the node's busy CPU time).
+
 When a meter cannot be read greenai says why and how to enable it (RAPL
 energy_uj is root-only since Linux 5.10); it never substitutes a guess
 silently.
@@ -91,9 +102,16 @@ Flags:
   --tag LABEL             a free label (repeatable)
   --group ID              distributed job id shared by its nodes/ranks (default:
                           detected from SLURM_JOB_ID[.SLURM_STEP_ID],
-                          TORCHELASTIC_RUN_ID, PBS_JOBID or LSB_JOBID)
+                          TORCHELASTIC_RUN_ID, PBS_JOBID, LSB_JOBID,
+                          OMPI_MCA_ess_base_jobid or PMIX_NAMESPACE)
   --rank N                rank within the group (default: RANK, SLURM_PROCID,
                           OMPI_COMM_WORLD_RANK or PMI_RANK)
+  --node NAME             the node this rank runs on (default $GREENAI_NODE,
+                          else SLURMD_NODENAME or the host name, with
+                          #SLURM_NODEID or #GROUP_RANK appended)
+  --job-wait DURATION     how long a node leader keeps measuring after its own
+                          command ended, for the node's other ranks (default
+                          10m; 0: not at all)
   --pue F                 power usage effectiveness of the facility (default
                           $GREENAI_PUE, else 1.0); stated in every report
   --carbon-intensity G    grid carbon intensity in g CO2e/kWh (default
@@ -113,10 +131,21 @@ Flags:
   --record FILE           also write the final record as JSON to FILE
   --quiet                 no summary at the end
 
+Environment:
+  GREENAI_DB, GREENAI_PUE, GREENAI_CARBON_INTENSITY, GREENAI_COUNTRY,
+  GREENAI_REGION, GREENAI_NODE   defaults of the flags above
+  GREENAI_SYSFS DIR       read DIR in place of /sys (RAPL powercap), e.g. where
+                          a container mounts the host's /sys, or a fake tree
+
+--model and --spec are checked before the command starts: if the FPO cannot
+be computed greenai stops with an error and runs and records nothing.
+
 Examples:
   greenai run --experiment resnet --param lr=0.1 -- python train.py
   greenai run --country DE --pue 1.2 --progress -- ./train.sh
   GREENAI_DB=postgres://lab@db/greenai greenai run -- torchrun train.py
+  srun -N2 --ntasks-per-node=4 greenai run --db postgres://lab@db/greenai \
+      -- python train.py        # one job record: greenai runs show slurm:ID
 
 See also "greenai runs" to list, show and export records, and
 docs/measure.md for the meters, the models and their limits.
@@ -124,6 +153,8 @@ docs/measure.md for the meters, the models and their limits.
 
 type runFlags struct {
 	db, experiment, trial, group, rank string
+	node                               string
+	jobWait                            time.Duration
 	params, tags                       multiFlag
 	pue, intensity, country, region    string
 	listIntensities, progress, quiet   bool
@@ -142,6 +173,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&f.tags, "tag", "label")
 	fs.StringVar(&f.group, "group", "", "group id")
 	fs.StringVar(&f.rank, "rank", "", "rank")
+	fs.StringVar(&f.node, "node", os.Getenv("GREENAI_NODE"), "node name")
+	fs.DurationVar(&f.jobWait, "job-wait", 10*time.Minute, "node leader wait")
 	fs.StringVar(&f.pue, "pue", os.Getenv("GREENAI_PUE"), "PUE")
 	fs.StringVar(&f.intensity, "carbon-intensity", os.Getenv("GREENAI_CARBON_INTENSITY"), "g/kWh")
 	fs.StringVar(&f.country, "country", os.Getenv("GREENAI_COUNTRY"), "country")
@@ -182,15 +215,38 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.spec != "" && f.model == "" {
 		return usageError("run: --spec needs --model")
 	}
-	group, rank := tracker.DetectGroup(os.Getenv)
-	if f.group != "" {
-		group = f.group
+	if f.jobWait < 0 {
+		return usageError("run: --job-wait must not be negative")
 	}
-	if f.rank != "" {
-		rank = f.rank
+	job := detectJob(f)
+	group, rank := "", ""
+	if job != nil {
+		group, rank = job.ID, job.Rank
 	}
 
-	found := meter.Discover(meter.HostFS, meter.OpenNVML, os.LookupEnv)
+	// The model and spec are checked before anything runs: a run whose
+	// FPO was asked for and cannot be computed is not started.
+	var fpoInfo *tracker.FPOInfo
+	if f.model != "" {
+		info, err := recordFPO(ctx, f.model, f.spec)
+		if err != nil {
+			what := "--model " + f.model
+			if f.spec != "" {
+				what += " --spec " + f.spec
+			}
+			return fmt.Errorf("run: %s: %v; nothing was run or recorded", what, err)
+		}
+		fpoInfo = info
+	}
+
+	hostFS := meter.HostFS
+	if dir := os.Getenv(meter.EnvSysfs); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("run: $%s=%s is not a directory", meter.EnvSysfs, dir)
+		}
+		hostFS = meter.WithSysfs(hostFS, dir)
+	}
+	found := meter.Discover(hostFS, meter.OpenNVML, os.LookupEnv)
 	hw := meter.ReadHardware(meter.HostFS)
 	if len(found.GPUModels) > 0 {
 		hw.GPUs = found.GPUModels
@@ -227,7 +283,14 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		},
 		Meters: found.Meters, Notes: found.Notes, Hardware: hw, Carbon: setting,
 		Experiment: f.experiment, Trial: f.trial, Params: params, Tags: f.tags,
-		Group: group, Rank: rank, Model: f.model, Spec: f.spec, FPO: recordFPO, Version: version,
+		Group: group, Rank: rank, Model: f.model, Spec: f.spec, FPO: recordFPO, KnownFPO: fpoInfo, Version: version,
+		Job: job, JobWait: f.jobWait,
+	}
+	if f.jobWait == 0 {
+		cfg.JobWait = -1
+	}
+	if job != nil && st != nil {
+		cfg.Coord = st
 	}
 	if f.progress {
 		cfg.OnProgress = progressPrinter(stderr)
@@ -249,6 +312,10 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if sink == nil || errors.As(runErr, &saveErr) {
 		saved = spoolRecord(rec, stderr)
 	}
+	if rec.Status == tracker.StatusFailed {
+		// The cause comes first, then the record of the failed start.
+		fmt.Fprintf(stderr, "greenai: cannot start %s: %s\n", argv[0], rec.Error)
+	}
 	if f.recordFile != "" {
 		if err := writeJSONFile(f.recordFile, rec); err != nil {
 			fmt.Fprintf(stderr, "greenai: warning: %v\n", err)
@@ -262,12 +329,34 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		code = *rec.ExitCode
 	}
 	if rec.Status == tracker.StatusFailed {
-		return &exitError{code: code, msg: rec.Error}
+		return &exitError{code: code}
 	}
 	if code != 0 {
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// detectJob finds the distributed job from the launcher's environment,
+// overridden by --group, --rank and --node.
+func detectJob(f runFlags) *tracker.Job {
+	job := tracker.DetectJob(os.Getenv)
+	if f.group != "" {
+		if job == nil {
+			job = &tracker.Job{Launcher: "flag", Node: meter.Hostname(), LocalRank: -1}
+		}
+		job.ID = f.group
+	}
+	if job == nil {
+		return nil
+	}
+	if f.rank != "" {
+		job.Rank = f.rank
+	}
+	if f.node != "" {
+		job.Node = f.node
+	}
+	return job
 }
 
 // parseRunArgs parses flags up to the first non-flag argument or "--";

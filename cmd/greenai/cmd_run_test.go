@@ -348,3 +348,56 @@ func TestRunFlagsAfterCommandBelongToIt(t *testing.T) {
 		t.Fatalf("exit %d: the command's own flags were not passed on\n%s", res.code, res.stderr)
 	}
 }
+
+// A run whose FPO cannot be computed is refused before the command starts:
+// nothing runs and nothing is recorded.
+func TestRunChecksModelAndSpecFirst(t *testing.T) {
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "fake.onnx")
+	if err := os.WriteFile(fake, []byte("not a model\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join("..", "..", "testdata", "models", "resnet18.onnx")
+	if _, err := os.Stat(good); err != nil {
+		t.Skipf("no small model: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"fake model", []string{"--model", fake}, "fake.onnx"},
+		{"missing model", []string{"--model", filepath.Join(dir, "nosuch.onnx")}, "nosuch.onnx"},
+		{"missing spec", []string{"--model", good, "--spec", filepath.Join(dir, "nosuch.yaml")}, "nosuch.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "runs.db")
+			marker := filepath.Join(t.TempDir(), "ran")
+			args := append(append([]string{"run", "--db", db}, tc.args...), "--", "touch", marker)
+			res := runGreenai(t, nil, args...)
+			if res.code == 0 || !strings.Contains(res.stderr, tc.want) || !strings.Contains(res.stderr, "nothing was run") {
+				t.Errorf("exit %d, stderr %q: want a failure naming %s", res.code, res.stderr, tc.want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Error("the command ran")
+			}
+			if runs := listRunsJSON(t, db); len(runs) != 0 {
+				t.Errorf("%d run(s) recorded", len(runs))
+			}
+		})
+	}
+}
+
+// A command that cannot start is reported first, before the summary.
+func TestRunStartFailureCauseFirst(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	res := runGreenai(t, nil, "run", "--db", db, "--", "nosuchcommand-greenai")
+	cause := strings.Index(res.stderr, "cannot start nosuchcommand-greenai")
+	summary := strings.Index(res.stderr, "greenai: run ")
+	if res.code != 127 || cause < 0 || summary < 0 || cause > summary {
+		t.Errorf("exit %d, stderr:\n%s\nwant the cause before the summary", res.code, res.stderr)
+	}
+	if strings.Count(res.stderr, "executable file not found") != 1 {
+		t.Errorf("cause printed %d times:\n%s", strings.Count(res.stderr, "executable file not found"), res.stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,8 +32,10 @@ func init() {
 
 const runsUsage = `Usage:
   greenai runs [flags]                  list runs, oldest first
-  greenai runs show ID [--json]         one run in full (ID or a unique prefix)
-  greenai runs group GROUP [--json]     the summed cost of a distributed job
+  greenai runs show ID [--json]         one run in full (ID or a unique prefix),
+                                        or a distributed job given its id
+  greenai runs group GROUP [--json]     the summed cost of a distributed job:
+                                        per node, per GPU and the job total
   greenai runs import FILE...           save record files (JSON), e.g. spooled ones
 
 Lists the run records that "greenai run" wrote. A run whose greenai died
@@ -150,6 +153,17 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch sub {
 	case "show":
 		r, err := st.Get(ctx, pos[0])
+		if errors.Is(err, store.ErrNotFound) {
+			// Not a run: a distributed job's id shows the job.
+			if recs, gerr := st.List(ctx, store.Filter{Group: pos[0]}); gerr == nil && len(recs) > 0 {
+				t := tracker.SumGroup(pos[0], recs)
+				if asJSON {
+					return writeJSON(w, t)
+				}
+				showGroup(w, t)
+				return nil
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -325,9 +339,9 @@ func orNone(s []string) string {
 }
 
 func showGroup(w io.Writer, t tracker.GroupTotal) {
-	fmt.Fprintf(w, "group %s: %d run(s) on %d host(s), %d incomplete\n", t.Group, t.Runs, t.Hosts, t.Incomplete)
+	fmt.Fprintf(w, "job %s: %d run(s) on %d node(s), %d host(s), %d incomplete\n", t.Group, t.Runs, len(t.Nodes), t.Hosts, t.Incomplete)
 	fmt.Fprintf(w, "  wall %.2f s (first start to last end), cpu %.2f s\n", t.WallSeconds, t.CPUSeconds)
-	fmt.Fprintf(w, "  energy %s\n", units.Joules(t.EnergyJoules))
+	fmt.Fprintf(w, "  energy %s (whole nodes and GPUs, each counted once)\n", units.Joules(t.EnergyJoules))
 	comps := make([]string, 0, len(t.ByComponent))
 	for c := range t.ByComponent {
 		comps = append(comps, c)
@@ -336,7 +350,31 @@ func showGroup(w io.Writer, t tracker.GroupTotal) {
 	for _, c := range comps {
 		fmt.Fprintf(w, "    %-5s %s\n", c, units.Joules(t.ByComponent[c]))
 	}
+	fmt.Fprintf(w, "  attributed to the job %s\n", units.Joules(t.AttributedJoules))
+	writeWrapped(w, "    method: ", "      ", t.AttributedHow, 80)
 	fmt.Fprintf(w, "  carbon %.4g g CO2e\n", t.CarbonG)
+	if len(t.Nodes) > 0 {
+		fmt.Fprintln(w, "  nodes:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "    NODE\tRANKS\tLEADER\tWHOLE\tSHARE\tATTRIBUTED")
+		for _, n := range t.Nodes {
+			leader := n.Leader
+			if leader == "" {
+				leader = "-"
+			}
+			fmt.Fprintf(tw, "    %s\t%d\t%s\t%s\t%.1f%%\t%s\n", n.Node, n.Ranks, leader, units.Joules(n.Joules), n.Share*100, units.Joules(n.Attributed))
+		}
+		tw.Flush()
+	}
+	if len(t.GPUs) > 0 {
+		fmt.Fprintln(w, "  GPUs:")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "    NODE\tGPU\tRANK\tENERGY\tATTRIBUTED\tPROVENANCE")
+		for _, g := range t.GPUs {
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\t%s\n", g.Node, g.Device, g.Rank, units.Joules(g.Joules), units.Joules(g.Attributed), g.Provenance)
+		}
+		tw.Flush()
+	}
 	for _, d := range t.Deduplicated {
 		fmt.Fprintf(w, "  note: %s\n", d)
 	}
@@ -419,4 +457,23 @@ func writeJSONFile(path string, v any) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// writeWrapped writes text after first, folded at width columns with the
+// continuation lines indented by indent.
+func writeWrapped(w io.Writer, first, indent, text string, width int) {
+	line := first
+	fresh := true
+	for _, word := range strings.Fields(text) {
+		if !fresh && len([]rune(line))+1+len([]rune(word)) > width {
+			fmt.Fprintln(w, line)
+			line, fresh = indent, true
+		}
+		if !fresh {
+			line += " "
+		}
+		line += word
+		fresh = false
+	}
+	fmt.Fprintln(w, line)
 }

@@ -240,3 +240,30 @@ func (g *GPU) Energy() []Energy {
 func (g *GPU) notef(format string, args ...any) {
 	g.notes = append(g.notes, fmt.Sprintf(format, args...))
 }
+
+// DeviceUUIDs lists the metered devices' UUIDs in CUDA_VISIBLE_DEVICES
+// order.
+func (g *GPU) DeviceUUIDs() []string {
+	out := make([]string, len(g.devs))
+	for i, d := range g.devs {
+		out[i] = d.dev.UUID()
+	}
+	return out
+}
+
+// Keep narrows the meter to the devices with the given UUIDs (those a rank
+// of a distributed job owns) and returns how many remain.
+func (g *GPU) Keep(uuids []string) int {
+	keep := map[string]bool{}
+	for _, u := range uuids {
+		keep[u] = true
+	}
+	var out []*gpuState
+	for _, d := range g.devs {
+		if keep[d.dev.UUID()] {
+			out = append(out, d)
+		}
+	}
+	g.devs = out
+	return len(out)
+}

@@ -21,6 +21,10 @@ const PowercapDir = "sys/class/powercap"
 // tracker takes the run's share of it).
 const ScopeHost Scope = "host"
 
+// ScopeNode marks a whole-node counter measured once for a distributed job
+// by the node's leader rank: it counts once per job and node.
+const ScopeNode Scope = "node"
+
 // RAPLHint tells people how to make RAPL energy counters readable.
 const RAPLHint = `RAPL energy counters exist but energy_uj is readable only by root (Linux 5.10 and later, CVE-2020-8694). ` +
 	`To measure CPU and DRAM energy run greenai as root, or allow reading until the next reboot with ` +

@@ -156,6 +156,17 @@ var schema = []string{
 		label TEXT NOT NULL,
 		PRIMARY KEY (run_id, label)
 	)`,
+	// One row per distributed job, node and counter ("rapl", "gpu:UUID"):
+	// the run that measures it (see Claim).
+	`CREATE TABLE IF NOT EXISTS job_claims (
+		job TEXT NOT NULL,
+		node TEXT NOT NULL,
+		what TEXT NOT NULL,
+		run_id TEXT NOT NULL,
+		rank TEXT NOT NULL,
+		claimed_ns BIGINT NOT NULL,
+		PRIMARY KEY (job, node, what)
+	)`,
 	`INSERT INTO greenai_meta (k, v) VALUES ('schema_version', '1') ON CONFLICT (k) DO NOTHING`,
 }
 

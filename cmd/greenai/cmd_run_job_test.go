@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/greenai/greenai/internal/store/storetest"
+	"github.com/greenai/greenai/tracker"
+)
+
+// fakeNode is one simulated node's sysfs: a RAPL package and its DRAM
+// subzone, with counters the test sets.
+type fakeNode struct{ sys string }
+
+func newFakeNode(t *testing.T, pkgUJ, dramUJ uint64) fakeNode {
+	t.Helper()
+	n := fakeNode{sys: t.TempDir()}
+	for zone, name := range map[string]string{"intel-rapl:0": "package-0", "intel-rapl:0/intel-rapl:0:0": "dram"} {
+		dir := filepath.Join(n.sys, "class", "powercap", filepath.FromSlash(zone))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for f, v := range map[string]string{"name": name, "max_energy_range_uj": "262143328850"} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(v+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The kernel lists subzones also at the top of the class directory.
+	if err := os.Symlink("intel-rapl:0/intel-rapl:0:0", filepath.Join(n.sys, "class", "powercap", "intel-rapl:0:0")); err != nil {
+		t.Fatal(err)
+	}
+	n.set(t, pkgUJ, dramUJ)
+	return n
+}
+
+// set writes both counters atomically (rename), as the kernel's reads are.
+func (n fakeNode) set(t *testing.T, pkgUJ, dramUJ uint64) {
+	t.Helper()
+	for zone, v := range map[string]uint64{"intel-rapl:0": pkgUJ, "intel-rapl:0/intel-rapl:0:0": dramUJ} {
+		p := filepath.Join(n.sys, "class", "powercap", filepath.FromSlash(zone), "energy_uj")
+		if err := os.WriteFile(p+".tmp", []byte(strconv.FormatUint(v, 10)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestRunDistributedJob simulates a Slurm job of 2 nodes × 4 ranks on this
+// machine: every rank is a real greenai process, each simulated node has
+// its own fake powercap tree (GREENAI_SYSFS), and all ranks share one real
+// PostgreSQL store. Exactly one rank per node must measure the node, and
+// the job's total must be the exact sum of the counters' advances.
+func TestRunDistributedJob(t *testing.T) {
+	db := storetest.PostgresURL(t)
+	const nodes, perNode = 2, 4
+	type counters struct{ pkg0, dram0 uint64 }
+	// Distinct odd microjoule advances make any double count or omission
+	// visible (wrap-around is tested in internal/meter).
+	start := []counters{{1_000_000_000, 500_000_000}, {7_000_000_123, 42_000_007}}
+	advance := []counters{{123_456_789, 23_456_701}, {987_654_321, 76_543_219}}
+	fake := make([]fakeNode, nodes)
+	for i := range fake {
+		fake[i] = newFakeNode(t, start[i].pkg0, start[i].dram0)
+	}
+	ready, goFile := t.TempDir(), filepath.Join(t.TempDir(), "go")
+	script := `touch "$READY/$SLURM_PROCID"; while [ ! -e "$GO" ]; do sleep 0.02; done; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done`
+
+	var cmds []*bytesCmd
+	for node := 0; node < nodes; node++ {
+		for local := 0; local < perNode; local++ {
+			rank := node*perNode + local
+			env := []string{
+				"SLURM_JOB_ID=4242", "SLURM_STEP_ID=", "SLURM_PROCID=" + strconv.Itoa(rank),
+				"SLURM_NODEID=" + strconv.Itoa(node), "SLURM_LOCALID=" + strconv.Itoa(local),
+				"SLURMD_NODENAME=simnode" + strconv.Itoa(node), "SLURM_NTASKS_PER_NODE=" + strconv.Itoa(perNode),
+				"RANK=", "LOCAL_RANK=", "GROUP_RANK=", "TORCHELASTIC_RUN_ID=", "GREENAI_NODE=",
+				"CUDA_VISIBLE_DEVICES=", "GREENAI_SYSFS=" + fake[node].sys, "GREENAI_DB=" + db,
+				"READY=" + ready, "GO=" + goFile,
+			}
+			c := &bytesCmd{cmd: greenai(t, env, "run", "--interval", "50ms", "--quiet", "--", "sh", "-c", script)}
+			c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+			if err := c.cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, c)
+		}
+	}
+	defer func() {
+		for _, c := range cmds {
+			if c.cmd.ProcessState == nil {
+				_ = c.cmd.Process.Kill()
+				_ = c.cmd.Wait()
+			}
+		}
+	}()
+	// Every rank's command runs, so every rank took its first sample.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ents, _ := os.ReadDir(ready)
+		if len(ents) == nodes*perNode {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d ranks started", len(ents), nodes*perNode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var wantPkg, wantDRAM uint64
+	for i := range fake {
+		fake[i].set(t, start[i].pkg0+advance[i].pkg0, start[i].dram0+advance[i].dram0)
+		wantPkg += advance[i].pkg0
+		wantDRAM += advance[i].dram0
+	}
+	if err := os.WriteFile(goFile, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cmds {
+		if err := c.cmd.Wait(); err != nil {
+			t.Fatalf("rank %d: %v\n%s", i, err, c.out.String())
+		}
+	}
+
+	out, _, err := runCLI(t, "runs", "show", "--db", db, "--json", "slurm:4242")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tot tracker.GroupTotal
+	if err := json.Unmarshal([]byte(out), &tot); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if tot.Runs != nodes*perNode || len(tot.Nodes) != nodes || tot.Incomplete != 0 {
+		t.Fatalf("runs %d, nodes %d, incomplete %d\n%s", tot.Runs, len(tot.Nodes), tot.Incomplete, out)
+	}
+	near := func(got float64, wantUJ uint64) bool { return math.Abs(got-float64(wantUJ)/1e6) < 1e-6 }
+	if !near(tot.ByComponent["cpu"], wantPkg) || !near(tot.ByComponent["dram"], wantDRAM) || !near(tot.EnergyJoules, wantPkg+wantDRAM) {
+		t.Errorf("job energy %v J (cpu %v, dram %v), want the counters' exact advance %v J (cpu %v, dram %v)",
+			tot.EnergyJoules, tot.ByComponent["cpu"], tot.ByComponent["dram"],
+			float64(wantPkg+wantDRAM)/1e6, float64(wantPkg)/1e6, float64(wantDRAM)/1e6)
+	}
+	if len(tot.ByComponent) != 2 {
+		t.Errorf("components %v: want only the measured cpu and dram (no estimate beside a node leader's counters)", tot.ByComponent)
+	}
+	for i, n := range tot.Nodes {
+		want := float64(advance[i].pkg0+advance[i].dram0) / 1e6
+		if n.Node != fmt.Sprintf("simnode%d#%d", i, i) || n.Ranks != perNode || n.Leader == "" || math.Abs(n.Joules-want) > 1e-6 {
+			t.Errorf("node %d: %+v, want simnode%d#%d, %d ranks, a leader, %v J", i, n, i, i, perNode, want)
+		}
+		if n.Share <= 0 || n.Share > 1 || n.Attributed > n.Joules+1e-9 {
+			t.Errorf("node %d: share %v, attributed %v of %v J", i, n.Share, n.Attributed, n.Joules)
+		}
+	}
+
+	// Exactly one leader per node; the other ranks say who measured.
+	var recs []*tracker.Record
+	out, _, err = runCLI(t, "runs", "--db", db, "--json", "--group", "slurm:4242")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), &recs); err != nil {
+		t.Fatal(err)
+	}
+	leaders := map[string]int{}
+	for _, r := range recs {
+		if r.Job == nil {
+			t.Fatalf("run %s has no job", r.ID)
+		}
+		if r.Job.NodeLeader {
+			leaders[r.Job.Node]++
+			continue
+		}
+		if !strings.Contains(strings.Join(r.Notes, "\n"), "node leader") {
+			t.Errorf("rank %s: notes do not say who measured the node: %q", r.Rank, r.Notes)
+		}
+	}
+	if len(leaders) != nodes || leaders["simnode0#0"] != 1 || leaders["simnode1#1"] != 1 {
+		t.Errorf("leaders per node %v, want exactly one on each", leaders)
+	}
+
+	text, _, err := runCLI(t, "runs", "show", "--db", db, "slurm:4242")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("runs show JOB:\n%s", text)
+	for _, s := range []string{"job slurm:4242: 8 run(s) on 2 node(s)", "simnode0#0", "simnode1#1", "attributed to the job"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("runs show JOB lacks %q:\n%s", s, text)
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if utf8.RuneCountInString(line) > 80 {
+			t.Errorf("line over 80 columns: %q", line)
+		}
+	}
+}
+
+type bytesCmd struct {
+	cmd *exec.Cmd
+	out bytes.Buffer
+}
