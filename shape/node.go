@@ -3,6 +3,8 @@ package shape
 import (
 	"fmt"
 	"runtime/debug"
+	"strconv"
+	"strings"
 
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/sym"
@@ -83,23 +85,43 @@ func (e *engine) node(n *onnx.Node, opsets map[string]int64, sc *scope, declared
 	return c.res, nil
 }
 
-// guard runs a rule, turning panics (including integer overflow in
-// dimension arithmetic) into errors that name the node.
+// guard runs a rule, turning panics into errors that name the node: an
+// integer overflow or a division by zero in dimension arithmetic (panics
+// of package sym, wrapped so that errors.As finds them), or a bug in the
+// rule (with its stack).
 func (c *Ctx) guard(fn func() error) (err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			switch r := r.(type) {
-			case *sym.OverflowError:
-				err = fmt.Errorf("dimension arithmetic overflows int64: %v", r)
-			case error:
-				err = fmt.Errorf("internal error: %v\n%s", r, debug.Stack())
-			default:
-				err = fmt.Errorf("internal error: %v\n%s", r, debug.Stack())
-			}
+		r := recover()
+		if r == nil {
+			return
+		}
+		switch r := r.(type) {
+		case *sym.OverflowError:
+			err = fmt.Errorf("%s: dimension arithmetic overflows int64: %w", c.where(), r)
+		case *sym.DivisionByZeroError:
+			err = fmt.Errorf("%s: dimension arithmetic: %w", c.where(), r)
+		default:
+			err = fmt.Errorf("internal error in %s: %v\n%s", c.where(), r, debug.Stack())
 		}
 	}()
-	defer sym.Catch(&err)
 	return fn()
+}
+
+// where names the node and its outputs, for errors.
+func (c *Ctx) where() string {
+	var outs []string
+	for _, o := range c.Node.Outputs {
+		if o != "" {
+			outs = append(outs, strconv.Quote(o))
+		}
+	}
+	switch len(outs) {
+	case 0:
+		return "node " + nodeLabel(c.Node)
+	case 1:
+		return fmt.Sprintf("node %s (output %s)", nodeLabel(c.Node), outs[0])
+	}
+	return fmt.Sprintf("node %s (outputs %s)", nodeLabel(c.Node), strings.Join(outs, ", "))
 }
 
 func (c *Ctx) fail(err error) {
