@@ -13,8 +13,27 @@ import (
 	"github.com/greenai/greenai/shape"
 )
 
-// Root is where Debian's libonnx-testdata installs the suite.
-const Root = "/usr/share/libonnx-testdata/data"
+// DefaultRoot is where Debian's libonnx-testdata installs the suite.
+const DefaultRoot = "/usr/share/libonnx-testdata/data"
+
+// EnvRoot names the environment variable that moves the suite's location
+// (tests of the tests set it to a missing folder, to check that every suite
+// fails under GREENAI_REQUIRE_CONFORMANCE).
+const EnvRoot = "GREENAI_CONFORMANCE_DATA"
+
+// EnvRequire names the environment variable that makes a missing suite a
+// failure rather than a skip (scripts/test.sh sets it).
+const EnvRequire = "GREENAI_REQUIRE_CONFORMANCE"
+
+// Root is the suite's folder: $GREENAI_CONFORMANCE_DATA, or DefaultRoot.
+var Root = root()
+
+func root() string {
+	if r := os.Getenv(EnvRoot); r != "" {
+		return r
+	}
+	return DefaultRoot
+}
 
 // Suites are the folders of the suite greenai checks against.
 var Suites = []string{"node", "pytorch-converted", "pytorch-operator", "simple"}
@@ -23,7 +42,7 @@ var Suites = []string{"node", "pytorch-converted", "pytorch-operator", "simple"}
 // GREENAI_REQUIRE_CONFORMANCE is set, tests must fail rather than skip.
 func Available() (ok bool, required bool) {
 	_, err := os.Stat(Root)
-	return err == nil, os.Getenv("GREENAI_REQUIRE_CONFORMANCE") != ""
+	return err == nil, os.Getenv(EnvRequire) != ""
 }
 
 // Dirs lists every test model folder as "suite/name", sorted.
@@ -83,16 +102,21 @@ func (c *Case) Want(k int) (*onnx.Value, error) {
 
 // Require skips the test when the suite is not installed, or fails it when
 // env GREENAI_REQUIRE_CONFORMANCE is set (as scripts/test.sh does), so a
-// green CI means the suite really ran.
+// green CI means the suite really ran. Every test that reads the suite
+// calls it first.
 func Require(t testing.TB) {
 	t.Helper()
-	if ok, required := Available(); !ok {
-		if required {
-			t.Fatalf("conformance suite required but %s is missing (apt-get install libonnx-testdata)", Root)
-		}
+	switch ok, required := Available(); {
+	case ok:
+	case required:
+		t.Fatalf("conformance suite required (%s) but %s is missing (apt-get install libonnx-testdata)", EnvRequire, Root)
+	default:
 		t.Skipf("%s not installed", Root)
 	}
 }
+
+// Path is the folder of a suite's test model, e.g. Path("node/test_abs").
+func Path(name string) string { return filepath.Join(Root, name) }
 
 // ReadExceptions reads a list of expected failures: one "suite/test reason"
 // per line, '#' comments. Every entry must give a reason.

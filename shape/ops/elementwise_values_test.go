@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenai/greenai/internal/conformance"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 )
-
-const ewConformanceRoot = "/usr/share/libonnx-testdata/data"
 
 // ewValueSkip lists backend tests whose outputs are random or depend on
 // float rounding our evaluation does not model.
@@ -34,13 +33,11 @@ var ewValueSkip = map[string]string{
 // family and compares every computed output content with output_N.pb, so
 // the evaluators are checked against ONNX's reference values.
 func TestElementwiseValuesMatchReference(t *testing.T) {
-	if _, err := os.Stat(ewConformanceRoot); err != nil {
-		t.Skipf("%s not installed", ewConformanceRoot)
-	}
+	conformance.Require(t)
 	checked, computed := 0, 0
 	var missing []string
-	for _, suite := range []string{"node", "pytorch-converted", "pytorch-operator", "simple"} {
-		root := filepath.Join(ewConformanceRoot, suite)
+	for _, suite := range conformance.Suites {
+		root := conformance.Path(suite)
 		ents, err := os.ReadDir(root)
 		if err != nil {
 			t.Fatal(err)
@@ -87,7 +84,7 @@ func init() {
 func ewCheckValues(dir string) (int, int, bool, error) {
 	m, err := onnx.Open(filepath.Join(dir, "model.onnx"))
 	if err != nil {
-		return 0, 0, false, nil
+		return 0, 0, false, err
 	}
 	defer m.Close()
 	for _, n := range m.Graph.Nodes {
@@ -110,7 +107,10 @@ func ewCheckValues(dir string) (int, int, bool, error) {
 			continue
 		}
 		want, err := onnx.ReadValueFile(p, out.Type)
-		if err != nil || want.Kind != onnx.KindTensor {
+		if err != nil {
+			return checked, computed, miss, fmt.Errorf("output %d %q: %w", k, out.Name, err)
+		}
+		if want.Kind != onnx.KindTensor {
 			continue
 		}
 		checked++

@@ -3,11 +3,11 @@ package ops
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/greenai/greenai/internal/conformance"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
@@ -175,8 +175,6 @@ func nnOuts(n int) []string {
 
 // --- reference values from ONNX's backend tests ---
 
-const nnConformanceRoot = "/usr/share/libonnx-testdata/data"
-
 // nnValueTests are the backend tests whose outputs our evaluators compute.
 var nnValueTests = []string{
 	"node/test_nonmaxsuppression_center_point_box_format",
@@ -205,12 +203,10 @@ var nnValueTests = []string{
 // TestNNConformanceValues checks the contents our evaluators compute against
 // the backend tests' expected outputs.
 func TestNNConformanceValues(t *testing.T) {
-	if _, err := os.Stat(nnConformanceRoot); err != nil {
-		t.Skipf("%s not installed", nnConformanceRoot)
-	}
+	conformance.Require(t)
 	for _, name := range nnValueTests {
 		t.Run(filepath.Base(name), func(t *testing.T) {
-			nnCheckValues(t, filepath.Join(nnConformanceRoot, name))
+			nnCheckValues(t, conformance.Path(name))
 		})
 	}
 }
@@ -218,7 +214,7 @@ func TestNNConformanceValues(t *testing.T) {
 func nnCheckValues(t *testing.T, dir string) {
 	m, err := onnx.Open(filepath.Join(dir, "model.onnx"))
 	if err != nil {
-		t.Skipf("model not readable: %v", err)
+		t.Fatal(err)
 	}
 	defer m.Close()
 	vals, err := shape.ReadInputData(m, filepath.Join(dir, "test_data_set_0"), 1<<16)

@@ -8,11 +8,10 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/greenai/greenai/internal/conformance"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 )
-
-const backendNodeTests = "/usr/share/libonnx-testdata/data/node"
 
 // valueTests names the backend tests whose computed contents are compared
 // with the reference outputs: the operators of tensor*.go, index*.go and
@@ -24,16 +23,17 @@ var valueTests = regexp.MustCompile(`^test_(shape|size|reshape|flatten|squeeze|u
 // reference output (exactly for integers and strings, to float32
 // precision for floats).
 func TestEvalMatchesReference(t *testing.T) {
-	ents, err := os.ReadDir(backendNodeTests)
+	conformance.Require(t)
+	ents, err := os.ReadDir(conformance.Path("node"))
 	if err != nil {
-		t.Skipf("%s not installed", backendNodeTests)
+		t.Fatal(err)
 	}
 	checked := 0
 	for _, e := range ents {
 		if !e.IsDir() || !valueTests.MatchString(e.Name()) {
 			continue
 		}
-		n, err := checkValues(filepath.Join(backendNodeTests, e.Name()))
+		n, err := checkValues(conformance.Path("node/" + e.Name()))
 		if err != nil {
 			t.Errorf("%s: %v", e.Name(), err)
 		}
