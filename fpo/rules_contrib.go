@@ -33,6 +33,7 @@ func init() {
 	Register(ms, poolRule, "NhwcMaxPool")
 	Register(ms, movementRule, "Pad", "TorchEmbedding", "UnfoldTensor")
 	Register(ms, triluRule, "Trilu")
+	Register(ms, viewRule, "ExpandDims")
 }
 
 // withActivation adds the fused activation named by attr, per output

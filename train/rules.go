@@ -118,7 +118,7 @@ func init() {
 		"Slice", "Pad", "DepthToSpace", "SpaceToDepth", "Trilu", "Compress", "ReverseSequence", "CenterCropPad",
 		"Optional", "OptionalGetElement", "SequenceConstruct", "SequenceInsert", "SequenceErase", "SequenceAt",
 		"SplitToSequence", "ConcatFromSequence", "TensorScatter", "TopK", "MaxUnpool", "Col2Im", "Crop", "DynamicSlice")
-	Register("com.microsoft", movementRule, "RemovePadding", "RestorePadding", "Pad", "Trilu")
+	Register("com.microsoft", movementRule, "RemovePadding", "RestorePadding", "Pad", "Trilu", "ExpandDims")
 	Register("", scatterRule, "Scatter", "ScatterElements", "ScatterND")
 	Register("", dataRule(scatterAddGrad), "Gather", "GatherElements", "GatherND", "MaxRoiPool")
 	Register("com.microsoft", dataRule(scatterAddGrad), "TorchEmbedding", "UnfoldTensor")
