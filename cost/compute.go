@@ -130,6 +130,10 @@ func Count(s *Spec) (c *Counts, err error) {
 	}
 	res, err := shape.Infer(m, opts)
 	if err != nil {
+		var ud *shape.UnknownDimError
+		if errors.As(err, &ud) {
+			return nil, fieldError("dims."+ud.Name, "%v", err)
+		}
 		return nil, err
 	}
 	if len(res.Failures) > 0 {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
 	"github.com/greenai/greenai/train"
 	"go.yaml.in/yaml/v3"
@@ -283,7 +284,7 @@ func (s *Spec) Validate() error {
 	}
 	s.shapes = map[string][]sym.Expr{}
 	for _, name := range sortedKeys(s.Inputs) {
-		e, err := parseShape(s.Inputs[name])
+		e, err := shape.ParseDims(s.Inputs[name])
 		if err != nil {
 			return fieldError("inputs."+name, "%v", err)
 		}
@@ -479,22 +480,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// parseShape parses an input shape such as "batchx3x224x224": each dim an
-// integer or a symbolic expression.
-func parseShape(s string) ([]sym.Expr, error) {
-	var out []sym.Expr
-	for _, p := range strings.Split(s, "x") {
-		p = strings.TrimSpace(p)
-		e, err := sym.Parse(p)
-		if err != nil {
-			return nil, fmt.Errorf("dim %q: %v", p, err)
-		}
-		if c, ok := e.IsConst(); ok && c < 0 {
-			return nil, fmt.Errorf("dim %d is negative", c)
-		}
-		out = append(out, e)
-	}
-	return out, nil
 }

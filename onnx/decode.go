@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -270,6 +271,55 @@ func (d *decoder) opset(f field) (string, int64, error) {
 	return dom, ver, err
 }
 
+// modelFields are the ModelProto fields with their wire types (onnx.proto:
+// ir_version 1, producer_name 2, producer_version 3, domain 4,
+// model_version 5, doc_string 6, graph 7, opset_import 8, metadata_props
+// 14, training_info 20, functions 25, configuration 26).
+var modelFields = map[protowire.Number]protowire.Type{
+	1: protowire.VarintType, 2: protowire.BytesType, 3: protowire.BytesType, 4: protowire.BytesType,
+	5: protowire.VarintType, 6: protowire.BytesType, 7: protowire.BytesType, 8: protowire.BytesType,
+	14: protowire.BytesType, 20: protowire.BytesType, 25: protowire.BytesType, 26: protowire.BytesType,
+}
+
+// notModel says why a file that failed to decode is not an ONNX model at
+// all (its first field is no ModelProto field, or it is text), or "" when it
+// starts like one (then the decoding error, such as a truncation, stands
+// alone).
+func notModel(src *source) string {
+	head, err := src.peek(0, 64)
+	if err != nil || len(head) == 0 {
+		return ""
+	}
+	if len(head) > 64 {
+		head = head[:64]
+	}
+	text := true
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+			text = false
+			break
+		}
+	}
+	if text {
+		line := string(head)
+		if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+			line = line[:i]
+		}
+		if len(line) > 32 {
+			line = line[:32] + "…"
+		}
+		return fmt.Sprintf("the file is text, starting %q", line)
+	}
+	num, typ, n := protowire.ConsumeTag(head)
+	if n < 0 {
+		return "its first bytes are no protobuf field"
+	}
+	if want, ok := modelFields[num]; !ok || want != typ {
+		return fmt.Sprintf("its first field, %d of wire type %d, is no ModelProto field", num, typ)
+	}
+	return ""
+}
+
 func decodeModel(src *source, dir string) (*Model, error) {
 	d := &decoder{src: src, dir: dir}
 	m := &Model{Opsets: map[string]int64{}, Dir: dir, FileSize: src.size, src: src}
@@ -336,6 +386,9 @@ func decodeModel(src *source, dir string) (*Model, error) {
 		return err
 	})
 	if err != nil {
+		if why := notModel(src); why != "" {
+			return nil, fmt.Errorf("not an ONNX model (%s): %w", why, err)
+		}
 		return nil, err
 	}
 	if m.Graph == nil {

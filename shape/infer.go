@@ -143,6 +143,53 @@ type engine struct {
 	funcs       map[string]*onnx.Function
 	depth       int
 	symCount    int
+	inputSyms   map[string]bool // symbols of the main graph's input shapes
+}
+
+// UnknownDimError is returned by Infer when Options.Dims binds a name that
+// no input shape of the model holds (a typo such as seq for sequence).
+type UnknownDimError struct {
+	Name    string
+	Symbols []string // the symbols the model's inputs do hold, sorted
+}
+
+func (e *UnknownDimError) Error() string {
+	if len(e.Symbols) == 0 {
+		return fmt.Sprintf("dim %q: the model's inputs have no symbolic dims to bind", e.Name)
+	}
+	return fmt.Sprintf("dim %q: the model's inputs have no such symbol (symbols: %s)", e.Name, strings.Join(e.Symbols, ", "))
+}
+
+// noteSyms records the symbols of a main-graph input's shape.
+func (e *engine) noteSyms(shape []sym.Expr) {
+	if e.inputSyms == nil {
+		e.inputSyms = map[string]bool{}
+	}
+	for _, d := range shape {
+		for _, name := range d.Vars() {
+			e.inputSyms[name] = true
+		}
+	}
+}
+
+// checkDims reports a bound dim that no main-graph input holds.
+func (e *engine) checkDims() error {
+	var unknown []string
+	for k := range e.opts.Dims {
+		if !e.inputSyms[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	var syms []string
+	for k := range e.inputSyms {
+		syms = append(syms, k)
+	}
+	sort.Strings(syms)
+	return &UnknownDimError{Name: unknown[0], Symbols: syms}
 }
 
 // warnOnce records a warning once per key.
@@ -227,6 +274,11 @@ func (e *engine) graph(g *onnx.Graph, opsets map[string]int64, parent *scope, in
 		gr.Values[in.Name] = v
 		gr.Inputs = append(gr.Inputs, v)
 	}
+	if main {
+		if err := e.checkDims(); err != nil {
+			return nil, err
+		}
+	}
 
 	order, err := topoSort(g, sc)
 	if err != nil {
@@ -274,6 +326,7 @@ func (e *engine) mainInput(in *onnx.ValueInfo) (*Value, error) {
 		return cv.Clone(), nil
 	}
 	v := FromType(in.Type, e.freshFor(in.Name))
+	e.noteSyms(v.Shape) // a declared symbol may be bound even where --input replaced it
 	if s, ok := e.opts.Inputs[in.Name]; ok {
 		if v.Kind == onnx.KindUnknown {
 			v.Kind = onnx.KindTensor
@@ -284,6 +337,7 @@ func (e *engine) mainInput(in *onnx.ValueInfo) (*Value, error) {
 		v.Shape = append([]sym.Expr(nil), s...)
 		v.Rank = len(s)
 	}
+	e.noteSyms(v.Shape)
 	if len(e.opts.Dims) > 0 && v.Rank > 0 {
 		bind := map[string]sym.Expr{}
 		for k, d := range e.opts.Dims {

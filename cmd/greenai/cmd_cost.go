@@ -223,6 +223,9 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	spec := &cost.Spec{}
 	switch len(pos) {
 	case 0:
+		if fs.NFlag() == 0 {
+			return usageError("cost needs a spec file or flags that describe the experiment (greenai help cost)")
+		}
 	case 1:
 		if spec, err = cost.ReadSpec(pos[0]); err != nil {
 			return err

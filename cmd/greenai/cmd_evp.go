@@ -180,8 +180,8 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return usageError("--estimator: want with or without, not %q", estimator)
 	}
-	if maxN < 0 {
-		return usageError("--max-n must be positive")
+	if maxN < 0 || maxN == 0 && flagSet(fs, "max-n") {
+		return usageError("--max-n %d: must be a positive number of trials", maxN)
 	}
 	ns, err := parseBudgets(budgets)
 	if err != nil {

@@ -101,6 +101,12 @@ func runFPO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(pos) == 0 {
 		return usageError("fpo needs at least one model file")
 	}
+	if f.top < 0 {
+		return usageError("--top %d: must be 0 (no node list) or a positive number of nodes", f.top)
+	}
+	if f.depth < 1 {
+		return usageError("--depth %d: must be a positive number of scope levels", f.depth)
+	}
 	opts, err := f.countOptions()
 	if err != nil {
 		return err
@@ -117,6 +123,14 @@ func runFPO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 		results = append(results, r)
+	}
+	// A failed inference prints nothing on stdout: a half table would pass
+	// for a count.
+	for _, r := range results {
+		if len(r.shapes.Failures) > 0 {
+			return &exitError{code: 1, msg: fmt.Sprintf("%s: shape inference failed at %d node(s); first: %s (%s): %s", r.path,
+				len(r.shapes.Failures), r.shapes.Failures[0].Node, r.shapes.Failures[0].Op, firstLine(r.shapes.Failures[0].Err))}
+		}
 	}
 	switch {
 	case f.json:
@@ -153,10 +167,6 @@ func runFPO(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stderr, "wrote %s (go tool pprof -http=: %s)\n", f.pprof, f.pprof)
 	}
 	for _, r := range results {
-		if len(r.shapes.Failures) > 0 {
-			return &exitError{code: 1, msg: fmt.Sprintf("%s: shape inference failed at %d node(s); first: %s (%s): %s", r.path,
-				len(r.shapes.Failures), r.shapes.Failures[0].Node, r.shapes.Failures[0].Op, firstLine(r.shapes.Failures[0].Err))}
-		}
 		if f.strict && (len(r.report.Unsupported) > 0 || len(r.report.Uncounted) > 0) {
 			return &exitError{code: 1, msg: fmt.Sprintf("%s: --strict: %d operator type(s) unsupported, %d node(s) uncounted", r.path, len(r.report.Unsupported), len(r.report.Uncounted))}
 		}

@@ -363,10 +363,7 @@ func detectJob(f runFlags) *tracker.Job {
 // everything after belongs to the command, flags included.
 func parseRunArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return nil, &exitError{code: 0}
-		}
-		return nil, &exitError{code: 2, msg: err.Error()}
+		return nil, flagError(fs, err)
 	}
 	return fs.Args(), nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"sort"
@@ -60,7 +61,7 @@ func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
 		if !declared[name] {
 			return opts, usageError("--input %q: the model has no input %q (inputs: %s)", s, name, inputNames(m))
 		}
-		shp, err := parseDims(dims)
+		shp, err := shape.ParseDims(dims)
 		if err != nil {
 			return opts, usageError("--input %q: %v", s, err)
 		}
@@ -85,35 +86,6 @@ func inputNames(m *onnx.Model) string {
 	return strings.Join(names, ", ")
 }
 
-// parseDims parses 1x3x224x224 (or with commas); each dim is an integer or a
-// symbolic expression.
-func parseDims(s string) ([]sym.Expr, error) {
-	if s == "" || s == "scalar" {
-		return []sym.Expr{}, nil
-	}
-	sep := "x"
-	if strings.Contains(s, ",") {
-		sep = ","
-	}
-	var out []sym.Expr
-	for _, p := range strings.Split(s, sep) {
-		p = strings.TrimSpace(p)
-		if n, err := strconv.ParseInt(p, 10, 64); err == nil {
-			if n < 0 {
-				return nil, fmt.Errorf("negative dim %d", n)
-			}
-			out = append(out, sym.Const(n))
-			continue
-		}
-		e, err := sym.Parse(p)
-		if err != nil {
-			return nil, fmt.Errorf("dim %q: %v", p, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
 // loadModel opens a model and infers its shapes.
 func loadModel(path string, f *modelFlags) (*onnx.Model, *shape.Result, error) {
 	m, err := onnx.Open(path)
@@ -128,7 +100,19 @@ func loadModel(path string, f *modelFlags) (*onnx.Model, *shape.Result, error) {
 	res, err := shape.Infer(m, opts)
 	if err != nil {
 		m.Close()
+		var ud *shape.UnknownDimError
+		if errors.As(err, &ud) {
+			return nil, nil, usageError("--dim %s=%d: %s has no symbol %q (its inputs' symbols: %s)", ud.Name, opts.Dims[ud.Name], path, ud.Name, orNoneList(ud.Symbols))
+		}
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, res, nil
+}
+
+// orNoneList joins names, or says "none".
+func orNoneList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

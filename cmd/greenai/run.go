@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -72,7 +73,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return usageError("unknown command %q (run \"greenai help\" for the list)", name)
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	err := c.run(ctx, args[1:], stdout, stderr)
+	var ee *exitError
+	if errors.As(err, &ee) && ee.code == 0 && ee.msg == "" {
+		// -h, -help or --help: the manual is what was asked for, so it goes
+		// to stdout with status 0.
+		fmt.Fprint(stdout, c.usage)
+		return nil
+	}
+	return err
 }
 
 const version = "0.1.0-dev"
@@ -91,13 +100,26 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "\nRun \"greenai help COMMAND\" for a command's manual.")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting and
-// prints usage to stderr.
+// newFlagSet returns a flag set that reports errors instead of exiting. A
+// bad flag prints the usage to stderr; -h and --help leave it to run, which
+// prints the manual to stdout.
 func newFlagSet(c *command, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, c.usage) }
+	fs.Usage = func() {}
 	return fs
+}
+
+// flagError is a flag-parsing error: help requested (status 0, the manual
+// printed by run) or bad usage (the usage to stderr, status 2).
+func flagError(fs *flag.FlagSet, err error) error {
+	if err == flag.ErrHelp {
+		return &exitError{code: 0}
+	}
+	if c := commands[fs.Name()]; c != nil {
+		fmt.Fprint(fs.Output(), c.usage)
+	}
+	return &exitError{code: 2, msg: err.Error()}
 }
 
 // parseFlags parses flags allowing them to be interleaved with positional
@@ -106,10 +128,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil, &exitError{code: 0}
-			}
-			return nil, &exitError{code: 2, msg: err.Error()}
+			return nil, flagError(fs, err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -128,3 +147,14 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
