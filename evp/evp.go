@@ -61,7 +61,7 @@ func ParseEstimator(s string) (Estimator, error) {
 	case "without", "without_replacement", "without-replacement":
 		return WithoutReplacement, nil
 	}
-	return 0, fmt.Errorf("evp: unknown estimator %q (want with or without)", s)
+	return 0, fmt.Errorf("unknown estimator %q (want with or without)", s)
 }
 
 // Point is the expected maximum and its standard deviation at a budget of N
@@ -74,8 +74,8 @@ type Point struct {
 
 // Errors returned for unusable input.
 var (
-	ErrNoScores  = errors.New("evp: no scores")
-	ErrNotFinite = errors.New("evp: score is NaN or infinite")
+	ErrNoScores  = errors.New("no scores")
+	ErrNotFinite = errors.New("a score is NaN or infinite")
 )
 
 // Scores holds validated, sorted trial scores grouped into tie groups. It is
@@ -146,16 +146,16 @@ func (s *Scores) Expected(e Estimator, n int) (Point, error) {
 // expected does the work of Expected, reusing buf for the probabilities.
 func (s *Scores) expected(e Estimator, n int, buf []float64) (Point, error) {
 	if n < 1 {
-		return Point{}, fmt.Errorf("evp: budget n=%d must be at least 1", n)
+		return Point{}, fmt.Errorf("budget n=%d must be at least 1", n)
 	}
 	switch e {
 	case WithReplacement:
 	case WithoutReplacement:
 		if n > s.n {
-			return Point{}, fmt.Errorf("evp: budget n=%d exceeds the %d observed trials (without replacement needs n ≤ N)", n, s.n)
+			return Point{}, fmt.Errorf("budget n=%d exceeds the %d observed trials (without replacement needs n ≤ N)", n, s.n)
 		}
 	default:
-		return Point{}, fmt.Errorf("evp: unknown estimator %d", int(e))
+		return Point{}, fmt.Errorf("unknown estimator %d", int(e))
 	}
 	probs := s.probabilities(e, n, buf[:0])
 	// probs[j] belongs to values[K-1-j] (descending order).

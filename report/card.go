@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,40 +68,202 @@ type CardSpec struct {
 		// IntensityGPerKWh, with an energy figure, lets the card derive
 		// the emissions (and says so).
 		IntensityGPerKWh *float64 `yaml:"intensity_g_per_kwh" json:"intensity_g_per_kwh"`
-		Provenance       string   `yaml:"provenance" json:"provenance"`
+		// PUE, the facility's power usage effectiveness, multiplies the
+		// energy when carbon is derived, unless the trials recorded their
+		// own (a pue column; runs always do).
+		PUE        *float64 `yaml:"pue" json:"pue"`
+		Provenance string   `yaml:"provenance" json:"provenance"`
 	} `yaml:"carbon" json:"carbon"`
 
 	// Figure is the path of the expected-performance figure to include.
 	Figure string `yaml:"figure" json:"figure"`
 }
 
-// ParseCardSpec reads a YAML or JSON card spec. Unknown keys are errors, so
-// that a misspelt field does not silently become "not reported".
+// ParseCardSpec reads a YAML or JSON card spec; source names it in errors.
+// Unknown keys are errors, so that a misspelt field does not silently
+// become "not reported": the error names the file, the line, the key with
+// its place in the spec (search.bounds, fpo.total…) and the valid keys
+// there. A value of the wrong kind (text where a number belongs) is
+// named the same way.
 func ParseCardSpec(data []byte, source string) (*CardSpec, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError(err, source)
+	}
 	var spec CardSpec
-	d := yaml.NewDecoder(bytes.NewReader(data))
-	d.KnownFields(true)
-	if err := d.Decode(&spec); err != nil && err != io.EOF {
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.ReplaceAll(msg, "\n ", "")
-		if rest, ok := strings.CutPrefix(msg, "unmarshal errors:"); ok {
-			msg = strings.TrimSpace(rest)
-		}
-		if line, rest, ok := strings.Cut(strings.TrimPrefix(msg, "line "), ": "); ok && strings.HasPrefix(msg, "line ") {
-			if _, err := strconv.Atoi(line); err == nil {
-				return nil, fmt.Errorf("%s:%s: %s", source, line, rest)
-			}
-		}
-		return nil, fmt.Errorf("%s: %s", source, msg)
+	if len(doc.Content) == 0 {
+		return &spec, nil // an empty spec: everything "not reported"
+	}
+	if err := checkSpecNode(doc.Content[0], reflect.TypeOf(spec), ""); err != nil {
+		return nil, fmt.Errorf("%s:%w", source, err)
+	}
+	if err := doc.Content[0].Decode(&spec); err != nil {
+		return nil, yamlError(err, source)
 	}
 	return &spec, nil
+}
+
+// yamlError turns a YAML library error into "SOURCE:LINE: what",
+// without the library's prefixes.
+func yamlError(err error, source string) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.ReplaceAll(msg, "\n ", "")
+	if rest, ok := strings.CutPrefix(msg, "unmarshal errors:"); ok {
+		msg = strings.TrimSpace(rest)
+	}
+	if line, rest, ok := strings.Cut(strings.TrimPrefix(msg, "line "), ": "); ok && strings.HasPrefix(msg, "line ") {
+		if _, err := strconv.Atoi(line); err == nil {
+			return fmt.Errorf("%s:%s: %s", source, line, rest)
+		}
+	}
+	return fmt.Errorf("%s: %s", source, msg)
+}
+
+// specError is a card-spec mistake at a line.
+type specError struct {
+	line int
+	msg  string
+}
+
+func (e *specError) Error() string { return fmt.Sprintf("%d: %s", e.line, e.msg) }
+
+// checkSpecNode checks node against the spec type t (a struct with yaml
+// tags, a map of strings, a string or a number) at the dotted path.
+func checkSpecNode(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	where := path
+	if where == "" {
+		where = "the card spec"
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil // an absent value
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return &specError{n.Line, fmt.Sprintf("%s must be a mapping of keys (%s), not %s", where, strings.Join(specKeys(t), ", "), nodeWords(n))}
+		}
+		fields := map[string]reflect.StructField{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			fields[strings.Split(f.Tag.Get("yaml"), ",")[0]] = f
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			f, ok := fields[k.Value]
+			if !ok {
+				msg := fmt.Sprintf("unknown key %q", k.Value)
+				if path != "" {
+					msg = fmt.Sprintf("unknown key %q in %s", k.Value, path)
+				}
+				if near := nearest(k.Value, specKeys(t)); near != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", near)
+				}
+				return &specError{k.Line, fmt.Sprintf("%s; valid keys: %s", msg, strings.Join(specKeys(t), ", "))}
+			}
+			if seen[k.Value] {
+				return &specError{k.Line, fmt.Sprintf("key %q given twice", join(path, k.Value))}
+			}
+			seen[k.Value] = true
+			if err := checkSpecNode(v, f.Type, join(path, k.Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			return &specError{n.Line, fmt.Sprintf("%s must be a mapping (name: value), not %s", where, nodeWords(n))}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkSpecNode(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			return &specError{n.Line, fmt.Sprintf("%s must be text, not %s", where, nodeWords(n))}
+		}
+	case reflect.Float64, reflect.Int:
+		ok := n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float")
+		if ok && t.Kind() == reflect.Int && n.Tag != "!!int" {
+			return &specError{n.Line, fmt.Sprintf("%s must be a whole number, not %s", where, n.Value)}
+		}
+		if !ok {
+			return &specError{n.Line, fmt.Sprintf("%s must be a number, not %s", where, nodeWords(n))}
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// specKeys lists the keys of a spec struct type, in the order of the spec.
+func specKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		keys = append(keys, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0])
+	}
+	return keys
+}
+
+func nodeWords(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	return strconv.Quote(n.Value)
+}
+
+// nearest returns the key closest to k in edit distance, if it is close
+// enough to be a likely typo.
+func nearest(k string, keys []string) string {
+	best, bestD := "", 3
+	for _, c := range keys {
+		if d := editDistance(strings.ToLower(k), c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
 }
 
 // ReadCardSpec reads a card spec file.
 func ReadCardSpec(path string) (*CardSpec, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	return ParseCardSpec(b, path)
 }
@@ -128,7 +292,7 @@ type item struct {
 func itemTable(items []item) *Table {
 	t := &Table{
 		Header: []string{"Item", "Value", "Source"},
-		Widths: []string{"", "0.33\\linewidth", "0.33\\linewidth"},
+		Widths: []string{"", "0.25\\linewidth", "0.45\\linewidth"},
 		Inline: true,
 	}
 	for _, it := range items {
@@ -152,7 +316,32 @@ func numItem(what string, v *float64, unit, source string) item {
 	if source == "" {
 		source = fromSpec
 	}
-	return item{what, units.QuantityDigits(*v, unit, 3), source, v}
+	return item{what, cardValue(*v, unit), source, v}
+}
+
+// cardValue is the card's one number style: FPO in scientific notation
+// ("1.59 × 10¹⁶ FPO"), physical quantities with the SI prefix on the unit
+// ("41.4 µWh", "730 Wh", "2.37 kWh"), three significant digits.
+func cardValue(v float64, unit string) string {
+	if unit == "FPO" {
+		return units.Scientific(v, 3) + " FPO"
+	}
+	return units.QuantityDigits(v, unit, 3)
+}
+
+// DisplayPath is how a card or report names a local file: relative to the
+// working directory when it lies below it, else by its base name, so that
+// no absolute local path ends up in a paper.
+func DisplayPath(p string) string {
+	if p == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return rel
+		}
+	}
+	return filepath.Base(p)
 }
 
 // BuildCard fills in the card from the spec and, if trials is not nil, the
@@ -160,8 +349,9 @@ func numItem(what string, v *float64, unit, source string) item {
 // that neither gives are "not reported".
 func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error) {
 	if spec.Model != "" && trials != nil {
+		all := trials
 		if trials = FilterModel(trials, spec.Model); len(trials) == 0 {
-			return nil, fmt.Errorf("report: %s has no trials of model %q named in the card spec", trialsName, spec.Model)
+			return nil, fmt.Errorf("%s has no trials of model %q, the card spec's model (its models: %s)", trialsName, spec.Model, strings.Join(modelNames(all), ", "))
 		}
 	}
 	card := &Card{Title: spec.Title, Figure: spec.Figure}
@@ -181,9 +371,13 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 	} else {
 		sub = append(sub, "Metric: "+metric)
 	}
+	if trials != nil && trialsName != "" {
+		// The trials are named once, here; each item's source says which
+		// of their columns it comes from.
+		sub = append(sub, "Trials: "+trialsName)
+	}
 	card.Subtitle = strings.Join(sub, ". ") + "."
 	groups := GroupByModel(trials)
-	from := func(what string) string { return what + " (" + trialsName + ")" }
 
 	// Infrastructure and runtime.
 	infra := []item{
@@ -198,12 +392,12 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 		}
 		if spec.Runtime.AveragePerTrial == "" {
 			if m, err := MeanCost(g.Trials, "seconds"); err == nil {
-				infra = append(infra, item{"Average runtime per trial" + label, duration(m), from(fmt.Sprintf("mean of seconds over %d trials", len(g.Trials))), nil})
+				infra = append(infra, item{"Average runtime per trial" + label, duration(m), fmt.Sprintf("mean of seconds over %d trials", len(g.Trials)), nil})
 			}
 		}
 		if spec.Runtime.Total == "" {
 			if s, err := TotalCost(g.Trials, "seconds"); err == nil {
-				infra = append(infra, item{"Total runtime" + label, duration(s), from(fmt.Sprintf("sum of seconds over %d trials", len(g.Trials))), nil})
+				infra = append(infra, item{"Total runtime" + label, duration(s), fmt.Sprintf("sum of seconds over %d trials", len(g.Trials)), nil})
 			}
 		}
 	}
@@ -223,7 +417,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 	switch {
 	case len(groups) > 0:
 		for _, g := range groups {
-			search = append(search, item{"Number of trials, " + g.Model, strconv.Itoa(len(g.Trials)), from("rows"), nil})
+			search = append(search, item{"Number of trials, " + g.Model, strconv.Itoa(len(g.Trials)), "count of trials", nil})
 		}
 	case spec.Search.Trials > 0:
 		search = append(search, specItem("Number of trials", strconv.Itoa(spec.Search.Trials)))
@@ -241,7 +435,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 		best := &Table{
 			Caption: "Best configuration (highest " + metric + ")",
 			Header:  []string{"model", metric, "configuration", "source"},
-			Widths:  []string{"", "", "0.38\\linewidth", "0.2\\linewidth"},
+			Widths:  []string{"", "", "0.36\\linewidth", "0.3\\linewidth"},
 			Align:   []byte("lrll"),
 			Inline:  true,
 		}
@@ -275,7 +469,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 		}
 		t := rep.Table(nil)
 		t.Inline = true
-		t.Caption = "Expected maximum " + metric + " after n trials (mean and sd of the best of n), from " + trialsName
+		t.Caption = "Expected maximum " + metric + " after n trials (mean and sd of the best of n)"
 		card.Sections = append(card.Sections, CardSection{Heading: "Expected validation performance", Tables: []*Table{t}})
 	} else {
 		card.Sections = append(card.Sections, CardSection{Heading: "Expected validation performance", Tables: []*Table{itemTable([]item{{what: "Expected validation performance"}})}})
@@ -283,29 +477,34 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 
 	// Compute, energy and carbon.
 	fpoSrc := spec.FPO.Source
-	compute := []item{
-		numItem("FPO per training example", spec.FPO.TrainPerExample, "FPO", fpoSrc),
-		numItem("FPO per inference example", spec.FPO.InferencePerExample, "FPO", fpoSrc),
-	}
-	compute = append(compute, summed("Total FPO", spec.FPO.Total, fpoSrc, "FPO", trials, "fpo", from)...)
-	energy := summed("Energy", spec.Energy.KWh, spec.Energy.Provenance, "kWh", trials, "kwh", from)
+	compute := perExample("FPO per training example", spec.FPO.TrainPerExample, fpoSrc, trials, ColTrainFPOPerExample)
+	compute = append(compute, perExample("FPO per inference example", spec.FPO.InferencePerExample, fpoSrc, trials, ColInferenceFPOPerExample)...)
+	compute = append(compute, summed("Total FPO", spec.FPO.Total, fpoSrc, "FPO", trials, "fpo")...)
+	energy := summed("Energy", spec.Energy.KWh, spec.Energy.Provenance, "kWh", trials, "kwh")
 	compute = append(compute, energy...)
 	switch {
 	case spec.Carbon.KgCO2e != nil:
 		compute = append(compute, numItem("Carbon", spec.Carbon.KgCO2e, "kg CO2e", spec.Carbon.Provenance))
 	case spec.Carbon.IntensityGPerKWh != nil && energy[0].num != nil:
-		// Derived, and labelled as such: energy × the stated intensity.
+		// Derived, and labelled as such: energy × PUE × the stated
+		// intensity, with the PUE the trials recorded (the runs' own), else
+		// the spec's, else 1 and said so.
 		g := *spec.Carbon.IntensityGPerKWh
-		src := fmt.Sprintf("energy × %s g CO2e/kWh", units.SIDigits(g, 4))
-		if spec.Carbon.Provenance != "" {
-			src += "; intensity: " + spec.Carbon.Provenance
-		}
 		for _, e := range energy {
-			kg := *e.num * g / 1000
-			compute = append(compute, item{strings.Replace(e.what, "Energy", "Carbon", 1), units.QuantityDigits(kg, "kg CO2e", 3), src, &kg})
+			model := ""
+			if _, m, ok := strings.Cut(e.what, ", "); ok {
+				model = m
+			}
+			kwhPUE, pue := withPUE(*e.num, spec, trials, model)
+			kg := kwhPUE * g / 1000
+			src := fmt.Sprintf("energy × %s × %s g CO2e/kWh", pue, units.SIDigits(g, 4))
+			if spec.Carbon.Provenance != "" {
+				src += "; intensity: " + spec.Carbon.Provenance
+			}
+			compute = append(compute, item{strings.Replace(e.what, "Energy", "Carbon", 1), cardValue(kg, "kg CO2e"), src, &kg})
 		}
 	default:
-		compute = append(compute, summed("Carbon", nil, "", "kg CO2e", trials, "co2_kg", from)...)
+		compute = append(compute, summed("Carbon", nil, "", "kg CO2e", trials, "co2_kg")...)
 	}
 	card.Sections = append(card.Sections, CardSection{Heading: "Compute, energy and carbon", Tables: []*Table{itemTable(compute)}})
 	return card, nil
@@ -314,7 +513,7 @@ func BuildCard(spec *CardSpec, trials []Trial, trialsName string) (*Card, error)
 // summed returns the item for a quantity given in the spec, or else summed
 // over the trials' cost column col (one item per model if there are
 // several), or else "not reported".
-func summed(what string, v *float64, source, unit string, trials []Trial, col string, from func(string) string) []item {
+func summed(what string, v *float64, source, unit string, trials []Trial, col string) []item {
 	if v != nil {
 		return []item{numItem(what, v, unit, source)}
 	}
@@ -329,12 +528,109 @@ func summed(what string, v *float64, source, unit string, trials []Trial, col st
 		if len(groups) > 1 {
 			label += ", " + g.Model
 		}
-		out = append(out, item{label, units.QuantityDigits(s, unit, 3), from(fmt.Sprintf("sum of %s over %d trials", col, len(g.Trials))), &s})
+		out = append(out, item{label, cardValue(s, unit), fmt.Sprintf("sum of %s over %d trials", col, len(g.Trials)), &s})
 	}
 	if len(out) == 0 {
 		return []item{{what: what}}
 	}
 	return out
+}
+
+// Trial cost columns the card reads besides fpo, kwh, co2_kg and seconds:
+// the FPO of one training or inference example (runs record one of them
+// with their FPO) and the facility's PUE.
+const (
+	ColTrainFPOPerExample     = "fpo_train_per_example"
+	ColInferenceFPOPerExample = "fpo_inference_per_example"
+	ColPUE                    = "pue"
+)
+
+// perExample returns the item for a per-example FPO given in the spec, or
+// else taken from the trials' column col (one item per model where the
+// models differ; a range where a model's trials differ), or else "not
+// reported".
+func perExample(what string, v *float64, source string, trials []Trial, col string) []item {
+	if v != nil {
+		return []item{numItem(what, v, "FPO", source)}
+	}
+	type value struct {
+		model, text string
+		num         float64
+	}
+	var vals []value
+	for _, g := range GroupByModel(trials) {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, t := range g.Trials {
+			c, ok := t.Costs[col]
+			if !ok {
+				return []item{{what: what}}
+			}
+			lo, hi = min(lo, c), max(hi, c)
+		}
+		text := cardValue(lo, "FPO")
+		if hi != lo {
+			text = units.Scientific(lo, 3) + " to " + cardValue(hi, "FPO")
+		}
+		vals = append(vals, value{g.Model, text, lo})
+	}
+	if len(vals) == 0 {
+		return []item{{what: what}}
+	}
+	src := col + " of the trials"
+	same := true
+	for _, x := range vals {
+		same = same && x.text == vals[0].text
+	}
+	if same {
+		return []item{{what, vals[0].text, src, &vals[0].num}}
+	}
+	var out []item
+	for _, x := range vals {
+		out = append(out, item{what + ", " + x.model, x.text, src, &x.num})
+	}
+	return out
+}
+
+// withPUE returns the energy kwh (of model's trials, or all for "") times
+// the PUE, and the PUE in words for the item's source: the PUE the trials
+// recorded, else the spec's, else 1, said to be assumed.
+func withPUE(kwh float64, spec *CardSpec, trials []Trial, model string) (float64, string) {
+	if model != "" {
+		trials = FilterModel(trials, model)
+	}
+	var sum, e float64
+	pues := map[float64]bool{}
+	for _, t := range trials {
+		p, ok := t.Costs[ColPUE]
+		k, hasK := t.Costs["kwh"]
+		if !ok || !hasK {
+			sum = math.NaN()
+			break
+		}
+		sum += k * p
+		e += k
+		pues[p] = true
+	}
+	if len(trials) > 0 && !math.IsNaN(sum) && spec.Energy.KWh == nil {
+		if len(pues) == 1 {
+			for p := range pues {
+				return kwh * p, fmt.Sprintf("PUE %s (recorded with the trials)", units.SIDigits(p, 3))
+			}
+		}
+		return sum, fmt.Sprintf("each trial's PUE (%s on average, recorded with the trials)", units.SIDigits(sum/e, 3))
+	}
+	if spec.Carbon.PUE != nil {
+		return kwh * *spec.Carbon.PUE, fmt.Sprintf("PUE %s (card spec)", units.SIDigits(*spec.Carbon.PUE, 3))
+	}
+	return kwh, "PUE 1 (not reported: assumed)"
+}
+
+func modelNames(trials []Trial) []string {
+	var names []string
+	for _, g := range GroupByModel(trials) {
+		names = append(names, g.Model)
+	}
+	return names
 }
 
 func hasItem(items []item, prefix string) bool {
@@ -390,7 +686,7 @@ func (c *Card) WriteMarkdown(w io.Writer) error {
 func (c *Card) WriteLaTeX(w io.Writer, standalone bool) error {
 	var b bytes.Buffer
 	if standalone {
-		b.WriteString("\\documentclass[10pt]{article}\n\\usepackage[margin=1.5cm]{geometry}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n")
+		b.WriteString("\\documentclass[10pt]{article}\n\\usepackage[margin=1.5cm]{geometry}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\pagestyle{empty}\n\\begin{document}\n")
 	}
 	fmt.Fprintf(&b, "\\section*{%s}\n{\\footnotesize\n%s\n", plot.TeXEscape(c.Title), plot.TeXEscape(c.Subtitle))
 	for _, s := range c.Sections {

@@ -45,7 +45,7 @@ func CurvesFromInputs(inputs []*Input, opts CurveOptions) ([]TrainingCurve, erro
 	}
 	opts.X, opts.Y = strings.ToLower(opts.X), strings.ToLower(opts.Y)
 	if opts.Y == "" {
-		return nil, fmt.Errorf("report: no metric column given for the training curve")
+		return nil, fmt.Errorf("no metric column given for the training curve")
 	}
 	var out []TrainingCurve
 	index := map[string]int{}
@@ -133,7 +133,7 @@ func CurvesFromInputs(inputs []*Input, opts CurveOptions) ([]TrainingCurve, erro
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("report: no record has both %s and %s", opts.X, opts.Y)
+		return nil, fmt.Errorf("no record has both %s and %s", opts.X, opts.Y)
 	}
 	return out, nil
 }

@@ -56,10 +56,10 @@ type EVPReport struct {
 // ComputeEVP computes both estimators for each model in trials.
 func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 	if len(trials) == 0 {
-		return nil, fmt.Errorf("report: no trials")
+		return nil, fmt.Errorf("no trials to compute the expected validation performance from")
 	}
 	if opts.MaxN < 0 {
-		return nil, fmt.Errorf("report: maximum budget %d is negative", opts.MaxN)
+		return nil, fmt.Errorf("maximum budget %d is negative", opts.MaxN)
 	}
 	rep := &EVPReport{Score: opts.Score, LowerIsBetter: opts.LowerIsBetter, Cost: opts.Cost, CostUnit: CostUnit(opts.Cost)}
 	sign := 1.0
@@ -76,7 +76,7 @@ func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 		}
 		s, err := evp.NewScores(scores)
 		if err != nil {
-			return nil, fmt.Errorf("report: model %s: %w", g.Model, err)
+			return nil, fmt.Errorf("model %s: %w", g.Model, err)
 		}
 		m := ModelEVP{Model: g.Model, Trials: s.Len(), MeanScore: sign * s.Mean(), Best: bestTrial(g.Trials, opts.LowerIsBetter), MeanCost: 1}
 		if opts.Cost != "" {
@@ -84,7 +84,7 @@ func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 				return nil, err
 			}
 			if m.MeanCost <= 0 {
-				return nil, fmt.Errorf("report: model %s: mean %s per trial is 0, so the budget axis is degenerate", g.Model, opts.Cost)
+				return nil, fmt.Errorf("model %s: mean %s per trial is 0, so the budget axis is degenerate", g.Model, opts.Cost)
 			}
 		}
 		for _, e := range evp.Estimators {
@@ -93,7 +93,7 @@ func ComputeEVP(trials []Trial, opts EVPOptions) (*EVPReport, error) {
 				top = min(opts.MaxN, s.MaxBudget(e))
 			}
 			if m.Curves[e], err = s.Curve(e, evp.Range(1, top)); err != nil {
-				return nil, fmt.Errorf("report: model %s: %w", g.Model, err)
+				return nil, fmt.Errorf("model %s: %w", g.Model, err)
 			}
 			for i := range m.Curves[e] {
 				m.Curves[e][i].Mean *= sign

@@ -90,7 +90,7 @@ func modelAxis(name string) (plot.Axis, func(ModelRow) float64, error) {
 	case "params":
 		return plot.Axis{Label: "Parameters", Scale: plot.Log}, func(m ModelRow) float64 { return m.Params }, nil
 	}
-	return plot.Axis{}, nil, fmt.Errorf("report: unknown model axis %q (want fpo, macs or params)", name)
+	return plot.Axis{}, nil, fmt.Errorf("unknown model axis %q (want fpo, macs or params)", name)
 }
 
 var panelNames = map[string]string{"fpo": "compute (FPO)", "macs": "compute (MAC)", "params": "parameters"}
@@ -140,7 +140,7 @@ func (c *ModelComparison) Views(axes []string) (views []*ScatterView, warnings [
 			v.Points = append(v.Points, Point{Label: m.Model, Group: m.Group, X: x, Y: m.Acc1})
 		}
 		if len(v.Points) == 0 {
-			return nil, warnings, fmt.Errorf("report: no model has a %s value", name)
+			return nil, warnings, fmt.Errorf("no model has a %s value", name)
 		}
 		views = append(views, v)
 	}

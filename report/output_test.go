@@ -305,10 +305,10 @@ func TestCard(t *testing.T) {
 	plottest.Golden(t, "testdata/golden/card.tex", tex.Bytes())
 	for _, want := range []string{
 		"| Computing infrastructure", "1x GPU (16 GB), 8 CPU cores",
-		"Average runtime per trial, cnn", "mean of seconds over 8 trials (trials.csv)",
+		"Average runtime per trial, cnn", "mean of seconds over 8 trials", "Trials: trials.csv.",
 		"Bounds: dropout", "uniform random search", "Number of trials, lstm", "lr=1e-4",
-		"FPO per inference example", "4.1G FPO", "Energy, cnn", "2.37 kWh",
-		"Carbon, cnn", "948 g CO2e", "energy × 400 g CO2e/kWh; intensity: grid average (example value)",
+		"FPO per inference example", "4.1 × 10⁹ FPO", "1.59 × 10¹⁶ FPO", "Energy, cnn", "2.37 kWh",
+		"Carbon, cnn", "948 g CO2e", "energy × PUE 1 (not reported: assumed) × 400 g CO2e/kWh; intensity: grid average (example value)",
 		"![Expected validation performance](evp.pdf)",
 	} {
 		if !strings.Contains(md.String(), want) {
@@ -350,17 +350,31 @@ func TestCardWithoutTrials(t *testing.T) {
 }
 
 func TestCardErrors(t *testing.T) {
-	if _, err := ReadCardSpec("testdata/card_typo.yaml"); err == nil || !strings.Contains(err.Error(), "testdata/card_typo.yaml:2: field serach not found") {
+	if _, err := ReadCardSpec("testdata/card_typo.yaml"); err == nil || err.Error() != `testdata/card_typo.yaml:2: unknown key "serach" (did you mean "search"?); valid keys: title, task, model, metric, infrastructure, runtime, search, fpo, energy, carbon, figure` {
 		t.Errorf("typo: %v", err)
 	}
-	if _, err := ParseCardSpec([]byte("fpo: {total: lots}"), "c.yaml"); err == nil || !strings.Contains(err.Error(), "c.yaml:1:") {
-		t.Errorf("bad number: %v", err)
+	for _, tc := range []struct{ spec, want string }{
+		{"fpo: {total: lots}", `c.yaml:1: fpo.total must be a number, not "lots"`},
+		{"title: x\ninfrastructure:\n  hardwre: A100\n", `c.yaml:3: unknown key "hardwre" in infrastructure (did you mean "hardware"?); valid keys: hardware, software`},
+		{"carbon: {intensity: 300}", `c.yaml:1: unknown key "intensity" in carbon; valid keys: kg_co2e, intensity_g_per_kwh, pue, provenance`},
+		{"search: {trials: 2.5}", "c.yaml:1: search.trials must be a whole number, not 2.5"},
+		{"search: {bounds: {lr: [1, 2]}}", "c.yaml:1: search.bounds.lr must be text, not a list"},
+		{"runtime: 2h", `c.yaml:1: runtime must be a mapping of keys (average_per_trial, total), not "2h"`},
+		{"title: a\ntitle: b\n", "c.yaml:2: key \"title\" given twice"},
+	} {
+		_, err := ParseCardSpec([]byte(tc.spec), "c.yaml")
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %s", tc.spec, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "report.") {
+			t.Errorf("%q: the error names a Go type: %v", tc.spec, err)
+		}
 	}
 	if _, err := ParseCardSpec([]byte("{"), "c.json"); err == nil || !strings.Contains(err.Error(), "c.json") {
 		t.Errorf("bad JSON: %v", err)
 	}
 	spec := &CardSpec{Model: "transformer"}
-	if _, err := BuildCard(spec, readTrials(t, "testdata/trials.csv"), "trials.csv"); err == nil || !strings.Contains(err.Error(), `no trials of model "transformer"`) {
+	if _, err := BuildCard(spec, readTrials(t, "testdata/trials.csv"), "trials.csv"); err == nil || err.Error() != `trials.csv has no trials of model "transformer", the card spec's model (its models: cnn, lstm)` {
 		t.Errorf("unknown model: %v", err)
 	}
 }

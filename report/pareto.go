@@ -195,7 +195,7 @@ func TrialsView(trials []Trial, cost, score string, label bool) (*ScatterView, e
 		v.Points = append(v.Points, Point{Label: name, Group: t.Model, X: c, Y: t.Score})
 	}
 	if len(v.Points) == 0 {
-		return nil, fmt.Errorf("report: no trials")
+		return nil, fmt.Errorf("no trials to plot")
 	}
 	return v, nil
 }

@@ -105,7 +105,7 @@ const (
 func ReadFile(path string) (*Input, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	return Read(bytes.NewReader(b), path, "")
 }
@@ -133,7 +133,7 @@ func Read(r io.Reader, source, format string) (*Input, error) {
 	case FormatJSONL:
 		return readJSONL(br, source)
 	}
-	return nil, fmt.Errorf("report: %s: unknown input format %q (want csv, tsv or jsonl)", source, format)
+	return nil, fmt.Errorf("%s: unknown input format %q (want csv, tsv or jsonl)", source, format)
 }
 
 func sniff(br *bufio.Reader, source string) string {

@@ -8,6 +8,12 @@ need_apt=()
 # ONNX's own backend test suite: the conformance oracle for shape inference.
 [ -d /usr/share/libonnx-testdata/data ] || need_apt+=(libonnx-testdata)
 # --- extra Debian packages the suite needs are added here ---
+# pdflatex with booktabs, geometry and pgf/TikZ: the efficiency card and the
+# LaTeX tables and figures are compiled, and the card must fit one page
+# (GREENAI_REQUIRE_LATEX below makes a missing pdflatex fail, not skip).
+command -v pdflatex >/dev/null || need_apt+=(texlive-latex-base texlive-latex-recommended texlive-pictures)
+# python3 runs the README's example training script (examples/train.py).
+command -v python3 >/dev/null || need_apt+=(python3)
 # PostgreSQL server: the shared run store (internal/store, greenai run) is
 # tested against a real one.
 compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || need_apt+=(postgresql)
@@ -47,6 +53,7 @@ export GREENAI_TEST_POSTGRES="postgres://greenai@127.0.0.1:$pg_port/postgres?ssl
 export GREENAI_REQUIRE_POSTGRES=1
 
 export GREENAI_REQUIRE_CONFORMANCE=1
+export GREENAI_REQUIRE_LATEX=1
 go vet ./...
 # The conformance oracles print their pass counts here; the full run below
 # fails on any regression (and shows the details).

@@ -125,3 +125,26 @@ func FuzzSI(f *testing.F) {
 		}
 	})
 }
+
+func TestScientific(t *testing.T) {
+	for _, tc := range []struct {
+		v    float64
+		sig  int
+		want string
+	}{
+		{1.59e16, 3, "1.59 × 10¹⁶"},
+		{1.5e16, 3, "1.5 × 10¹⁶"},
+		{782.6, 3, "7.83 × 10²"},
+		{10.24e6, 3, "1.02 × 10⁷"},
+		{4.5, 3, "4.5"},
+		{12, 3, "1.2 × 10¹"},
+		{9.996e8, 3, "1 × 10⁹"},
+		{2.5e-4, 2, "2.5 × 10⁻⁴"},
+		{-3e9, 3, "-3 × 10⁹"},
+		{0, 3, "0"},
+	} {
+		if got := Scientific(tc.v, tc.sig); got != tc.want {
+			t.Errorf("Scientific(%g, %d) = %q, want %q", tc.v, tc.sig, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -41,7 +42,12 @@ Each value says where it came from (the spec, or which column of the trials
 file). An item that the spec does not give and the trials cannot supply is
 printed as "not reported": nothing is estimated or invented. Carbon is
 derived from energy only when the spec gives a carbon intensity, and the
-card says so.
+card says so: energy × PUE × intensity, with the PUE the runs recorded
+(else the spec's carbon.pue, else 1, said to be assumed). FPO is written
+in scientific notation (1.59 × 10¹⁶ FPO), energy and carbon with the SI
+prefix on the unit (41.4 µWh, 2.37 kWh, 948 g CO2e). Files and the runs
+store are named relative to the working directory, never by an absolute
+path.
 
 SPEC is a YAML or JSON file (unknown keys are errors); every key is optional:
   title: BERT-base on SST-2
@@ -58,13 +64,15 @@ SPEC is a YAML or JSON file (unknown keys are errors); every key is optional:
   fpo: {train_per_example: 3.1e9, inference_per_example: 1.0e9,
         total: 5.2e17, source: "greenai fpo model.onnx"}
   energy: {kwh: 12.5, provenance: "measured by greenai run (NVML, RAPL)"}
-  carbon: {kg_co2e: 4.3, intensity_g_per_kwh: 350, provenance: "..."}
+  carbon: {kg_co2e: 4.3, intensity_g_per_kwh: 350, pue: 1.1, provenance: "..."}
   figure: evp.pdf        # a figure to include
 TRIALS is a trials file as for "greenai evp" (model, score, costs,
 hyperparameters). From it the card takes the number of trials, the best
 configuration, the expected-performance table, and, where the spec is
 silent, runtime (sum/mean of a seconds column), total FPO (sum of fpo),
-energy (sum of kwh) and carbon (sum of co2_kg).
+FPO per training or inference example (fpo_train_per_example,
+fpo_inference_per_example), energy (sum of kwh), PUE (pue) and carbon
+(sum of co2_kg).
 
 With --runs the trials are the runs "greenai run" recorded (selected and
 scored as for "greenai evp --runs"; see "greenai help evp"), and the card
@@ -73,6 +81,8 @@ also takes from them, each item naming its source:
     CPUs, RAM, GPUs), where the spec does not state it
   - average and total runtime: their wall time; number of trials
   - best configuration: the --param values of the best run, and its id
+  - FPO per training example (per inference example for runs recorded
+    with --model but no --spec), as each run recorded it
   - total FPO, energy and carbon, summed over the runs, with the
     provenance of each energy component (measured counter, integrated
     power or model estimate), the carbon intensity, its source and PUE
@@ -195,7 +205,15 @@ func runCard(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		fmt.Fprintf(stderr, "greenai: wrote %s\n", plotPath)
+		// The card refers to the figure by a relative path, never an
+		// absolute local one: relative to the card when it is written to a
+		// file, else to the working directory.
 		card.Figure = plotPath
+		if wd, err := os.Getwd(); err == nil && filepath.IsAbs(plotPath) {
+			if rel, err := filepath.Rel(wd, plotPath); err == nil {
+				card.Figure = filepath.ToSlash(rel)
+			}
+		}
 		if out != "" {
 			// Refer to the figure relative to the card.
 			if rel, err := filepath.Rel(filepath.Dir(out), plotPath); err == nil {

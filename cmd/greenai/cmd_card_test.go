@@ -73,9 +73,7 @@ func TestCardErrors(t *testing.T) {
 // where pdflatex (with booktabs and pgf) is installed, and checks that the
 // card fits on one page.
 func TestLaTeXCompiles(t *testing.T) {
-	if _, err := exec.LookPath("pdflatex"); err != nil {
-		t.Skip("pdflatex not installed")
-	}
+	requireLaTeX(t)
 	dir := t.TempDir()
 	abs := func(p string) string {
 		a, err := filepath.Abs(p)
@@ -97,14 +95,7 @@ func TestLaTeXCompiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"card", "doc"} {
-		cmd := exec.Command("pdflatex", "-interaction=nonstopmode", "-halt-on-error", name+".tex")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			if strings.Contains(string(out), ".sty' not found") {
-				t.Skipf("LaTeX package missing: %s", out)
-			}
-			t.Fatalf("pdflatex %s: %v\n%s", name, err, out)
-		}
+		pdflatex(t, dir, name+".tex")
 	}
 	log, err := os.ReadFile(filepath.Join(dir, "card.log"))
 	if err != nil {
@@ -112,5 +103,32 @@ func TestLaTeXCompiles(t *testing.T) {
 	}
 	if !strings.Contains(string(log), "(1 page") {
 		t.Errorf("the card is not one page:\n%s", log[max(0, len(log)-400):])
+	}
+}
+
+// requireLaTeX skips a test where pdflatex is not installed, unless
+// $GREENAI_REQUIRE_LATEX is set (scripts/test.sh sets it, after installing
+// TeX Live): then a missing pdflatex fails the test.
+func requireLaTeX(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("pdflatex"); err != nil {
+		if os.Getenv("GREENAI_REQUIRE_LATEX") != "" {
+			t.Fatal("pdflatex not installed, and GREENAI_REQUIRE_LATEX is set (scripts/test.sh installs texlive-latex-base, texlive-latex-recommended and texlive-pictures)")
+		}
+		t.Skip("pdflatex not installed (scripts/test.sh installs it)")
+	}
+}
+
+// pdflatex compiles file in dir; a missing LaTeX package skips the test
+// unless $GREENAI_REQUIRE_LATEX is set.
+func pdflatex(t *testing.T, dir, file string) {
+	t.Helper()
+	cmd := exec.Command("pdflatex", "-interaction=nonstopmode", "-halt-on-error", file)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if strings.Contains(string(out), ".sty' not found") && os.Getenv("GREENAI_REQUIRE_LATEX") == "" {
+			t.Skipf("LaTeX package missing: %s", out)
+		}
+		t.Fatalf("pdflatex %s: %v\n%s", file, err, out)
 	}
 }

@@ -289,7 +289,11 @@ func (r *runsFlags) load(ctx context.Context, stderr io.Writer) (*runsource.Set,
 		return nil, err
 	}
 	defer st.Close()
-	set, err := runsource.Load(ctx, st, st.Where(), store.Filter{Experiment: r.experiment, Tags: r.tags}, r.includeFailed)
+	where := st.Where()
+	if !store.IsPostgres(target) {
+		where = report.DisplayPath(where) // no absolute local paths in reports
+	}
+	set, err := runsource.Load(ctx, st, where, store.Filter{Experiment: r.experiment, Tags: r.tags}, r.includeFailed)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -37,6 +36,9 @@ func synthID(i int) string { return fmt.Sprintf("20240601T%02d0000-%08x", 8+i, i
 // val_acc of three evaluation records (the last is slightly worse), its
 // cost columns become the record's wall time, FPO and energy (cnn: two
 // measured components; lstm: the CPU estimated from a TDP model).
+// perExample is the synthetic FPO of one training example of each model.
+var perExample = map[string]float64{"cnn": 3.1e9, "lstm": 1.2e9}
+
 func synthRun(i int, model string, score, fpo, seconds, kwh float64, params map[string]string) *tracker.Record {
 	start := runsT0.Add(time.Duration(i) * time.Hour)
 	end := start.Add(time.Duration(seconds * float64(time.Second)))
@@ -59,7 +61,7 @@ func synthRun(i int, model string, score, fpo, seconds, kwh float64, params map[
 		Carbon:     carbon.Setting{PUE: 1.2, GramsPerKWh: 300, Where: "Synthetica", Source: "synthetic test table"},
 		PUE:        1.2,
 		Experiment: "sst2", Trial: fmt.Sprintf("t%02d", i+1), Params: params,
-		FPO: &tracker.FPOInfo{Model: model + ".onnx", Spec: "spec.yaml", TotalFPO: fpo, Source: "synthetic FPO count"},
+		FPO: &tracker.FPOInfo{Model: model + ".onnx", Spec: "spec.yaml", TotalFPO: fpo, PerExampleFPO: perExample[model], Source: "synthetic FPO count"},
 	}
 	r.EnergyJoules = tracker.TotalJoules(r.Energy)
 	r.CarbonG = r.Carbon.Grams(r.EnergyJoules)
@@ -371,17 +373,20 @@ func TestRunsSourceCard(t *testing.T) {
 	data := intoRuns(t, seedTrialRuns(t, true))
 	md, errOut := runsGolden(t, data, "runs_source_card.md", "card", data+"runs_source_card.yaml", "--runs", "--db", "runs.db", "--metric", "val_acc")
 	for _, want := range []string{
-		"| Computing infrastructure | Synthetic CPU 8-core, 16 logical CPUs, 64 GB RAM, 2× Synthetic GPU 16 GB | hardware recorded by greenai run (14 runs, runs.db) |",
-		"| Average runtime per trial, cnn | 3569 s (59.5 min) | mean of seconds over 8 trials (runs.db) |",
+		"| Computing infrastructure | Synthetic CPU 8-core, 16 logical CPUs, 64 GB RAM, 2× Synthetic GPU 16 GB | hardware recorded by greenai run (14 runs) |",
+		"| Average runtime per trial, cnn | 3569 s (59.5 min) | mean of seconds over 8 trials |",
 		"| Number of trials, cnn | 8 |",
 		"| Number of trials, lstm | 6 |",
 		"| cnn | 0.745 | dropout=0.2, lr=1e-4 | run " + synthID(4) + " |",
 		"| lstm | 0.725 | dropout=0.2, lr=3e-4 | run " + synthID(11) + " |",
-		"| Runs left out (did not finish) | 2 (1 exit status 1, 1 incomplete) | runs.db |",
-		"| Energy, cnn | 2.37 kWh | sum of kwh over 8 trials (runs.db); measured-counter: cpu, gpu |",
-		"| Energy, lstm | 730 Wh | sum of kwh over 6 trials (runs.db); measured-counter: gpu; model-estimate: cpu |",
-		"| Carbon, cnn | 853 g CO2e | sum of co2_kg over 8 trials (runs.db); 300 g CO2e/kWh, Synthetica [synthetic test table]; PUE 1.20 |",
+		"| Runs left out (did not finish) | 2 (1 exit status 1, 1 incomplete) | greenai run records |",
+		"| Energy, cnn | 2.37 kWh | sum of kwh over 8 trials; measured-counter: cpu, gpu |",
+		"| Energy, lstm | 730 Wh | sum of kwh over 6 trials; measured-counter: gpu; model-estimate: cpu |",
+		"| Carbon, cnn | 853 g CO2e | sum of co2_kg over 8 trials; 300 g CO2e/kWh, Synthetica [synthetic test table]; PUE 1.20 |",
 		"Metric: val_acc. Trials: 14 runs from runs.db, each scored by its best (highest) val_acc.",
+		// Every run recorded its per-example training FPO.
+		"| FPO per training example, cnn | 3.1 × 10⁹ FPO | recorded by greenai run (8 runs); counted by synthetic FPO count |",
+		"| FPO per training example, lstm | 1.2 × 10⁹ FPO | recorded by greenai run (6 runs); counted by synthetic FPO count |",
 	} {
 		if !strings.Contains(squeeze(md), want) {
 			t.Errorf("card lacks %q", want)
@@ -397,6 +402,15 @@ func TestRunsSourceCard(t *testing.T) {
 	}
 	if !strings.Contains(squeeze(out), "| Computing infrastructure | 1x GPU (16 GB), 8 CPU cores | card spec |") {
 		t.Errorf("the spec's hardware was replaced:\n%s", out)
+	}
+	// The spec's intensity replaces the runs' one, but the runs' PUE stays:
+	// 2.37 kWh × 1.2 × 400 g/kWh.
+	if want := "| Carbon, cnn | 1.14 kg CO2e | energy × PUE 1.2 (recorded by the runs) × 400 g CO2e/kWh; intensity: grid average (example value) |"; !strings.Contains(squeeze(out), want) {
+		t.Errorf("card lacks %q:\n%s", want, out)
+	}
+	// No absolute local path anywhere.
+	if strings.Contains(out, "/tmp/") || strings.Contains(out, dir) {
+		t.Errorf("the card prints an absolute path:\n%s", out)
 	}
 	if _, err := os.Stat(fig); err != nil {
 		t.Error(err)
@@ -427,7 +441,7 @@ func TestRunsSourceErrors(t *testing.T) {
 		usage bool
 	}{
 		{"missing metric", []string{"evp", "--runs", "--db", "runs.db", "--metric", "val_f1"}, `no run in runs.db has a metric "val_f1" (the runs recorded: loss, step, timestamp, val_acc)`, false},
-		{"empty store", []string{"evp", "--runs", "--db", empty, "--metric", "val_acc"}, "no runs in " + empty, false},
+		{"empty store", []string{"evp", "--runs", "--db", empty, "--metric", "val_acc"}, "no runs in " + filepath.Base(empty), false},
 		{"no match", []string{"evp", "--runs", "--db", "runs.db", "--metric", "val_acc", "--experiment", "mnist"}, "no runs in runs.db, experiment mnist", false},
 		{"no database", []string{"evp", "--runs", "--db", missingDB, "--metric", "val_acc"}, "no runs database at " + missingDB, false},
 		{"no metric flag", []string{"evp", "--runs", "--db", "runs.db"}, "--runs needs --metric NAME", true},
@@ -437,7 +451,7 @@ func TestRunsSourceErrors(t *testing.T) {
 		{"bad agg", []string{"evp", "--runs", "--db", "runs.db", "--metric", "val_acc", "--metric-agg", "mean"}, `metric aggregation "mean": want best, last, max or min`, false},
 		{"no fpo", []string{"evp", "--runs", "--db", noFPODB, "--metric", "val_acc", "--cost", "fpo"}, "run " + synthID(0) + " (model cnn) has no fpo cost", false},
 		{"no energy", []string{"report", "trials", "--runs", "--db", bareDB, "--metric", "val_acc", "--group-by", "lr", "--cost", "kwh"}, "has no kwh cost: it recorded no energy", false},
-		{"unknown cost", []string{"evp", "--runs", "--db", "runs.db", "--metric", "val_acc", "--cost", "gpu_hours"}, `runs have no "gpu_hours" cost (costs from runs: co2_kg, cpu_seconds, fpo, kwh, seconds)`, false},
+		{"unknown cost", []string{"evp", "--runs", "--db", "runs.db", "--metric", "val_acc", "--cost", "gpu_hours"}, `runs have no "gpu_hours" cost (costs from runs: co2_kg, cpu_seconds, fpo, fpo_train_per_example, kwh, pue, seconds)`, false},
 		{"no model", []string{"evp", "--runs", "--db", bareDB, "--metric", "val_acc"}, "neither a model parameter nor an experiment name", false},
 		{"group-by missing", []string{"evp", "--runs", "--db", "runs.db", "--metric", "val_acc", "--group-by", "seed"}, `has no parameter "seed" (--group-by seed)`, false},
 		{"curves no fpo", []string{"report", "curves", "--runs", "--db", noFPODB, "--y", "val_acc"}, "has no FPO", false},
@@ -468,21 +482,21 @@ func TestRunsSourceErrors(t *testing.T) {
 // figure included, where pdflatex is installed. The provenance that runs
 // add (run ids, energy components, runs left out) must still fit one page.
 func TestRunsSourceCardLaTeX(t *testing.T) {
-	if _, err := exec.LookPath("pdflatex"); err != nil {
-		t.Skip("pdflatex not installed")
-	}
+	requireLaTeX(t)
 	data := intoRuns(t, seedTrialRuns(t, true))
 	if _, errOut, err := runCLI(t, "card", data+"card.yaml", "--runs", "--db", "runs.db", "--metric", "val_acc",
 		"--latex", "--standalone", "--plot", "evp.pdf", "-o", "card.tex"); err != nil {
 		t.Fatal(err, errOut)
 	}
-	cmd := exec.Command("pdflatex", "-interaction=nonstopmode", "-halt-on-error", "card.tex")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		if strings.Contains(string(out), ".sty' not found") {
-			t.Skipf("LaTeX package missing: %s", out)
-		}
-		t.Fatalf("pdflatex: %v\n%s", err, out)
+	tex, err := os.ReadFile("card.tex")
+	if err != nil {
+		t.Fatal(err)
 	}
+	// The per-example FPO every run recorded is filled in.
+	if want := `FPO per training example, cnn & 3.1 \ensuremath{\times} 10\ensuremath{^{9}} FPO`; !strings.Contains(string(tex), want) {
+		t.Errorf("the card lacks %q", want)
+	}
+	pdflatex(t, ".", "card.tex")
 	log, err := os.ReadFile("card.log")
 	if err != nil {
 		t.Fatal(err)

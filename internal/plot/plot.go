@@ -685,7 +685,24 @@ func cp1252(s string) string {
 // TeXEscape escapes text for LaTeX.
 func TeXEscape(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		// A run of superscript digits (an exponent, "10¹⁶") becomes a
+		// math superscript.
+		if _, ok := superscripts[r]; ok {
+			b.WriteString(`\ensuremath{^{`)
+			for ; i < len(rs); i++ {
+				d, ok := superscripts[rs[i]]
+				if !ok {
+					break
+				}
+				b.WriteByte(d)
+			}
+			i--
+			b.WriteString(`}}`)
+			continue
+		}
 		switch r {
 		case '\\':
 			b.WriteString(`\textbackslash{}`)
@@ -712,3 +729,8 @@ func TeXEscape(s string) string {
 	}
 	return b.String()
 }
+
+// superscripts maps the superscript digits and minus sign units writes in
+// exponents to their plain characters.
+var superscripts = map[rune]byte{'⁰': '0', '¹': '1', '²': '2', '³': '3', '⁴': '4',
+	'⁵': '5', '⁶': '6', '⁷': '7', '⁸': '8', '⁹': '9', '⁻': '-'}

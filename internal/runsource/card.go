@@ -61,8 +61,15 @@ func hardwareText(h meter.Hardware) string {
 // its tests are what ties the two together.
 func (ts *TrialSet) FillCard(card *report.Card, set *Set, spec *report.CardSpec) {
 	runs := ts.runsOfModel(spec.Model)
-	from := "recorded by greenai run (" + plural(len(runs), "run") + ", " + set.Where + ")"
-	card.Subtitle += fmt.Sprintf(" Trials: %s from %s, each scored by its %s.", plural(len(runs), "run"), ts.where, scoreWords(ts.opts))
+	from := "recorded by greenai run (" + plural(len(runs), "run") + ")"
+	// The store is named once, in the subtitle (BuildCard named it
+	// "Trials: WHERE."); the items say only "recorded by greenai run".
+	about := fmt.Sprintf("Trials: %s from %s, each scored by its %s.", plural(len(runs), "run"), ts.where, scoreWords(ts.opts))
+	if named := "Trials: " + set.Where + "."; strings.Contains(card.Subtitle, named) {
+		card.Subtitle = strings.Replace(card.Subtitle, named, about, 1)
+	} else {
+		card.Subtitle += " " + about
+	}
 	for _, sec := range card.Sections {
 		for _, t := range sec.Tables {
 			if strings.HasPrefix(t.Caption, "Best configuration") {
@@ -89,6 +96,11 @@ func (ts *TrialSet) FillCard(card *report.Card, set *Set, spec *report.CardSpec)
 					row[2] = report.Text(source + "; " + CarbonProvenance(ts.runsOfModel(model)))
 				case strings.HasPrefix(source, "sum of fpo"):
 					row[2] = report.Text(source + "; " + fpoSources(ts.runsOfModel(model)))
+				case strings.HasPrefix(source, report.ColTrainFPOPerExample), strings.HasPrefix(source, report.ColInferenceFPOPerExample):
+					rs := ts.runsOfModel(model)
+					row[2] = report.Text("recorded by greenai run (" + plural(len(rs), "run") + "); " + fpoSources(rs))
+				case strings.HasPrefix(source, "energy × each trial's PUE"), strings.HasPrefix(source, "energy × PUE"):
+					row[2] = report.Text(strings.Replace(source, "recorded with the trials", "recorded by the runs", 1))
 				}
 			}
 		}
@@ -96,7 +108,7 @@ func (ts *TrialSet) FillCard(card *report.Card, set *Set, spec *report.CardSpec)
 	if n := set.Listed - len(set.Runs); n > 0 {
 		for _, sec := range card.Sections {
 			if sec.Heading == "Hyperparameter search" && len(sec.Tables) > 0 {
-				sec.Tables[0].AddRow(report.Text("Runs left out (did not finish)"), report.Text(fmt.Sprintf("%d (%s)", n, set.leftCounts())), report.Text(set.Where))
+				sec.Tables[0].AddRow(report.Text("Runs left out (did not finish)"), report.Text(fmt.Sprintf("%d (%s)", n, set.leftCounts())), report.Text("greenai run records"))
 			}
 		}
 	}

@@ -199,9 +199,11 @@ func (ts *TrialSet) RunOf(t report.Trial) *tracker.Record {
 }
 
 // Trials turns the runs into trials: the model from o.GroupBy, the score
-// from the metric records, the costs fpo (the record's FPO total), seconds
-// (wall), cpu_seconds, kwh (the energy components summed; before PUE) and
-// co2_kg, and the run's parameters (less the one naming the model). A cost
+// from the metric records, the costs fpo (the record's FPO total),
+// fpo_train_per_example or fpo_inference_per_example (the record's
+// per-example FPO, by whether a spec priced a training trial), seconds
+// (wall), cpu_seconds, kwh (the energy components summed; before PUE), pue
+// and co2_kg, and the run's parameters (less the one naming the model). A cost
 // the run did not record is absent, not 0. Runs that recorded no value of
 // the metric are left out, with a note; none having it is an error.
 func (s *Set) Trials(o TrialOptions) (*TrialSet, error) {
@@ -353,10 +355,26 @@ func Costs(r *tracker.Record) map[string]float64 {
 	c := map[string]float64{"seconds": r.WallSeconds, "cpu_seconds": r.CPUSeconds}
 	if r.FPO != nil {
 		c["fpo"] = r.FPO.TotalFPO
+		// With a spec the record's per-example FPO is that of one training
+		// example (E_train); with a model alone, of one forward pass.
+		switch {
+		case r.FPO.PerExampleFPO <= 0:
+		case r.FPO.Spec != "":
+			c[report.ColTrainFPOPerExample] = r.FPO.PerExampleFPO
+		default:
+			c[report.ColInferenceFPOPerExample] = r.FPO.PerExampleFPO
+		}
 	}
 	if len(r.Energy) > 0 {
 		c["kwh"] = tracker.TotalJoules(r.Energy) / 3.6e6
 		c["co2_kg"] = r.CarbonG / 1000
+		pue := r.Carbon.PUE
+		if pue == 0 {
+			pue = r.PUE
+		}
+		if pue > 0 {
+			c[report.ColPUE] = pue
+		}
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/store"
+	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/tracker"
 )
 
@@ -202,6 +203,17 @@ func TestCosts(t *testing.T) {
 	r.FPO, r.Energy = nil, nil
 	if c := Costs(r); len(c) != 2 {
 		t.Errorf("a run without FPO or energy has costs %v, want seconds and cpu_seconds only", c)
+	}
+	// The per-example FPO is a training example's under a spec, an
+	// inference example's without; the PUE comes with the energy.
+	r = rec("r", nil)
+	r.FPO.PerExampleFPO, r.FPO.Spec, r.Carbon.PUE = 3e9, "spec.yaml", 1.4
+	if c := Costs(r); c[report.ColTrainFPOPerExample] != 3e9 || c[report.ColPUE] != 1.4 || c[report.ColInferenceFPOPerExample] != 0 {
+		t.Errorf("with a spec: costs %v", c)
+	}
+	r.FPO.Spec = ""
+	if c := Costs(r); c[report.ColInferenceFPOPerExample] != 3e9 || c[report.ColTrainFPOPerExample] != 0 {
+		t.Errorf("without a spec: costs %v", c)
 	}
 }
 
