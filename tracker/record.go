@@ -64,8 +64,17 @@ type Record struct {
 
 	Energy       []Energy `json:"energy"`
 	EnergyJoules float64  `json:"energy_joules"`
-	CarbonG      float64  `json:"carbon_g"`
-	PUE          float64  `json:"pue"`
+	// WholeJoules is the energy of the whole host and devices the run
+	// used (RAPL before the run's share, GPUs whole); AttributedJoules is
+	// the run's share of it (RAPL by CPU time, GPUs by the driver's
+	// per-process figures where it gives them). See each figure's method.
+	WholeJoules      float64 `json:"whole_joules"`
+	AttributedJoules float64 `json:"attributed_joules"`
+	// IdleBaseline is the machine's power measured before the command
+	// started (--idle-baseline), reported beside the run, never subtracted.
+	IdleBaseline *IdleBaseline `json:"idle_baseline,omitempty"`
+	CarbonG      float64       `json:"carbon_g"`
+	PUE          float64       `json:"pue"`
 	// Carbon is the full carbon accounting (intensity, its source, PUE).
 	Carbon carbon.Setting `json:"carbon"`
 
@@ -124,6 +133,25 @@ func ShellQuote(argv []string) string {
 		}
 	}
 	return strings.Join(q, " ")
+}
+
+// WholeJoules is the whole-host or whole-device energy of a figure: its
+// HostJoules when the run was billed a share, else its Joules.
+func WholeJoules(e Energy) float64 {
+	if e.HostJoules > 0 {
+		return e.HostJoules
+	}
+	return e.Joules
+}
+
+// AttributedJoules is the run's part of a figure: a RAPL figure billed by
+// CPU-time share already is; a whole device with a per-process share is
+// billed by it; anything else is the run's whole.
+func AttributedJoules(e Energy) float64 {
+	if e.Scope == meter.ScopeDevice && e.Share > 0 {
+		return e.Joules * e.Share
+	}
+	return e.Joules
 }
 
 // TotalJoules sums energy figures.

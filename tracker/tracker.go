@@ -87,6 +87,10 @@ type Config struct {
 	// measured by the rank that owns it (see Coordinator).
 	Job   *Job
 	Coord Coordinator
+	// IdleBaseline, when positive, measures the machine's power for that
+	// long before the command starts; it is reported beside the run
+	// (Record.IdleBaseline), never subtracted.
+	IdleBaseline time.Duration
 	// JobWait is how long a node leader keeps measuring after its own
 	// command ended, waiting for the node's other ranks (default 10 min;
 	// negative: not at all).
@@ -117,6 +121,9 @@ type state struct {
 	// covered are the components another rank of the job measures for
 	// this node (no estimate is added for them).
 	covered map[string]bool
+	// offset is each meter figure's energy at the end of the idle
+	// baseline, taken off the run's figures.
+	offset map[string]float64
 }
 
 // Run runs the command, sampling its meters until it exits, and returns
@@ -178,7 +185,6 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	} else if cfg.Model != "" {
 		s.computeFPO(ctx)
 	}
-	s.save(ctx, false)
 	if s.rec.Job != nil {
 		if cfg.Coord != nil {
 			s.joinJob(ctx)
@@ -186,6 +192,12 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 			s.note("rank of job " + s.rec.Job.ID + " measured alone: no shared store to coordinate the node's ranks (RAPL billed by CPU-time share)")
 		}
 	}
+	if cfg.IdleBaseline > 0 {
+		if err := s.measureBaseline(ctx); err != nil {
+			return nil, err
+		}
+	}
+	s.save(ctx, false)
 
 	cmd := exec.Command(cfg.Argv[0], cfg.Argv[1:]...)
 	cmd.Dir = cfg.Dir
@@ -313,6 +325,16 @@ func (s *state) sampleProc(now time.Time) {
 	s.integrateRSS(now)
 	s.last, s.lastT = ps, now
 	s.peakRSS = max(s.peakRSS, ps.RSSBytes)
+	// Meters that attribute a shared device per process (NVML) learn the
+	// run's processes.
+	if pl, ok := s.proc.(interface{ PIDs() []int }); ok {
+		pids := pl.PIDs()
+		for _, m := range s.cfg.Meters {
+			if pa, ok := m.(interface{ SetPIDs([]int) }); ok {
+				pa.SetPIDs(pids)
+			}
+		}
+	}
 }
 
 // integrateRSS adds the resident memory since the last sample (held at
@@ -369,6 +391,7 @@ func (s *state) energies(cpuSec float64, final bool) ([]Energy, []string) {
 	hasCPU, hasDRAM := false, false
 	for _, m := range s.cfg.Meters {
 		for _, e := range m.Energy() {
+			s.takeOffset(&e)
 			if e.Scope == meter.ScopeHost && s.rec.Job != nil && s.rec.Job.NodeLeader {
 				// The job's one measurement of this node: kept whole;
 				// SumJob attributes it by the CPU time of all the node's
@@ -404,6 +427,11 @@ func (s *state) energies(cpuSec float64, final bool) ([]Energy, []string) {
 func (s *state) setEnergy(es []Energy) {
 	s.rec.Energy = es
 	s.rec.EnergyJoules = TotalJoules(es)
+	s.rec.WholeJoules, s.rec.AttributedJoules = 0, 0
+	for _, e := range es {
+		s.rec.WholeJoules += WholeJoules(e)
+		s.rec.AttributedJoules += AttributedJoules(e)
+	}
 	s.rec.CarbonG = s.cfg.Carbon.Grams(s.rec.EnergyJoules)
 }
 
@@ -478,6 +506,9 @@ func (s *state) finish(ctx context.Context, ps *os.ProcessState) (*Record, error
 	}
 	r.CPUSeconds = r.UserSeconds + r.SystemSeconds
 	r.PeakRSSBytes = s.peakRSS
+	if b := r.IdleBaseline; b != nil {
+		b.JoulesOverRun = b.Watts * r.WallSeconds
+	}
 	es, notes := s.energies(r.CPUSeconds, true)
 	s.setEnergy(es)
 	r.Notes = append(r.Notes, notes...)

@@ -61,8 +61,14 @@ Meters (each figure says its provenance):
                      provenance: measured-counter.
   gpu                NVML (libnvidia-ml.so.1, loaded without cgo): the total
                      energy counter (Volta and newer), else sampled power
-                     integrated (integrated-power), for the devices
-                     CUDA_VISIBLE_DEVICES allows.
+                     integrated (integrated-power, and said so; never 0),
+                     for the devices CUDA_VISIBLE_DEVICES allows. A GPU
+                     shared with other processes is billed whole, and the
+                     run's share (NVML per-process SM utilisation, else its
+                     share of used device memory) is shown beside it.
+  RAM size           the cgroup limit (v2 memory.max, v1
+                     memory.limit_in_bytes) when the run is confined, else
+                     the host's MemTotal.
   estimates          where no counter is readable: CPU = TDP table × CPU
                      time; RAM = 0.3725 W per GB of resident memory over
                      time. provenance: model-estimate, and said so.
@@ -123,6 +129,10 @@ Flags:
   --list-intensities      print the bundled carbon intensity table and exit
   --model FILE            model file whose FPO to record (with --spec)
   --spec SPEC             input spec for the FPO of --model
+  --idle-baseline D       before starting the command, measure the machine's
+                          power for D (e.g. 30s) with nothing of the run going
+                          on; reported beside the run (the energy the machine
+                          would have drawn idle), never subtracted
   --progress              show a live line of elapsed time, power and energy
   --interval DURATION     sampling period (default 1s; shortened if a RAPL
                           counter could wrap faster)
@@ -154,7 +164,7 @@ docs/measure.md for the meters, the models and their limits.
 type runFlags struct {
 	db, experiment, trial, group, rank string
 	node                               string
-	jobWait                            time.Duration
+	jobWait, idleBaseline              time.Duration
 	params, tags                       multiFlag
 	pue, intensity, country, region    string
 	listIntensities, progress, quiet   bool
@@ -175,6 +185,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.rank, "rank", "", "rank")
 	fs.StringVar(&f.node, "node", os.Getenv("GREENAI_NODE"), "node name")
 	fs.DurationVar(&f.jobWait, "job-wait", 10*time.Minute, "node leader wait")
+	fs.DurationVar(&f.idleBaseline, "idle-baseline", 0, "idle power measurement")
 	fs.StringVar(&f.pue, "pue", os.Getenv("GREENAI_PUE"), "PUE")
 	fs.StringVar(&f.intensity, "carbon-intensity", os.Getenv("GREENAI_CARBON_INTENSITY"), "g/kWh")
 	fs.StringVar(&f.country, "country", os.Getenv("GREENAI_COUNTRY"), "country")
@@ -217,6 +228,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if f.jobWait < 0 {
 		return usageError("run: --job-wait must not be negative")
+	}
+	if f.idleBaseline < 0 {
+		return usageError("run: --idle-baseline must not be negative")
 	}
 	job := detectJob(f)
 	group, rank := "", ""
@@ -284,7 +298,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Meters: found.Meters, Notes: found.Notes, Hardware: hw, Carbon: setting,
 		Experiment: f.experiment, Trial: f.trial, Params: params, Tags: f.tags,
 		Group: group, Rank: rank, Model: f.model, Spec: f.spec, FPO: recordFPO, KnownFPO: fpoInfo, Version: version,
-		Job: job, JobWait: f.jobWait,
+		Job: job, JobWait: f.jobWait, IdleBaseline: f.idleBaseline,
 	}
 	if f.jobWait == 0 {
 		cfg.JobWait = -1
@@ -487,9 +501,12 @@ func printSummary(w io.Writer, r *tracker.Record, saved string) {
 		if e.Device != "" {
 			dev += " " + e.Device
 		}
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", dev, units.Joules(e.Joules), e.Provenance, e.Method)
+		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", dev, energyOfWhole(e), e.Provenance, e.Method)
 	}
 	tw.Flush()
+	for _, l := range sharedLines(r) {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
 	fmt.Fprintf(w, "  carbon %.3g g CO2e = energy × PUE × intensity (%s)\n", r.CarbonG, r.Carbon)
 	if r.FPO != nil {
 		fmt.Fprintf(w, "  FPO %.4g (per example %.4g, MACs %.4g; %s)\n", r.FPO.TotalFPO, r.FPO.PerExampleFPO, r.FPO.MACs, r.FPO.Source)
@@ -501,4 +518,30 @@ func printSummary(w io.Writer, r *tracker.Record, saved string) {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
 	fmt.Fprintf(w, "  %s\n", saved)
+}
+
+// energyOfWhole prints a figure's energy, with the whole host's or
+// device's beside it when the run was billed a share.
+func energyOfWhole(e tracker.Energy) string {
+	whole := tracker.WholeJoules(e)
+	att := tracker.AttributedJoules(e)
+	if e.Share > 0 && whole > 0 && att != whole {
+		return fmt.Sprintf("%s of %s whole (%.1f%%)", units.Joules(att), units.Joules(whole), att/whole*100)
+	}
+	return units.Joules(e.Joules)
+}
+
+// sharedLines say, for a run on a shared machine, the whole machine's
+// energy beside the run's attributed share, and the idle baseline.
+func sharedLines(r *tracker.Record) []string {
+	var out []string
+	if r.WholeJoules > 0 && (r.WholeJoules != r.AttributedJoules || r.AttributedJoules != r.EnergyJoules) {
+		out = append(out, fmt.Sprintf("whole host and devices %s; attributed to the run %s (RAPL by CPU-time share, GPUs by the driver's per-process share where given; see each method)",
+			units.Joules(r.WholeJoules), units.Joules(r.AttributedJoules)))
+	}
+	if b := r.IdleBaseline; b != nil {
+		out = append(out, fmt.Sprintf("idle baseline %.1f W, measured %.3g s before the run: %s over its wall time (reported, not subtracted)",
+			b.Watts, b.Seconds, units.Joules(b.JoulesOverRun)))
+	}
+	return out
 }

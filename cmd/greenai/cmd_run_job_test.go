@@ -210,3 +210,37 @@ type bytesCmd struct {
 	cmd *exec.Cmd
 	out bytes.Buffer
 }
+
+// On a single machine with readable RAPL the summary shows the whole
+// host's energy beside the run's share, and --idle-baseline is measured
+// and reported, not subtracted.
+func TestRunSharedSummaryAndBaseline(t *testing.T) {
+	node := newFakeNode(t, 5_000_000, 1_000_000)
+	db := filepath.Join(t.TempDir(), "runs.db")
+	env := []string{"GREENAI_SYSFS=" + node.sys, "CUDA_VISIBLE_DEVICES=", "SLURM_JOB_ID=", "TORCHELASTIC_RUN_ID="}
+	res := runGreenai(t, env, "run", "--db", db, "--idle-baseline", "200ms", "--interval", "50ms", "--",
+		"sh", "-c", `i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done`)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "idle baseline 0.0 W, measured 0.2") || !strings.Contains(res.stderr, "not subtracted") {
+		t.Errorf("summary lacks the idle baseline:\n%s", res.stderr)
+	}
+	out, _, err := runCLI(t, "runs", "--db", db, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*tracker.Record
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
+		t.Fatalf("%v %d", err, len(recs))
+	}
+	r := recs[0]
+	if r.IdleBaseline == nil || r.IdleBaseline.Seconds < 0.2 || len(r.IdleBaseline.Parts) != 2 {
+		t.Errorf("baseline %+v", r.IdleBaseline)
+	}
+	for _, e := range r.Energy {
+		if (e.Component == "cpu" || e.Component == "dram") && (e.Provenance != "measured-counter" || !strings.Contains(e.Method, "host busy CPU time")) {
+			t.Errorf("%s: %+v", e.Component, e)
+		}
+	}
+}

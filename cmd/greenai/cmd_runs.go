@@ -292,7 +292,11 @@ func showRun(w io.Writer, r *tracker.Record) {
 	line("command", r.Command)
 	line("dir", r.Dir)
 	line("host", fmt.Sprintf("%s (pid %d)", r.Host, r.PID))
-	line("hardware", fmt.Sprintf("%s, %d logical CPUs, %s RAM, GPUs: %s", r.Hardware.CPUModel, r.Hardware.LogicalCPUs, units.Bytes(r.Hardware.RAMBytes), orNone(r.Hardware.GPUs)))
+	ram := units.Bytes(r.Hardware.RAMBytes) + " RAM"
+	if r.Hardware.HostRAMBytes > 0 {
+		ram += fmt.Sprintf(" (%s; host %s)", r.Hardware.RAMSource, units.Bytes(r.Hardware.HostRAMBytes))
+	}
+	line("hardware", fmt.Sprintf("%s, %d logical CPUs, %s, GPUs: %s", r.Hardware.CPUModel, r.Hardware.LogicalCPUs, ram, orNone(r.Hardware.GPUs)))
 	line("start", r.Start.Local().Format(time.RFC3339))
 	if r.End != nil {
 		line("end", r.End.Local().Format(time.RFC3339))
@@ -317,7 +321,10 @@ func showRun(w io.Writer, r *tracker.Record) {
 	line("time", fmt.Sprintf("wall %.2f s, cpu %.2f s (user %.2f, sys %.2f), peak RSS %s", r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, units.Bytes(r.PeakRSSBytes)))
 	line("energy", units.Joules(r.EnergyJoules))
 	for _, e := range r.Energy {
-		fmt.Fprintf(w, "    %-5s %-14s %-16s %s\n", e.Component, units.Joules(e.Joules), e.Provenance, e.Method)
+		fmt.Fprintf(w, "    %-5s %-14s %-16s %s\n", e.Component, energyOfWhole(e), e.Provenance, e.Method)
+	}
+	for _, l := range sharedLines(r) {
+		line("shared", l)
 	}
 	line("carbon", fmt.Sprintf("%.4g g CO2e (%s)", r.CarbonG, r.Carbon))
 	if r.FPO != nil {

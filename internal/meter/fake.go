@@ -89,7 +89,30 @@ type FakeGPUDevice struct {
 	Util                uint32
 	EnergyErr, PowerErr error
 	UtilErr             error
+	// Per-process figures (GPUProcesses); nil slices with nil errors mean
+	// no process is on the device.
+	ProcUtil    []GPUProcUtil
+	ProcMem     []GPUProcMem
+	ProcUtilErr error
+	ProcMemErr  error
 }
+
+// ProcessUtilization implements GPUProcesses: the samples newer than since.
+func (d *FakeGPUDevice) ProcessUtilization(since uint64) ([]GPUProcUtil, error) {
+	if d.ProcUtilErr != nil {
+		return nil, d.ProcUtilErr
+	}
+	var out []GPUProcUtil
+	for _, u := range d.ProcUtil {
+		if u.TimeStamp > since {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// ComputeProcesses implements GPUProcesses.
+func (d *FakeGPUDevice) ComputeProcesses() ([]GPUProcMem, error) { return d.ProcMem, d.ProcMemErr }
 
 // Index implements GPUDevice.
 func (d *FakeGPUDevice) Index() int { return d.Idx }

@@ -27,6 +27,30 @@ type GPUDevice interface {
 	Utilization() (uint32, error)
 }
 
+// GPUProcUtil is one per-process utilisation sample of a GPU
+// (nvmlProcessUtilizationSample_t).
+type GPUProcUtil struct {
+	PID       int
+	TimeStamp uint64 // µs, the driver's clock
+	SMUtil    uint32 // percent
+}
+
+// GPUProcMem is the device memory one process uses (nvmlProcessInfo_t).
+type GPUProcMem struct {
+	PID       int
+	UsedBytes uint64
+}
+
+// GPUProcesses is what a GPUDevice offers when the driver reports figures
+// per process: per-process SM utilisation samples
+// (nvmlDeviceGetProcessUtilization, since a timestamp) and per-process
+// memory (nvmlDeviceGetComputeRunningProcesses). Either may return
+// ErrGPUNotSupported.
+type GPUProcesses interface {
+	ProcessUtilization(since uint64) ([]GPUProcUtil, error)
+	ComputeProcesses() ([]GPUProcMem, error)
+}
+
 // GPULib is a GPU driver library (NVML, or a fake in tests).
 type GPULib interface {
 	Devices() ([]GPUDevice, error)
@@ -52,6 +76,13 @@ type gpuState struct {
 	lastT   time.Time // time of the last sample
 	joules  float64
 	mj      uint64
+	// Per-process attribution: the run's part of each interval's energy,
+	// by the share the driver reported at the interval's end.
+	prevWhole  float64 // whole-device joules at the last sample
+	attributed float64
+	shared     bool   // some interval had a per-process share
+	shareHow   string // the method of the last share
+	lastUtilTS uint64 // newest utilisation sample seen
 }
 
 // GPU meters the energy of the GPUs a run may use, one figure per device:
@@ -62,6 +93,66 @@ type GPU struct {
 	lib   GPULib
 	devs  []*gpuState
 	notes []string
+	pids  map[int]bool // the run's process tree; nil: no attribution
+}
+
+// SetPIDs tells the meter which processes are the run's, so that each
+// device's energy can be attributed by the run's per-process share.
+func (g *GPU) SetPIDs(pids []int) {
+	g.pids = make(map[int]bool, len(pids))
+	for _, p := range pids {
+		g.pids[p] = true
+	}
+}
+
+// share is the run's fraction of device d now: by SM utilisation of the
+// run's processes over all processes' since the last sample, else by their
+// share of the device memory that processes use.
+func (g *GPU) share(d *gpuState) (float64, string, bool) {
+	pp, ok := d.dev.(GPUProcesses)
+	if !ok || g.pids == nil {
+		return 0, "", false
+	}
+	if us, err := pp.ProcessUtilization(d.lastUtilTS); err == nil {
+		var mine, all float64
+		for _, u := range us {
+			d.lastUtilTS = max(d.lastUtilTS, u.TimeStamp)
+			all += float64(u.SMUtil)
+			if g.pids[u.PID] {
+				mine += float64(u.SMUtil)
+			}
+		}
+		if all > 0 {
+			return mine / all, "NVML per-process SM utilisation", true
+		}
+	}
+	if ms, err := pp.ComputeProcesses(); err == nil {
+		var mine, all float64
+		for _, m := range ms {
+			all += float64(m.UsedBytes)
+			if g.pids[m.PID] {
+				mine += float64(m.UsedBytes)
+			}
+		}
+		if all > 0 {
+			return mine / all, "NVML per-process memory share", true
+		}
+		if len(ms) == 0 {
+			return 0, "NVML: no process on the device", true
+		}
+	}
+	return 0, "", false
+}
+
+func (g *GPU) attribute(d *gpuState, whole float64) {
+	dE := whole - d.prevWhole
+	d.prevWhole = whole
+	sh, how, ok := g.share(d)
+	if !ok {
+		return
+	}
+	d.shared, d.shareHow = true, how
+	d.attributed += dE * sh
 }
 
 // NewGPU meters the devices of lib that CUDA_VISIBLE_DEVICES allows
@@ -184,6 +275,9 @@ func (g *GPU) Sample(now time.Time) error {
 				d.mj += v - d.last
 			}
 			d.last = v
+			if d.started {
+				g.attribute(d, float64(d.mj)/1000)
+			}
 		default:
 			var w float64
 			if d.mode == gpuPower {
@@ -203,6 +297,7 @@ func (g *GPU) Sample(now time.Time) error {
 			}
 			if d.started {
 				d.joules += (d.lastW + w) / 2 * now.Sub(d.lastT).Seconds()
+				g.attribute(d, d.joules)
 			}
 			d.lastW = w
 			d.lastT = now
@@ -231,6 +326,14 @@ func (g *GPU) Energy() []Energy {
 			e.Joules = d.joules
 			e.Provenance = ModelEstimate
 			e.Method = "fallback estimate, no GPU power reading: " + d.tdpHow + " × sampled utilisation, " + label
+		}
+		switch {
+		case d.shared && e.Joules > 0:
+			e.HostJoules = e.Joules
+			e.Share = d.attributed / e.Joules
+			e.Method += fmt.Sprintf("; run's share %.1f%% by %s (whole device in joules)", e.Share*100, d.shareHow)
+		case g.pids != nil:
+			e.Method += "; whole device billed: the driver gives no per-process utilisation or memory"
 		}
 		out = append(out, e)
 	}

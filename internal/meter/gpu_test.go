@@ -2,6 +2,7 @@ package meter
 
 import (
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -182,5 +183,74 @@ func TestNVMLReal(t *testing.T) {
 		if e.Joules < 0 || e.Provenance == "" {
 			t.Errorf("%+v", e)
 		}
+	}
+}
+
+// A GPU shared with another job: the run is billed its per-process share,
+// by SM utilisation where the driver samples it, else by memory.
+func TestGPUAttribution(t *testing.T) {
+	util := &FakeGPUDevice{Idx: 0, Model: "A100", ID: "GPU-u", EnergyMJ: 0}
+	mem := &FakeGPUDevice{Idx: 1, Model: "T4", ID: "GPU-m", PowerMW: 60_000, EnergyErr: ErrGPUNotSupported, ProcUtilErr: ErrGPUNotSupported}
+	none := &FakeGPUDevice{Idx: 2, Model: "V100", ID: "GPU-n", EnergyMJ: 0, ProcUtilErr: ErrGPUNotSupported, ProcMemErr: ErrGPUNotSupported}
+	lib := &FakeGPULib{Devs: []*FakeGPUDevice{util, mem, none}}
+	g, err := NewGPU(lib, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.SetPIDs([]int{100, 101})
+	t0 := time.Unix(0, 0)
+	if err := g.Sample(t0); err != nil {
+		t.Fatal(err)
+	}
+	// Interval 1: 1000 J; the run's processes 100 and 101 ran 30+10 of 80
+	// SM-percent (half); memory: 2 of 8 GB (a quarter).
+	util.EnergyMJ, none.EnergyMJ = 1_000_000, 1_000_000
+	util.ProcUtil = []GPUProcUtil{{PID: 100, TimeStamp: 1, SMUtil: 30}, {PID: 101, TimeStamp: 2, SMUtil: 10}, {PID: 7, TimeStamp: 2, SMUtil: 40}}
+	mem.ProcMem = []GPUProcMem{{PID: 100, UsedBytes: 2e9}, {PID: 9, UsedBytes: 6e9}}
+	if err := g.Sample(t0.Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// Interval 2: 3000 J more; only the other job's process ran.
+	util.EnergyMJ, none.EnergyMJ = 4_000_000, 4_000_000
+	util.ProcUtil = append(util.ProcUtil, GPUProcUtil{PID: 7, TimeStamp: 3, SMUtil: 90})
+	if err := g.Sample(t0.Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct{ whole, share float64 }{
+		"GPU-u": {4000, 500.0 / 4000}, // 1000 × 0.5 + 3000 × 0
+		"GPU-m": {60 * 20, 0.25},      // 60 W × 20 s, a quarter of the memory throughout
+		"GPU-n": {4000, 0},            // no per-process figures: whole, and said so
+	}
+	for _, e := range g.Energy() {
+		w := want[e.Device]
+		if math.Abs(e.Joules-w.whole) > 1e-9 || math.Abs(e.Share-w.share) > 1e-12 {
+			t.Errorf("%s: %v J share %v, want %v J share %v (%s)", e.Device, e.Joules, e.Share, w.whole, w.share, e.Method)
+		}
+		if e.Device == "GPU-n" && !strings.Contains(e.Method, "whole device billed") {
+			t.Errorf("GPU-n method does not say it is billed whole: %s", e.Method)
+		}
+		if e.Device == "GPU-u" && !strings.Contains(e.Method, "SM utilisation") || e.Device == "GPU-m" && !strings.Contains(e.Method, "memory share") {
+			t.Errorf("%s: method does not name the attribution: %s", e.Device, e.Method)
+		}
+	}
+}
+
+// A GPU without an energy counter is integrated from sampled power and
+// says so; even a run shorter than one interval gets a non-zero figure.
+func TestGPUPowerOnlyNeverZero(t *testing.T) {
+	d := &FakeGPUDevice{Idx: 0, Model: "T4", ID: "GPU-p", PowerMW: 35_000, EnergyErr: ErrGPUNotSupported}
+	g, err := NewGPU(&FakeGPULib{Devs: []*FakeGPUDevice{d}}, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(0, 0)
+	_ = g.Sample(t0)
+	_ = g.Sample(t0.Add(200 * time.Millisecond))
+	e := g.Energy()[0]
+	if e.Provenance != IntegratedPower || math.Abs(e.Joules-7) > 1e-9 {
+		t.Errorf("%+v: want 7 J integrated-power", e)
+	}
+	if !strings.Contains(strings.Join(g.Notes(), "\n"), "no energy counter, power is sampled and integrated") {
+		t.Errorf("notes do not say power is integrated: %q", g.Notes())
 	}
 }

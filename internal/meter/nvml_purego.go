@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/ebitengine/purego"
 )
@@ -22,6 +23,29 @@ const (
 
 type nvmlUtilization struct{ GPU, Memory uint32 }
 
+const (
+	nvmlErrorNotFound         = 6
+	nvmlErrorInsufficientSize = 7
+)
+
+// nvmlProcessUtilizationSample is nvmlProcessUtilizationSample_t (nvml.h):
+// pid, timeStamp (µs), smUtil, memUtil, encUtil, decUtil; Go inserts the
+// same padding after pid as C.
+type nvmlProcessUtilizationSample struct {
+	PID                               uint32
+	TimeStamp                         uint64
+	SMUtil, MemUtil, EncUtil, DecUtil uint32
+}
+
+// nvmlProcessInfo is nvmlProcessInfo_t, the v2 layout that
+// nvmlDeviceGetComputeRunningProcesses_v3 fills: pid, usedGpuMemory,
+// gpuInstanceId, computeInstanceId.
+type nvmlProcessInfo struct {
+	PID                              uint32
+	UsedGPUMemory                    uint64
+	GPUInstanceID, ComputeInstanceID uint32
+}
+
 type nvmlLib struct {
 	handle          uintptr
 	init            func() int32
@@ -34,7 +58,10 @@ type nvmlLib struct {
 	totalEnergy     func(uintptr, *uint64) int32
 	powerUsage      func(uintptr, *uint32) int32
 	utilizationRate func(uintptr, *nvmlUtilization) int32
-	closeOnce       sync.Once
+	// Optional: per-process figures (nil when the driver lacks them).
+	processUtil  func(uintptr, unsafe.Pointer, *uint32, uint64) int32
+	computeProcs func(uintptr, *uint32, unsafe.Pointer) int32
+	closeOnce    sync.Once
 }
 
 // OpenNVML loads libnvidia-ml.so.1 and initialises it. It fails, without
@@ -71,6 +98,17 @@ func OpenNVML() (GPULib, error) {
 			return nil, fmt.Errorf("nvml: %s lacks %s (driver too old?)", nvmlLibrary, s.name)
 		}
 		purego.RegisterFunc(s.fptr, p)
+	}
+	for _, s := range []struct {
+		fptr any
+		name string
+	}{
+		{&l.processUtil, "nvmlDeviceGetProcessUtilization"},
+		{&l.computeProcs, "nvmlDeviceGetComputeRunningProcesses_v3"},
+	} {
+		if p, err := purego.Dlsym(h, s.name); err == nil && p != 0 {
+			purego.RegisterFunc(s.fptr, p)
+		}
 	}
 	if rc := l.init(); rc != nvmlSuccess {
 		err := fmt.Errorf("nvml: init: %s", l.errorString(rc))
@@ -154,4 +192,75 @@ func (d *nvmlDevice) Utilization() (uint32, error) {
 	var u nvmlUtilization
 	err := d.lib.check("utilization", d.lib.utilizationRate(d.h, &u))
 	return u.GPU, err
+}
+
+// ProcessUtilization implements GPUProcesses.
+func (d *nvmlDevice) ProcessUtilization(since uint64) ([]GPUProcUtil, error) {
+	l := d.lib
+	if l.processUtil == nil {
+		return nil, fmt.Errorf("nvml: process utilization: %w", ErrGPUNotSupported)
+	}
+	var n uint32
+	rc := l.processUtil(d.h, nil, &n, since)
+	switch rc {
+	case nvmlErrorNotFound:
+		return nil, nil // no sample since then
+	case nvmlSuccess, nvmlErrorInsufficientSize:
+	default:
+		return nil, l.check("process utilization", rc)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	buf := make([]nvmlProcessUtilizationSample, n)
+	rc = l.processUtil(d.h, unsafe.Pointer(&buf[0]), &n, since)
+	if rc == nvmlErrorNotFound {
+		return nil, nil
+	}
+	if err := l.check("process utilization", rc); err != nil {
+		return nil, err
+	}
+	out := make([]GPUProcUtil, 0, n)
+	for _, s := range buf[:min(int(n), len(buf))] {
+		out = append(out, GPUProcUtil{PID: int(s.PID), TimeStamp: s.TimeStamp, SMUtil: s.SMUtil})
+	}
+	return out, nil
+}
+
+// ComputeProcesses implements GPUProcesses.
+func (d *nvmlDevice) ComputeProcesses() ([]GPUProcMem, error) {
+	l := d.lib
+	if l.computeProcs == nil {
+		return nil, fmt.Errorf("nvml: compute processes: %w", ErrGPUNotSupported)
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		var n uint32
+		rc := l.computeProcs(d.h, &n, nil)
+		if rc == nvmlSuccess {
+			return nil, nil // no process
+		}
+		if rc != nvmlErrorInsufficientSize {
+			return nil, l.check("compute processes", rc)
+		}
+		n += 4 // room for processes that start meanwhile
+		buf := make([]nvmlProcessInfo, n)
+		rc = l.computeProcs(d.h, &n, unsafe.Pointer(&buf[0]))
+		if rc == nvmlErrorInsufficientSize {
+			continue
+		}
+		if err := l.check("compute processes", rc); err != nil {
+			return nil, err
+		}
+		out := make([]GPUProcMem, 0, n)
+		for _, p := range buf[:min(int(n), len(buf))] {
+			// usedGpuMemory is NVML_VALUE_NOT_AVAILABLE (2^64-1) without
+			// the right to see it.
+			if p.UsedGPUMemory == ^uint64(0) {
+				return nil, fmt.Errorf("nvml: compute processes: used memory not available to this user: %w", ErrGPUNotSupported)
+			}
+			out = append(out, GPUProcMem{PID: int(p.PID), UsedBytes: p.UsedGPUMemory})
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("nvml: compute processes: the process list kept growing")
 }

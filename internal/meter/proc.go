@@ -155,6 +155,15 @@ func (p *ProcTree) Sample() (ProcSample, error) {
 	return s, nil
 }
 
+// PIDs lists the processes of the tree at the last sample.
+func (p *ProcTree) PIDs() []int {
+	out := make([]int, 0, len(p.known))
+	for pid := range p.known {
+		out = append(out, pid)
+	}
+	return out
+}
+
 // HostBusySeconds returns the CPU time all CPUs of the host spent busy
 // (user, nice, system, irq, softirq; not idle, iowait or steal) since boot,
 // from proc/stat.
