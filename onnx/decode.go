@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	pb "github.com/greenai/greenai/internal/onnxproto"
 )
 
 // maxDepth bounds the nesting of graphs inside attributes (and of types
@@ -182,17 +184,15 @@ func (d *decoder) ints(dst []int64, f field) ([]int64, error) {
 
 // packedInts decodes packed varints.
 func packedInts(dst []int64, b []byte, num protowire.Number) ([]int64, error) {
-	{
-		for len(b) > 0 {
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return nil, fmt.Errorf("field %d: bad packed varint", num)
-			}
-			dst = append(dst, int64(v))
-			b = b[n:]
+	for len(b) > 0 {
+		v, n := protowire.ConsumeVarint(b)
+		if n < 0 {
+			return nil, fmt.Errorf("field %d: bad packed varint", num)
 		}
-		return dst, nil
+		dst = append(dst, int64(v))
+		b = b[n:]
 	}
+	return dst, nil
 }
 
 func (d *decoder) floats(dst []float32, f field) ([]float32, error) {
@@ -221,25 +221,51 @@ func packedFloats(dst []float32, b []byte, num protowire.Number) ([]float32, err
 	return dst, nil
 }
 
+// message walks the fields of the message in f's payload (which must be
+// length-delimited).
+func (d *decoder) message(f field, fn func(h field) error) error {
+	if err := wantBytes(f); err != nil {
+		return err
+	}
+	return d.walk(f, fn)
+}
+
+// text reads a string (or bytes) field.
+func (d *decoder) text(f field) (string, error) {
+	if err := wantBytes(f); err != nil {
+		return "", err
+	}
+	b, err := d.payload(f)
+	return string(b), err
+}
+
+// appendText appends the value of a repeated string field.
+func (d *decoder) appendText(dst *[]string, f field) error {
+	s, err := d.text(f)
+	if err == nil {
+		*dst = append(*dst, s)
+	}
+	return err
+}
+
+// varint reads an integer field.
+func varint(f field) (int64, error) {
+	if err := wantVarint(f); err != nil {
+		return 0, err
+	}
+	return int64(f.x), nil
+}
+
 func (d *decoder) kv(f field) (KV, error) {
 	var e KV
-	if err := wantBytes(f); err != nil {
-		return e, err
-	}
-	err := d.walk(f, func(g field) error {
+	err := d.message(f, func(g field) (err error) {
 		switch g.num {
-		case 1:
-			if err := wantBytes(g); err != nil {
-				return err
-			}
-			e.Key = d.str(g)
-		case 2:
-			if err := wantBytes(g); err != nil {
-				return err
-			}
-			e.Value = d.str(g)
+		case pb.EntryKey:
+			e.Key, err = d.text(g)
+		case pb.EntryValue:
+			e.Value, err = d.text(g)
 		}
-		return nil
+		return err
 	})
 	return e, err
 }
@@ -247,23 +273,14 @@ func (d *decoder) kv(f field) (KV, error) {
 func (d *decoder) opset(f field) (string, int64, error) {
 	var dom string
 	var ver int64
-	if err := wantBytes(f); err != nil {
-		return "", 0, err
-	}
-	err := d.walk(f, func(g field) error {
+	err := d.message(f, func(g field) (err error) {
 		switch g.num {
-		case 1:
-			if err := wantBytes(g); err != nil {
-				return err
-			}
-			dom = d.str(g)
-		case 2:
-			if err := wantVarint(g); err != nil {
-				return err
-			}
-			ver = int64(g.x)
+		case pb.OpsetDomain:
+			dom, err = d.text(g)
+		case pb.OpsetVersion:
+			ver, err = varint(g)
 		}
-		return nil
+		return err
 	})
 	if dom == "ai.onnx" {
 		dom = ""
@@ -324,34 +341,21 @@ func decodeModel(src *source, dir string) (*Model, error) {
 	d := &decoder{src: src, dir: dir}
 	m := &Model{Opsets: map[string]int64{}, Dir: dir, FileSize: src.size, src: src}
 	var graphs int
-	err := d.walkRange(0, src.size, func(f field) error {
-		var err error
+	err := d.walkRange(0, src.size, func(f field) (err error) {
 		switch f.num {
-		case 1:
-			if err = wantVarint(f); err == nil {
-				m.IRVersion = int64(f.x)
-			}
-		case 2:
-			if err = wantBytes(f); err == nil {
-				m.ProducerName = d.str(f)
-			}
-		case 3:
-			if err = wantBytes(f); err == nil {
-				m.ProducerVersion = d.str(f)
-			}
-		case 4:
-			if err = wantBytes(f); err == nil {
-				m.Domain = d.str(f)
-			}
-		case 5:
-			if err = wantVarint(f); err == nil {
-				m.ModelVersion = int64(f.x)
-			}
-		case 6:
-			if err = wantBytes(f); err == nil {
-				m.DocString = d.str(f)
-			}
-		case 7:
+		case pb.ModelIRVersion:
+			m.IRVersion, err = varint(f)
+		case pb.ModelProducerName:
+			m.ProducerName, err = d.text(f)
+		case pb.ModelProducerVersion:
+			m.ProducerVersion, err = d.text(f)
+		case pb.ModelDomain:
+			m.Domain, err = d.text(f)
+		case pb.ModelModelVersion:
+			m.ModelVersion, err = varint(f)
+		case pb.ModelDocString:
+			m.DocString, err = d.text(f)
+		case pb.ModelGraph:
 			graphs++
 			if graphs > 1 {
 				return errors.New("more than one main graph")
@@ -360,21 +364,21 @@ func decodeModel(src *source, dir string) (*Model, error) {
 			if err != nil {
 				err = fmt.Errorf("main graph: %w", err)
 			}
-		case 8:
+		case pb.ModelOpsetImport:
 			var dom string
 			var ver int64
 			dom, ver, err = d.opset(f)
 			if err == nil {
 				m.Opsets[dom] = ver
 			}
-		case 14:
+		case pb.ModelMetadataProps:
 			var e KV
 			if e, err = d.kv(f); err == nil {
 				m.Metadata = append(m.Metadata, e)
 			}
-		case 20:
+		case pb.ModelTrainingInfo:
 			m.TrainingInfo++
-		case 25:
+		case pb.ModelFunctions:
 			var fn *Function
 			fn, err = d.function(f)
 			if err == nil {
@@ -402,56 +406,50 @@ func decodeModel(src *source, dir string) (*Model, error) {
 }
 
 func (d *decoder) graph(f field, depth int) (*Graph, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	if depth > maxDepth {
 		return nil, fmt.Errorf("subgraphs nested deeper than %d", maxDepth)
 	}
 	g := &Graph{}
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1:
+		case pb.GraphNode:
 			var n *Node
 			if n, err = d.node(h, depth); err == nil {
 				g.Nodes = append(g.Nodes, n)
 			} else {
 				err = fmt.Errorf("node %d: %w", len(g.Nodes), err)
 			}
-		case 2:
-			if err = wantBytes(h); err == nil {
-				g.Name = d.str(h)
-			}
-		case 5:
+		case pb.GraphName:
+			g.Name, err = d.text(h)
+		case pb.GraphInitializer:
 			var t *Tensor
 			if t, err = d.tensor(h); err == nil {
 				g.Initializers = append(g.Initializers, t)
 			} else {
 				err = fmt.Errorf("initializer %d: %w", len(g.Initializers), err)
 			}
-		case 15:
+		case pb.GraphSparseInitializer:
 			var t *SparseTensor
 			if t, err = d.sparse(h); err == nil {
 				g.SparseInitializers = append(g.SparseInitializers, t)
 			} else {
 				err = fmt.Errorf("sparse initializer %d: %w", len(g.SparseInitializers), err)
 			}
-		case 11, 12, 13:
+		case pb.GraphInput, pb.GraphOutput, pb.GraphValueInfo:
 			var vi *ValueInfo
 			vi, err = d.valueInfo(h)
 			if err != nil {
 				return fmt.Errorf("value info: %w", err)
 			}
 			switch h.num {
-			case 11:
+			case pb.GraphInput:
 				g.Inputs = append(g.Inputs, vi)
-			case 12:
+			case pb.GraphOutput:
 				g.Outputs = append(g.Outputs, vi)
 			default:
 				g.ValueInfo = append(g.ValueInfo, vi)
 			}
-		case 16:
+		case pb.GraphMetadataProps:
 			var e KV
 			if e, err = d.kv(h); err == nil {
 				g.Metadata = append(g.Metadata, e)
@@ -466,49 +464,32 @@ func (d *decoder) graph(f field, depth int) (*Graph, error) {
 }
 
 func (d *decoder) node(f field, depth int) (*Node, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	n := &Node{}
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1, 2:
-			if err = wantBytes(h); err != nil {
-				return err
+		case pb.NodeInput:
+			err = d.appendText(&n.Inputs, h)
+		case pb.NodeOutput:
+			err = d.appendText(&n.Outputs, h)
+		case pb.NodeName:
+			n.Name, err = d.text(h)
+		case pb.NodeOpType:
+			n.OpType, err = d.text(h)
+		case pb.NodeDomain:
+			n.Domain, err = d.text(h)
+			if n.Domain == "ai.onnx" {
+				n.Domain = ""
 			}
-			if h.num == 1 {
-				n.Inputs = append(n.Inputs, d.str(h))
-			} else {
-				n.Outputs = append(n.Outputs, d.str(h))
-			}
-		case 3:
-			if err = wantBytes(h); err == nil {
-				n.Name = d.str(h)
-			}
-		case 4:
-			if err = wantBytes(h); err == nil {
-				n.OpType = d.str(h)
-			}
-		case 7:
-			if err = wantBytes(h); err == nil {
-				n.Domain = d.str(h)
-				if n.Domain == "ai.onnx" {
-					n.Domain = ""
-				}
-			}
-		case 8:
-			if err = wantBytes(h); err == nil {
-				n.Overload = d.str(h)
-			}
-		case 5:
+		case pb.NodeOverload:
+			n.Overload, err = d.text(h)
+		case pb.NodeAttribute:
 			var a *Attribute
 			if a, err = d.attribute(h, depth); err == nil {
 				n.Attrs = append(n.Attrs, a)
 			} else {
 				err = fmt.Errorf("attribute %d: %w", len(n.Attrs), err)
 			}
-		case 9:
+		case pb.NodeMetadataProps:
 			var e KV
 			if e, err = d.kv(h); err == nil {
 				n.Metadata = append(n.Metadata, e)
@@ -523,70 +504,56 @@ func (d *decoder) node(f field, depth int) (*Node, error) {
 }
 
 func (d *decoder) attribute(f field, depth int) (*Attribute, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	a := &Attribute{}
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1:
-			if err = wantBytes(h); err == nil {
-				a.Name = d.str(h)
-			}
-		case 21:
-			if err = wantBytes(h); err == nil {
-				a.RefAttrName = d.str(h)
-			}
-		case 20:
-			if err = wantVarint(h); err == nil {
-				a.Type = AttrType(h.x)
-			}
-		case 2:
+		case pb.AttrName:
+			a.Name, err = d.text(h)
+		case pb.AttrRefAttrName:
+			a.RefAttrName, err = d.text(h)
+		case pb.AttrType:
+			var t int64
+			t, err = varint(h)
+			a.Type = AttrType(t)
+		case pb.AttrF:
 			if h.typ != protowire.Fixed32Type {
 				return fmt.Errorf("field f: wire type %d", h.typ)
 			}
 			a.F = math.Float32frombits(uint32(h.x))
-		case 3:
-			if err = wantVarint(h); err == nil {
-				a.I = int64(h.x)
-			}
-		case 4:
-			if err = wantBytes(h); err == nil {
-				a.S = d.str(h)
-			}
-		case 5:
+		case pb.AttrI:
+			a.I, err = varint(h)
+		case pb.AttrS:
+			a.S, err = d.text(h)
+		case pb.AttrT:
 			a.T, err = d.tensor(h)
-		case 6:
+		case pb.AttrG:
 			a.G, err = d.graph(h, depth+1)
-		case 22:
+		case pb.AttrSparseTensor:
 			a.Sparse, err = d.sparse(h)
-		case 14:
+		case pb.AttrTp:
 			a.TP, err = d.typeProto(h, 0)
-		case 7:
+		case pb.AttrFloats:
 			a.Floats, err = d.floats(a.Floats, h)
-		case 8:
+		case pb.AttrInts:
 			a.Ints, err = d.ints(a.Ints, h)
-		case 9:
-			if err = wantBytes(h); err == nil {
-				a.Strings = append(a.Strings, d.str(h))
-			}
-		case 10:
+		case pb.AttrStrings:
+			err = d.appendText(&a.Strings, h)
+		case pb.AttrTensors:
 			var t *Tensor
 			if t, err = d.tensor(h); err == nil {
 				a.Tensors = append(a.Tensors, t)
 			}
-		case 11:
+		case pb.AttrGraphs:
 			var g *Graph
 			if g, err = d.graph(h, depth+1); err == nil {
 				a.Graphs = append(a.Graphs, g)
 			}
-		case 23:
+		case pb.AttrSparseTensors:
 			var t *SparseTensor
 			if t, err = d.sparse(h); err == nil {
 				a.SparseTensors = append(a.SparseTensors, t)
 			}
-		case 15:
+		case pb.AttrTypeProtos:
 			var t *Type
 			if t, err = d.typeProto(h, 0); err == nil {
 				a.TypeProtos = append(a.TypeProtos, t)
@@ -634,18 +601,12 @@ func inferAttrType(a *Attribute) AttrType {
 }
 
 func (d *decoder) valueInfo(f field) (*ValueInfo, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	vi := &ValueInfo{}
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1:
-			if err = wantBytes(h); err == nil {
-				vi.Name = d.str(h)
-			}
-		case 2:
+		case pb.ValueInfoName:
+			vi.Name, err = d.text(h)
+		case pb.ValueInfoType:
 			vi.Type, err = d.typeProto(h, 0)
 		}
 		return err
@@ -657,133 +618,98 @@ func (d *decoder) valueInfo(f field) (*ValueInfo, error) {
 }
 
 func (d *decoder) typeProto(f field, depth int) (*Type, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	if depth > maxDepth {
 		return nil, fmt.Errorf("types nested deeper than %d", maxDepth)
 	}
 	t := &Type{}
-	err := d.walk(f, func(h field) error {
-		var err error
+	// elem reads a nested type (sequence, optional, map values).
+	elem := func(g field) (err error) {
+		t.Inner, err = d.typeProto(g, depth+1)
+		return err
+	}
+	elemType := func(g field) error {
+		x, err := varint(g)
+		t.Elem = DataType(int32(x))
+		return err
+	}
+	err := d.message(f, func(h field) error {
 		switch h.num {
-		case 1, 8: // tensor_type, sparse_tensor_type
-			if err = wantBytes(h); err != nil {
-				return err
-			}
+		case pb.TypeTensorType, pb.TypeSparseTensorType:
 			t.Kind = KindTensor
-			if h.num == 8 {
+			if h.num == pb.TypeSparseTensorType {
 				t.Kind = KindSparseTensor
 			}
-			err = d.walk(h, func(g field) error {
+			return d.message(h, func(g field) (err error) {
 				switch g.num {
-				case 1:
-					if err := wantVarint(g); err != nil {
-						return err
-					}
-					t.Elem = DataType(int32(g.x))
-				case 2:
-					s, err := d.shapeProto(g)
-					if err != nil {
-						return err
-					}
-					t.Shape = s
+				case pb.TypeTensorElemType: // = TypeSparseElemType
+					err = elemType(g)
+				case pb.TypeTensorShape: // = TypeSparseShape
+					t.Shape, err = d.shapeProto(g)
 				}
-				return nil
-			})
-		case 4, 9: // sequence_type, optional_type
-			if err = wantBytes(h); err != nil {
 				return err
-			}
+			})
+		case pb.TypeSequenceType, pb.TypeOptionalType:
 			t.Kind = KindSequence
-			if h.num == 9 {
+			if h.num == pb.TypeOptionalType {
 				t.Kind = KindOptional
 			}
-			err = d.walk(h, func(g field) error {
-				if g.num == 1 {
-					inner, err := d.typeProto(g, depth+1)
-					if err != nil {
-						return err
-					}
-					t.Inner = inner
+			return d.message(h, func(g field) error {
+				if g.num == pb.TypeSequenceElemType { // = TypeOptionalElemType
+					return elem(g)
 				}
 				return nil
 			})
-		case 5: // map_type
-			if err = wantBytes(h); err != nil {
-				return err
-			}
+		case pb.TypeMapType:
 			t.Kind = KindMap
-			err = d.walk(h, func(g field) error {
+			return d.message(h, func(g field) error {
 				switch g.num {
-				case 1:
-					if err := wantVarint(g); err != nil {
-						return err
-					}
-					t.Elem = DataType(int32(g.x))
-				case 2:
-					inner, err := d.typeProto(g, depth+1)
-					if err != nil {
-						return err
-					}
-					t.Inner = inner
+				case pb.TypeMapKeyType:
+					return elemType(g)
+				case pb.TypeMapValueType:
+					return elem(g)
 				}
 				return nil
 			})
-		case 7: // opaque_type
-			if err = wantBytes(h); err != nil {
-				return err
-			}
+		case pb.TypeOpaqueType:
 			t.Kind = KindOpaque
-			err = d.walk(h, func(g field) error {
+			return d.message(h, func(g field) error {
 				if g.typ != protowire.BytesType {
 					return nil
 				}
 				switch g.num {
-				case 1:
+				case pb.TypeOpaqueDomain:
 					t.Domain = d.str(g)
-				case 2:
+				case pb.TypeOpaqueName:
 					t.Name = d.str(g)
 				}
 				return nil
 			})
-		case 6:
-			if err = wantBytes(h); err == nil {
-				t.Denotation = d.str(h)
-			}
+		case pb.TypeDenotation:
+			var err error
+			t.Denotation, err = d.text(h)
+			return err
 		}
-		return err
+		return nil
 	})
 	return t, err
 }
 
 func (d *decoder) shapeProto(f field) (*Shape, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	s := &Shape{Dims: []Dim{}}
-	err := d.walk(f, func(g field) error {
-		if g.num != 1 {
+	err := d.message(f, func(g field) error {
+		if g.num != pb.ShapeDim {
 			return nil
-		}
-		if err := wantBytes(g); err != nil {
-			return err
 		}
 		var dim Dim
-		err := d.walk(g, func(h field) error {
+		err := d.message(g, func(h field) (err error) {
 			switch h.num {
-			case 1:
-				if err := wantVarint(h); err != nil {
-					return err
-				}
-				dim.Value, dim.HasValue = int64(h.x), true
-			case 2:
-				if err := wantBytes(h); err != nil {
-					return err
-				}
-				dim.Param = d.str(h)
+			case pb.DimValue:
+				dim.Value, err = varint(h)
+				dim.HasValue = err == nil
+			case pb.DimParam:
+				dim.Param, err = d.text(h)
 			}
-			return nil
+			return err
 		})
 		s.Dims = append(s.Dims, dim)
 		return err
@@ -792,18 +718,14 @@ func (d *decoder) shapeProto(f field) (*Shape, error) {
 }
 
 func (d *decoder) sparse(f field) (*SparseTensor, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	s := &SparseTensor{}
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1:
+		case pb.SparseValues:
 			s.Values, err = d.tensor(h)
-		case 2:
+		case pb.SparseIndices:
 			s.Indices, err = d.tensor(h)
-		case 3:
+		case pb.SparseDims:
 			s.Dims, err = d.ints(s.Dims, h)
 		}
 		return err
@@ -815,53 +737,42 @@ func (d *decoder) sparse(f field) (*SparseTensor, error) {
 }
 
 func (d *decoder) function(f field) (*Function, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	fn := &Function{Opsets: map[string]int64{}}
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1, 4, 5, 6, 8, 10, 13:
-			if err = wantBytes(h); err != nil {
-				return err
-			}
-			s := d.str(h)
-			switch h.num {
-			case 1:
-				fn.Name = s
-			case 4:
-				fn.Inputs = append(fn.Inputs, s)
-			case 5:
-				fn.Outputs = append(fn.Outputs, s)
-			case 6:
-				fn.Attributes = append(fn.Attributes, s)
-			case 8:
-				fn.DocString = s
-			case 10:
-				fn.Domain = s
-			case 13:
-				fn.Overload = s
-			}
-		case 11:
+		case pb.FunctionName:
+			fn.Name, err = d.text(h)
+		case pb.FunctionInput:
+			err = d.appendText(&fn.Inputs, h)
+		case pb.FunctionOutput:
+			err = d.appendText(&fn.Outputs, h)
+		case pb.FunctionAttribute:
+			err = d.appendText(&fn.Attributes, h)
+		case pb.FunctionDocString:
+			fn.DocString, err = d.text(h)
+		case pb.FunctionDomain:
+			fn.Domain, err = d.text(h)
+		case pb.FunctionOverload:
+			fn.Overload, err = d.text(h)
+		case pb.FunctionAttributeProto:
 			var a *Attribute
 			if a, err = d.attribute(h, 1); err == nil {
 				fn.AttrProtos = append(fn.AttrProtos, a)
 			}
-		case 7:
+		case pb.FunctionNode:
 			var n *Node
 			if n, err = d.node(h, 1); err == nil {
 				fn.Nodes = append(fn.Nodes, n)
 			} else {
 				err = fmt.Errorf("node %d: %w", len(fn.Nodes), err)
 			}
-		case 9:
+		case pb.FunctionOpsetImport:
 			var dom string
 			var ver int64
 			if dom, ver, err = d.opset(h); err == nil {
 				fn.Opsets[dom] = ver
 			}
-		case 12:
+		case pb.FunctionValueInfo:
 			var vi *ValueInfo
 			if vi, err = d.valueInfo(h); err == nil {
 				fn.ValueInfo = append(fn.ValueInfo, vi)

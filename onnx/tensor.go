@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	pb "github.com/greenai/greenai/internal/onnxproto"
 )
 
 // Tensor is a decoded TensorProto. Its values stay in the model file (or the
@@ -81,47 +83,39 @@ func (t *Tensor) ByteSize() (int64, error) {
 func (t *Tensor) HasData() bool { return t.External != nil || t.inline }
 
 func (d *decoder) tensor(f field) (*Tensor, error) {
-	if err := wantBytes(f); err != nil {
-		return nil, err
-	}
 	t := &Tensor{src: d.src, dir: d.dir}
 	var ext []KV
 	var location int64
-	err := d.walk(f, func(h field) error {
-		var err error
+	err := d.message(f, func(h field) (err error) {
 		switch h.num {
-		case 1:
+		case pb.TensorDims:
 			t.Dims, err = d.ints(t.Dims, h)
-		case 2:
-			if err = wantVarint(h); err == nil {
-				t.DataType = DataType(int32(h.x))
-			}
-		case 8:
-			if err = wantBytes(h); err == nil {
-				t.Name = d.str(h)
-			}
-		case 9:
+		case pb.TensorDataType:
+			var dt int64
+			dt, err = varint(h)
+			t.DataType = DataType(int32(dt))
+		case pb.TensorName:
+			t.Name, err = d.text(h)
+		case pb.TensorRawData:
 			if err = wantBytes(h); err == nil {
 				t.raw = &span{h.off, h.n}
 			}
-		case 4, 5, 6, 7, 10, 11:
+		case pb.TensorFloatData, pb.TensorInt32Data, pb.TensorStringData, pb.TensorInt64Data, pb.TensorDoubleData, pb.TensorUint64Data:
 			t.typed = append(t.typed, h) // offset and length only
-		case 13:
+		case pb.TensorExternalData:
 			var e KV
 			if e, err = d.kv(h); err == nil {
 				ext = append(ext, e)
 			}
-		case 14:
-			if err = wantVarint(h); err == nil {
-				location = int64(h.x)
-			}
+		case pb.TensorDataLocation:
+			location, err = varint(h)
 		}
 		return err
 	})
 	if err != nil {
 		return nil, tensorErr(t, err)
 	}
-	if location == 1 {
+	if location == pb.TensorLocationExternal {
 		e, err := parseExternal(ext)
 		if err != nil {
 			return nil, tensorErr(t, err)
@@ -282,7 +276,7 @@ func (t *Tensor) Int64s() ([]int64, error) {
 	out := make([]int64, 0, n)
 	err = t.eachTyped(func(f field, b []byte) error {
 		switch f.num {
-		case 5, 7, 11:
+		case pb.TensorInt32Data, pb.TensorInt64Data, pb.TensorUint64Data:
 		default:
 			return fmt.Errorf("%s tensor stores values in field %d", t.DataType, f.num)
 		}
@@ -402,11 +396,11 @@ func (t *Tensor) Float64s() ([]float64, error) {
 	out := make([]float64, 0, n)
 	err = t.eachTyped(func(f field, b []byte) error {
 		switch {
-		case f.num == 4 && t.DataType == Float:
+		case f.num == pb.TensorFloatData && t.DataType == Float:
 			var fs []float32
 			var err error
 			if f.typ == protowire.BytesType {
-				fs, err = packedFloats(nil, b, 4)
+				fs, err = packedFloats(nil, b, f.num)
 			} else {
 				fs = []float32{math.Float32frombits(uint32(f.x))}
 			}
@@ -416,7 +410,7 @@ func (t *Tensor) Float64s() ([]float64, error) {
 			for _, v := range fs {
 				out = append(out, float64(v))
 			}
-		case f.num == 10 && t.DataType == Double:
+		case f.num == pb.TensorDoubleData && t.DataType == Double:
 			if f.typ == protowire.BytesType {
 				if len(b)%8 != 0 {
 					return fmt.Errorf("packed doubles of %d bytes", len(b))
@@ -427,11 +421,11 @@ func (t *Tensor) Float64s() ([]float64, error) {
 			} else if f.typ == protowire.Fixed64Type {
 				out = append(out, math.Float64frombits(f.x))
 			}
-		case f.num == 5: // 16- and 8-bit floats stored bitwise in int32_data
+		case f.num == pb.TensorInt32Data: // 16- and 8-bit floats stored bitwise in int32_data
 			var vals []int64
 			var err error
 			if f.typ == protowire.BytesType {
-				vals, err = packedInts(nil, b, 5)
+				vals, err = packedInts(nil, b, f.num)
 			} else {
 				vals = []int64{int64(f.x)}
 			}
@@ -540,7 +534,7 @@ func (t *Tensor) Strings() ([]string, error) {
 	}
 	var out []string
 	err := t.eachTyped(func(f field, b []byte) error {
-		if f.num != 6 || f.typ != protowire.BytesType {
+		if f.num != pb.TensorStringData || f.typ != protowire.BytesType {
 			return fmt.Errorf("string tensor stores values in field %d", f.num)
 		}
 		out = append(out, string(b))

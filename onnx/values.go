@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	pb "github.com/greenai/greenai/internal/onnxproto"
 )
 
 // Value is a decoded value file of ONNX's test suite: a TensorProto, a
@@ -40,6 +42,12 @@ func DecodeValue(data []byte, kind TypeKind) (*Value, error) {
 	return d.value(field{typ: protowire.BytesType, n: int64(len(data))}, kind, 0)
 }
 
+// valueKinds are the kinds of SequenceProto's (and OptionalProto's) value fields.
+var valueKinds = map[protowire.Number]TypeKind{
+	pb.SequenceTensorValues: KindTensor, pb.SequenceSparseTensorValues: KindSparseTensor,
+	pb.SequenceSequenceValues: KindSequence, pb.SequenceMapValues: KindMap, pb.SequenceOptionalValues: KindOptional,
+}
+
 func (d *decoder) value(f field, kind TypeKind, depth int) (*Value, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("values nested deeper than %d", maxDepth)
@@ -54,8 +62,8 @@ func (d *decoder) value(f field, kind TypeKind, depth int) (*Value, error) {
 	case KindSequence, KindOptional:
 		v := &Value{Kind: kind}
 		var elem int64
-		err := d.walk(f, func(h field) error {
-			if h.num == 2 && h.typ == protowire.VarintType {
+		err := d.message(f, func(h field) error {
+			if h.num == pb.SequenceElemType && h.typ == protowire.VarintType {
 				elem = int64(h.x)
 			}
 			return nil
@@ -65,19 +73,16 @@ func (d *decoder) value(f field, kind TypeKind, depth int) (*Value, error) {
 		}
 		// elem_type: 1 tensor, 2 sparse tensor, 3 sequence, 4 map, 5 optional.
 		innerKind := map[int64]TypeKind{1: KindTensor, 2: KindSparseTensor, 3: KindSequence, 4: KindMap, 5: KindOptional}[elem]
-		err = d.walk(f, func(h field) error {
-			if h.num < 3 || h.num > 7 {
+		err = d.message(f, func(h field) error {
+			k, ok := valueKinds[h.num]
+			if !ok {
 				return nil
 			}
-			k := map[protowire.Number]TypeKind{3: KindTensor, 4: KindSparseTensor, 5: KindSequence, 6: KindMap, 7: KindOptional}[h.num]
 			if innerKind != KindUnknown && k != innerKind {
 				return fmt.Errorf("field %d does not match elem_type %d", h.num, elem)
 			}
 			if k == KindMap || k == KindSparseTensor {
 				return fmt.Errorf("%s values are not supported", k)
-			}
-			if err := wantBytes(h); err != nil {
-				return err
 			}
 			item, err := d.value(h, k, depth+1)
 			if err != nil {

@@ -9,6 +9,8 @@ import (
 	"math"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	pb "github.com/greenai/greenai/internal/onnxproto"
 )
 
 // Model describes a model to serialize.
@@ -39,13 +41,9 @@ type SparseTensor struct {
 
 func (t *SparseTensor) marshal() []byte {
 	var b []byte
-	b = appendMsg(b, 1, t.Values.Marshal())
-	b = appendMsg(b, 2, t.Indices.Marshal())
-	var p []byte
-	for _, d := range t.Dims {
-		p = protowire.AppendVarint(p, uint64(d))
-	}
-	return appendMsg(b, 3, p)
+	b = appendMsg(b, pb.SparseValues, t.Values.Marshal())
+	b = appendMsg(b, pb.SparseIndices, t.Indices.Marshal())
+	return appendMsg(b, pb.SparseDims, packedInts(t.Dims))
 }
 
 // Node describes a NodeProto.
@@ -69,7 +67,8 @@ type Attr struct {
 }
 
 // Tensor describes a TensorProto. Raw is written as raw_data; External
-// (location, offset, length) as external data; Int64s as int64_data.
+// (location, offset, length) as external data; Int64s as int64_data,
+// Floats as float_data, Strings as string_data.
 type Tensor struct {
 	Name     string
 	DataType int32
@@ -77,6 +76,7 @@ type Tensor struct {
 	Raw      []byte
 	Int64s   []int64
 	Floats   []float32
+	Strings  []string
 	External map[string]string
 }
 
@@ -105,27 +105,18 @@ func (m *Model) Marshal() []byte {
 	if ir == 0 {
 		ir = 8
 	}
-	b = protowire.AppendTag(b, 1, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(ir))
+	b = appendVarint(b, pb.ModelIRVersion, ir)
 	if m.Producer != "" {
-		b = appendString(b, 2, m.Producer)
+		b = appendString(b, pb.ModelProducerName, m.Producer)
 	}
-	b = appendMsg(b, 7, m.Graph.marshal())
+	b = appendMsg(b, pb.ModelGraph, m.Graph.marshal())
 	opsets := m.Opsets
 	if opsets == nil {
 		opsets = map[string]int64{"": 17}
 	}
-	for d, v := range opsets {
-		var o []byte
-		if d != "" {
-			o = appendString(o, 1, d)
-		}
-		o = protowire.AppendTag(o, 2, protowire.VarintType)
-		o = protowire.AppendVarint(o, uint64(v))
-		b = appendMsg(b, 8, o)
-	}
+	b = appendOpsets(b, pb.ModelOpsetImport, opsets)
 	for _, f := range m.Functions {
-		b = appendMsg(b, 25, f.marshal())
+		b = appendMsg(b, pb.ModelFunctions, f.marshal())
 	}
 	return b
 }
@@ -133,25 +124,25 @@ func (m *Model) Marshal() []byte {
 func (g *Graph) marshal() []byte {
 	var b []byte
 	for _, n := range g.Nodes {
-		b = appendMsg(b, 1, n.marshal())
+		b = appendMsg(b, pb.GraphNode, n.marshal())
 	}
 	if g.Name != "" {
-		b = appendString(b, 2, g.Name)
+		b = appendString(b, pb.GraphName, g.Name)
 	}
 	for _, t := range g.Initializers {
-		b = appendMsg(b, 5, t.Marshal())
+		b = appendMsg(b, pb.GraphInitializer, t.Marshal())
 	}
 	for _, t := range g.Sparse {
-		b = appendMsg(b, 15, t.marshal())
+		b = appendMsg(b, pb.GraphSparseInitializer, t.marshal())
 	}
 	for _, v := range g.Inputs {
-		b = appendMsg(b, 11, v.marshal())
+		b = appendMsg(b, pb.GraphInput, v.marshal())
 	}
 	for _, v := range g.Outputs {
-		b = appendMsg(b, 12, v.marshal())
+		b = appendMsg(b, pb.GraphOutput, v.marshal())
 	}
 	for _, v := range g.ValueInfo {
-		b = appendMsg(b, 13, v.marshal())
+		b = appendMsg(b, pb.GraphValueInfo, v.marshal())
 	}
 	return b
 }
@@ -159,66 +150,56 @@ func (g *Graph) marshal() []byte {
 func (n *Node) marshal() []byte {
 	var b []byte
 	for _, s := range n.Inputs {
-		b = appendString(b, 1, s)
+		b = appendString(b, pb.NodeInput, s)
 	}
 	for _, s := range n.Outputs {
-		b = appendString(b, 2, s)
+		b = appendString(b, pb.NodeOutput, s)
 	}
 	if n.Name != "" {
-		b = appendString(b, 3, n.Name)
+		b = appendString(b, pb.NodeName, n.Name)
 	}
-	b = appendString(b, 4, n.OpType)
+	b = appendString(b, pb.NodeOpType, n.OpType)
 	for _, a := range n.Attrs {
-		b = appendMsg(b, 5, a.marshal())
+		b = appendMsg(b, pb.NodeAttribute, a.marshal())
 	}
 	if n.Domain != "" {
-		b = appendString(b, 7, n.Domain)
+		b = appendString(b, pb.NodeDomain, n.Domain)
 	}
 	return b
 }
 
 func (a *Attr) marshal() []byte {
 	var b []byte
-	b = appendString(b, 1, a.Name)
-	typ := 0
+	b = appendString(b, pb.AttrName, a.Name)
+	typ := 0 // AttributeProto.AttributeType
 	switch {
 	case a.RefAttr != "":
-		b = appendString(b, 21, a.RefAttr)
+		b = appendString(b, pb.AttrRefAttrName, a.RefAttr)
 	case a.Float != nil:
 		typ = 1
-		b = protowire.AppendTag(b, 2, protowire.Fixed32Type)
+		b = protowire.AppendTag(b, pb.AttrF, protowire.Fixed32Type)
 		b = protowire.AppendFixed32(b, math.Float32bits(*a.Float))
 	case a.Int != nil:
 		typ = 2
-		b = protowire.AppendTag(b, 3, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(*a.Int))
+		b = appendVarint(b, pb.AttrI, *a.Int)
 	case a.String != nil:
 		typ = 3
-		b = appendString(b, 4, *a.String)
+		b = appendString(b, pb.AttrS, *a.String)
 	case a.Tensor != nil:
 		typ = 4
-		b = appendMsg(b, 5, a.Tensor.Marshal())
+		b = appendMsg(b, pb.AttrT, a.Tensor.Marshal())
 	case a.Graph != nil:
 		typ = 5
-		b = appendMsg(b, 6, a.Graph.marshal())
+		b = appendMsg(b, pb.AttrG, a.Graph.marshal())
 	case a.Floats != nil:
 		typ = 6
-		var p []byte
-		for _, f := range a.Floats {
-			p = protowire.AppendFixed32(p, math.Float32bits(f))
-		}
-		b = appendMsg(b, 7, p)
+		b = appendMsg(b, pb.AttrFloats, packedFloats(a.Floats))
 	case a.Ints != nil:
 		typ = 7
-		var p []byte
-		for _, v := range a.Ints {
-			p = protowire.AppendVarint(p, uint64(v))
-		}
-		b = appendMsg(b, 8, p)
+		b = appendMsg(b, pb.AttrInts, packedInts(a.Ints))
 	}
 	if typ != 0 {
-		b = protowire.AppendTag(b, 20, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(typ))
+		b = appendVarint(b, pb.AttrType, int64(typ))
 	}
 	return b
 }
@@ -227,33 +208,23 @@ func (a *Attr) marshal() []byte {
 func (t *Tensor) Marshal() []byte {
 	var b []byte
 	if len(t.Dims) > 0 {
-		var p []byte
-		for _, d := range t.Dims {
-			p = protowire.AppendVarint(p, uint64(d))
-		}
-		b = appendMsg(b, 1, p)
+		b = appendMsg(b, pb.TensorDims, packedInts(t.Dims))
 	}
-	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(t.DataType))
+	b = appendVarint(b, pb.TensorDataType, int64(t.DataType))
 	if len(t.Floats) > 0 {
-		var p []byte
-		for _, f := range t.Floats {
-			p = protowire.AppendFixed32(p, math.Float32bits(f))
-		}
-		b = appendMsg(b, 4, p)
+		b = appendMsg(b, pb.TensorFloatData, packedFloats(t.Floats))
 	}
 	if len(t.Int64s) > 0 {
-		var p []byte
-		for _, v := range t.Int64s {
-			p = protowire.AppendVarint(p, uint64(v))
-		}
-		b = appendMsg(b, 7, p)
+		b = appendMsg(b, pb.TensorInt64Data, packedInts(t.Int64s))
+	}
+	for _, s := range t.Strings {
+		b = appendString(b, pb.TensorStringData, s)
 	}
 	if t.Name != "" {
-		b = appendString(b, 8, t.Name)
+		b = appendString(b, pb.TensorName, t.Name)
 	}
 	if t.Raw != nil {
-		b = appendMsg(b, 9, t.Raw)
+		b = appendMsg(b, pb.TensorRawData, t.Raw)
 	}
 	if t.External != nil {
 		for _, k := range []string{"location", "offset", "length", "checksum"} {
@@ -262,25 +233,23 @@ func (t *Tensor) Marshal() []byte {
 				continue
 			}
 			var e []byte
-			e = appendString(e, 1, k)
-			e = appendString(e, 2, v)
-			b = appendMsg(b, 13, e)
+			e = appendString(e, pb.EntryKey, k)
+			e = appendString(e, pb.EntryValue, v)
+			b = appendMsg(b, pb.TensorExternalData, e)
 		}
-		b = protowire.AppendTag(b, 14, protowire.VarintType)
-		b = protowire.AppendVarint(b, 1)
+		b = appendVarint(b, pb.TensorDataLocation, pb.TensorLocationExternal)
 	}
 	return b
 }
 
 func (v *ValueInfo) marshal() []byte {
 	var b []byte
-	b = appendString(b, 1, v.Name)
+	b = appendString(b, pb.ValueInfoName, v.Name)
 	if v.NoType {
 		return b
 	}
-	var tt []byte
-	tt = protowire.AppendTag(tt, 1, protowire.VarintType)
-	tt = protowire.AppendVarint(tt, uint64(v.DataType))
+	var tt []byte // TypeProto.Tensor
+	tt = appendVarint(tt, pb.TypeTensorElemType, int64(v.DataType))
 	if v.Dims != nil {
 		var sh []byte
 		for _, d := range v.Dims {
@@ -288,53 +257,79 @@ func (v *ValueInfo) marshal() []byte {
 			switch d := d.(type) {
 			case int:
 				if d >= 0 {
-					dim = protowire.AppendTag(dim, 1, protowire.VarintType)
-					dim = protowire.AppendVarint(dim, uint64(d))
+					dim = appendVarint(dim, pb.DimValue, int64(d))
 				}
 			case int64:
 				if d >= 0 {
-					dim = protowire.AppendTag(dim, 1, protowire.VarintType)
-					dim = protowire.AppendVarint(dim, uint64(d))
+					dim = appendVarint(dim, pb.DimValue, d)
 				}
 			case string:
-				dim = appendString(dim, 2, d)
+				dim = appendString(dim, pb.DimParam, d)
 			}
-			sh = appendMsg(sh, 1, dim)
+			sh = appendMsg(sh, pb.ShapeDim, dim)
 		}
-		tt = appendMsg(tt, 2, sh)
+		tt = appendMsg(tt, pb.TypeTensorShape, sh)
 	}
 	var typ []byte
-	typ = appendMsg(typ, 1, tt)
-	b = appendMsg(b, 2, typ)
+	typ = appendMsg(typ, pb.TypeTensorType, tt)
+	b = appendMsg(b, pb.ValueInfoType, typ)
 	return b
 }
 
 func (f *Function) marshal() []byte {
 	var b []byte
-	b = appendString(b, 1, f.Name)
+	b = appendString(b, pb.FunctionName, f.Name)
 	for _, s := range f.Inputs {
-		b = appendString(b, 4, s)
+		b = appendString(b, pb.FunctionInput, s)
 	}
 	for _, s := range f.Outputs {
-		b = appendString(b, 5, s)
+		b = appendString(b, pb.FunctionOutput, s)
 	}
 	for _, s := range f.Attributes {
-		b = appendString(b, 6, s)
+		b = appendString(b, pb.FunctionAttribute, s)
 	}
 	for _, n := range f.Nodes {
-		b = appendMsg(b, 7, n.marshal())
+		b = appendMsg(b, pb.FunctionNode, n.marshal())
 	}
-	for d, v := range f.Opsets {
+	b = appendOpsets(b, pb.FunctionOpsetImport, f.Opsets)
+	b = appendString(b, pb.FunctionDomain, f.Domain)
+	return b
+}
+
+// appendOpsets appends one OperatorSetIdProto per domain.
+func appendOpsets(b []byte, num protowire.Number, opsets map[string]int64) []byte {
+	for d, v := range opsets {
 		var o []byte
 		if d != "" {
-			o = appendString(o, 1, d)
+			o = appendString(o, pb.OpsetDomain, d)
 		}
-		o = protowire.AppendTag(o, 2, protowire.VarintType)
-		o = protowire.AppendVarint(o, uint64(v))
-		b = appendMsg(b, 9, o)
+		o = appendVarint(o, pb.OpsetVersion, v)
+		b = appendMsg(b, num, o)
 	}
-	b = appendString(b, 10, f.Domain)
 	return b
+}
+
+func appendVarint(b []byte, num protowire.Number, v int64) []byte {
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(v))
+}
+
+// packedInts is the payload of a packed repeated int64 field.
+func packedInts(vs []int64) []byte {
+	var p []byte
+	for _, v := range vs {
+		p = protowire.AppendVarint(p, uint64(v))
+	}
+	return p
+}
+
+// packedFloats is the payload of a packed repeated float field.
+func packedFloats(fs []float32) []byte {
+	var p []byte
+	for _, f := range fs {
+		p = protowire.AppendFixed32(p, math.Float32bits(f))
+	}
+	return p
 }
 
 func appendString(b []byte, num protowire.Number, s string) []byte {

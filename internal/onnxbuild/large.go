@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	pb "github.com/greenai/greenai/internal/onnxproto"
 )
 
 // BigWeights returns an MLP whose float32 weights, embedded as raw_data,
@@ -84,8 +86,8 @@ func Chain(n int) []byte {
 // main graph stored as external data carries zero-filled raw_data of its
 // size instead: a stand-in for the real model with embedded weights.
 func EmbedExternal(model []byte) ([]byte, error) {
-	return rewriteField(model, 7, func(graph []byte) ([]byte, error) {
-		return rewriteField(graph, 5, embedTensor)
+	return rewriteField(model, pb.ModelGraph, func(graph []byte) ([]byte, error) {
+		return rewriteField(graph, pb.GraphInitializer, embedTensor)
 	})
 }
 
@@ -151,7 +153,7 @@ func embedTensor(t []byte) ([]byte, error) {
 	external := false
 	err := eachField(t, func(n protowire.Number, typ protowire.Type, field, value []byte) error {
 		switch {
-		case n == 1 && typ == protowire.BytesType:
+		case n == pb.TensorDims && typ == protowire.BytesType:
 			v, _ := protowire.ConsumeBytes(value)
 			for len(v) > 0 {
 				d, k := protowire.ConsumeVarint(v)
@@ -161,15 +163,15 @@ func embedTensor(t []byte) ([]byte, error) {
 				dims = append(dims, int64(d))
 				v = v[k:]
 			}
-		case n == 1 && typ == protowire.VarintType:
+		case n == pb.TensorDims && typ == protowire.VarintType:
 			d, _ := protowire.ConsumeVarint(value)
 			dims = append(dims, int64(d))
-		case n == 2:
+		case n == pb.TensorDataType:
 			dt, _ = protowire.ConsumeVarint(value)
-		case n == 13:
+		case n == pb.TensorExternalData:
 			external = true // drop external_data entries
 			return nil
-		case n == 14:
+		case n == pb.TensorDataLocation:
 			return nil // drop data_location
 		}
 		out = append(out, field...)
@@ -190,9 +192,9 @@ func embedTensor(t []byte) ([]byte, error) {
 	}
 	// raw_data: zeros, written in place rather than copied from a buffer.
 	n := int(size)
-	full := make([]byte, 0, len(out)+protowire.SizeTag(9)+protowire.SizeBytes(n))
+	full := make([]byte, 0, len(out)+protowire.SizeTag(pb.TensorRawData)+protowire.SizeBytes(n))
 	full = append(full, out...)
-	full = protowire.AppendTag(full, 9, protowire.BytesType)
+	full = protowire.AppendTag(full, pb.TensorRawData, protowire.BytesType)
 	full = protowire.AppendVarint(full, uint64(n))
 	return full[:len(full)+n], nil
 }

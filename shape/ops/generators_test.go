@@ -1,12 +1,11 @@
 package ops
 
 import (
-	"math"
 	"testing"
 
+	"github.com/greenai/greenai/internal/onnxbuild"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 func ewTensorAttr(name string, t *onnx.Tensor) *onnx.Attribute {
@@ -71,34 +70,11 @@ func TestEyeLikeRangeRandom(t *testing.T) {
 	})
 }
 
-// ewTensor encodes a TensorProto of int64 (field 7) or float (field 4)
-// data for tests.
+// ewTensor encodes a TensorProto of int64 or float data for tests.
 func ewTensor(t *testing.T, dt onnx.DataType, dims []int64, ints []int64, floats []float32) *onnx.Tensor {
 	t.Helper()
-	var b []byte
-	for _, d := range dims {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(d))
-	}
-	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(dt))
-	if ints != nil {
-		var p []byte
-		for _, v := range ints {
-			p = protowire.AppendVarint(p, uint64(v))
-		}
-		b = protowire.AppendTag(b, 7, protowire.BytesType)
-		b = protowire.AppendBytes(b, p)
-	}
-	if floats != nil {
-		var p []byte
-		for _, v := range floats {
-			p = protowire.AppendFixed32(p, math.Float32bits(v))
-		}
-		b = protowire.AppendTag(b, 4, protowire.BytesType)
-		b = protowire.AppendBytes(b, p)
-	}
-	tensor, err := onnx.DecodeTensor(b)
+	tb := onnxbuild.Tensor{DataType: int32(dt), Dims: dims, Int64s: ints, Floats: floats}
+	tensor, err := onnx.DecodeTensor(tb.Marshal())
 	if err != nil {
 		t.Fatal(err)
 	}

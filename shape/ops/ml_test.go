@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/protobuf/encoding/protowire"
-
 	"github.com/greenai/greenai/internal/onnxbuild"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
@@ -56,7 +54,6 @@ func mltFloats(name string, v ...float32) *onnx.Attribute {
 func mltTensorAttr(t *testing.T, name string, dt onnx.DataType, dims []int64, vals any) *onnx.Attribute {
 	t.Helper()
 	tb := onnxbuild.Tensor{Name: name, DataType: int32(dt), Dims: dims}
-	var extra []byte
 	switch v := vals.(type) {
 	case []int64:
 		switch dt {
@@ -74,12 +71,9 @@ func mltTensorAttr(t *testing.T, name string, dt onnx.DataType, dims []int64, va
 	case []float32:
 		tb.Floats = v
 	case []string:
-		for _, s := range v {
-			extra = protowire.AppendTag(extra, 6, protowire.BytesType)
-			extra = protowire.AppendString(extra, s)
-		}
+		tb.Strings = v
 	}
-	tp, err := onnx.DecodeTensor(append(tb.Marshal(), extra...))
+	tp, err := onnx.DecodeTensor(tb.Marshal())
 	if err != nil {
 		t.Fatal(err)
 	}
