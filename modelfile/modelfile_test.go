@@ -1,0 +1,300 @@
+package modelfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/greenai/greenai/gguf"
+	"github.com/greenai/greenai/safetensors"
+)
+
+// llamaDims are a Llama-architecture model's sizes.
+type llamaDims struct {
+	vocab, hidden, layers, heads, kvHeads, inter int64
+	tied                                         bool
+}
+
+func (d llamaDims) config() string {
+	return fmt.Sprintf(`{"architectures":["LlamaForCausalLM"],"model_type":"llama","vocab_size":%d,"hidden_size":%d,
+"num_hidden_layers":%d,"num_attention_heads":%d,"num_key_value_heads":%d,"intermediate_size":%d,
+"rms_norm_eps":1e-05,"rope_theta":10000.0,"max_position_embeddings":4096,"tie_word_embeddings":%v,"torch_dtype":"bfloat16"}`,
+		d.vocab, d.hidden, d.layers, d.heads, d.kvHeads, d.inter, d.tied)
+}
+
+// hfTensors lists the tensors of a Llama checkpoint as the Hugging Face
+// state dict names and shapes them (written out by hand, independently of
+// the builder).
+func (d llamaDims) hfTensors(dtype string) []safetensors.Spec {
+	kv := d.kvHeads * (d.hidden / d.heads)
+	s := []safetensors.Spec{{Name: "model.embed_tokens.weight", DType: dtype, Shape: []int64{d.vocab, d.hidden}}}
+	for i := int64(0); i < d.layers; i++ {
+		p := fmt.Sprintf("model.layers.%d.", i)
+		s = append(s,
+			safetensors.Spec{Name: p + "input_layernorm.weight", DType: dtype, Shape: []int64{d.hidden}},
+			safetensors.Spec{Name: p + "self_attn.q_proj.weight", DType: dtype, Shape: []int64{d.hidden, d.hidden}},
+			safetensors.Spec{Name: p + "self_attn.k_proj.weight", DType: dtype, Shape: []int64{kv, d.hidden}},
+			safetensors.Spec{Name: p + "self_attn.v_proj.weight", DType: dtype, Shape: []int64{kv, d.hidden}},
+			safetensors.Spec{Name: p + "self_attn.o_proj.weight", DType: dtype, Shape: []int64{d.hidden, d.hidden}},
+			safetensors.Spec{Name: p + "post_attention_layernorm.weight", DType: dtype, Shape: []int64{d.hidden}},
+			safetensors.Spec{Name: p + "mlp.gate_proj.weight", DType: dtype, Shape: []int64{d.inter, d.hidden}},
+			safetensors.Spec{Name: p + "mlp.up_proj.weight", DType: dtype, Shape: []int64{d.inter, d.hidden}},
+			safetensors.Spec{Name: p + "mlp.down_proj.weight", DType: dtype, Shape: []int64{d.hidden, d.inter}},
+		)
+	}
+	s = append(s, safetensors.Spec{Name: "model.norm.weight", DType: dtype, Shape: []int64{d.hidden}})
+	if !d.tied {
+		s = append(s, safetensors.Spec{Name: "lm_head.weight", DType: dtype, Shape: []int64{d.vocab, d.hidden}})
+	}
+	return s
+}
+
+var llama2_7B = llamaDims{32000, 4096, 32, 32, 32, 11008, false}
+
+const llama2_7BParams = 6_738_415_616 // the model card's count
+
+var tiny = llamaDims{100, 64, 2, 4, 2, 128, false}
+
+func writeFolder(t *testing.T, d llamaDims, specs []safetensors.Spec) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ConfigName), []byte(d.config()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := safetensors.WriteSparse(filepath.Join(dir, "model.safetensors"), specs, map[string]string{"format": "pt"}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestFolderAgrees(t *testing.T) {
+	dir := writeFolder(t, llama2_7B, llama2_7B.hfTensors("BF16"))
+	m, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Kind != Folder || m.Weights == nil || m.Check == nil {
+		t.Fatalf("kind %s, weights %v", m.Kind, m.Weights)
+	}
+	c := m.Check
+	if m.Weights.Params != llama2_7BParams || c.ConfigParams != llama2_7BParams || c.MatchedParams != llama2_7BParams || !c.Agrees {
+		t.Errorf("stored %d, config %d, matched %d, agrees %v: %+v", m.Weights.Params, c.ConfigParams, c.MatchedParams, c.Agrees, c)
+	}
+	if len(m.Weights.ByDType) != 1 || m.Weights.ByDType[0].DType != "BF16" || m.Weights.Bytes != 2*llama2_7BParams {
+		t.Errorf("by dtype %+v", m.Weights.ByDType)
+	}
+	var b bytes.Buffer
+	m.WriteText(&b)
+	if !strings.Contains(b.String(), "agrees") || !strings.Contains(b.String(), "6,738,415,616") {
+		t.Errorf("text:\n%s", b.String())
+	}
+	checkWidth(t, b.String())
+}
+
+func checkWidth(t *testing.T, s string) {
+	t.Helper()
+	for _, l := range strings.Split(s, "\n") {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("line of %d columns: %q", n, l)
+		}
+	}
+}
+
+func TestFolderMismatch(t *testing.T) {
+	specs := tiny.hfTensors("F32")
+	// A wrong shape, a buffer, an unknown tensor, a missing tensor.
+	for i := range specs {
+		if specs[i].Name == "model.layers.1.mlp.up_proj.weight" {
+			specs[i].Shape = []int64{96, 64}
+		}
+	}
+	specs = append(specs, safetensors.Spec{Name: "model.layers.0.self_attn.rotary_emb.inv_freq", DType: "F32", Shape: []int64{8}},
+		safetensors.Spec{Name: "model.layers.0.adapter.weight", DType: "F32", Shape: []int64{4, 64}})
+	var kept []safetensors.Spec
+	for _, s := range specs {
+		if s.Name != "model.layers.0.input_layernorm.weight" {
+			kept = append(kept, s)
+		}
+	}
+	m, err := Open(writeFolder(t, tiny, kept), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Check
+	if c.Agrees || len(c.Mismatched) != 1 || c.Mismatched[0].Name != "model.layers.1.mlp.up_proj.weight" ||
+		len(c.Missing) != 1 || c.Missing[0].Name != "model.layers.0.input_layernorm.weight" || len(c.NotExplained) != 2 {
+		t.Fatalf("check %+v", c)
+	}
+	for _, e := range c.NotExplained {
+		if e.Known != strings.HasSuffix(e.Name, "inv_freq") {
+			t.Errorf("%s: known %v (%s)", e.Name, e.Known, e.Why)
+		}
+	}
+	var b bytes.Buffer
+	m.WriteText(&b)
+	out := b.String()
+	if want := "disagrees: 1 with another shape; 1 missing from the file; 1 stored but not explained by the config"; c.Summary() != want {
+		t.Errorf("summary %q, want %q", c.Summary(), want)
+	}
+	for _, want := range []string{"model.layers.0.adapter.weight", "inv_freq", "-1,848"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	checkWidth(t, out)
+}
+
+func TestTiedStoredTwice(t *testing.T) {
+	d := tiny
+	d.tied = true
+	specs := d.hfTensors("F16")
+	specs = append(specs, safetensors.Spec{Name: "lm_head.weight", DType: "F16", Shape: []int64{d.vocab, d.hidden}})
+	m, err := Open(writeFolder(t, d, specs), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Check
+	if !c.Agrees || len(c.NotExplained) != 1 || !strings.Contains(c.NotExplained[0].Why, "tied") || c.StoredParams-c.ConfigParams != d.vocab*d.hidden {
+		t.Errorf("check %+v", c)
+	}
+	// Untied config, embedding stored once.
+	d.tied = false
+	m, err = Open(writeFolder(t, d, d.hfTensors("F16")[:len(d.hfTensors("F16"))-1]), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Check; c.Agrees || len(c.Missing) != 1 || !strings.Contains(c.Missing[0].Why, "tie_word_embeddings") {
+		t.Errorf("untied check %+v", c)
+	}
+}
+
+func TestDetectByContent(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	onnxBytes, err := os.ReadFile("../testdata/models/alexnet.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, n, _ := safetensors.EncodeHeader([]safetensors.Spec{{Name: "w", DType: "F32", Shape: []int64{2}}}, nil)
+	gh, gn, _ := gguf.EncodeHeader([]gguf.KV{{Key: "general.architecture", Value: gguf.Str("llama")}}, nil)
+	cases := map[string]Kind{
+		write("config.onnx", []byte(tiny.config())):             Config,
+		write("model.json", onnxBytes):                          ONNX,
+		write("weights.bin", append(hdr, make([]byte, n)...)):   Tensors,
+		write("m.safetensors", append(gh, make([]byte, gn)...)): GGUF,
+		dir: Folder,
+	}
+	for p, want := range cases {
+		if k, err := Detect(p); err != nil || k != want {
+			t.Errorf("%s: %s %v, want %s", filepath.Base(p), k, err, want)
+		}
+	}
+	// A config.json named like an ONNX file opens as a config.
+	m, err := Open(filepath.Join(dir, "config.onnx"), Options{})
+	if err != nil || m.Kind != Config || m.Weights != nil {
+		t.Fatalf("config: %v %+v", err, m)
+	}
+	// Unreadable inputs say what they are not.
+	for name, data := range map[string][]byte{"x.json": []byte(`{"hello":1}`), "x.bin": []byte("hello world, not a model")} {
+		_, err := Open(write(name, data), Options{})
+		if !errors.Is(err, ErrNotModel) && !strings.Contains(fmt.Sprint(err), "not a model") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// A safetensors file without a config.json beside it.
+	if _, err := Open(filepath.Join(dir, "weights.bin"), Options{}); err == nil || !strings.Contains(err.Error(), "config.json") {
+		t.Errorf("lone safetensors: %v", err)
+	}
+}
+
+func TestHostileWeightsNamed(t *testing.T) {
+	dir := writeFolder(t, tiny, tiny.hfTensors("F32"))
+	p := filepath.Join(dir, "model.safetensors")
+	f, _ := os.OpenFile(p, os.O_WRONLY, 0)
+	f.WriteAt([]byte{0, 0, 0, 0, 0, 0, 0, 0x80}, 0) // header length 2^63
+	f.Close()
+	_, err := Open(dir, Options{})
+	if !errors.Is(err, safetensors.ErrHeaderLength) || !strings.Contains(err.Error(), p) {
+		t.Errorf("got %v", err)
+	}
+}
+
+// ggufLlama writes the GGUF header of a Llama model (F16, dims reversed).
+func ggufLlama(t *testing.T, d llamaDims) string {
+	t.Helper()
+	meta := []gguf.KV{
+		{Key: "general.architecture", Value: gguf.Str("llama")},
+		{Key: "llama.block_count", Value: gguf.U32(uint32(d.layers))},
+		{Key: "llama.embedding_length", Value: gguf.U32(uint32(d.hidden))},
+		{Key: "llama.feed_forward_length", Value: gguf.U32(uint32(d.inter))},
+		{Key: "llama.attention.head_count", Value: gguf.U32(uint32(d.heads))},
+		{Key: "llama.attention.head_count_kv", Value: gguf.U32(uint32(d.kvHeads))},
+		{Key: "llama.context_length", Value: gguf.U32(4096)},
+		{Key: "llama.rope.freq_base", Value: gguf.F32(10000)},
+		{Key: "llama.attention.layer_norm_rms_epsilon", Value: gguf.F32(1e-5)},
+	}
+	var ts []gguf.Tensor
+	rev := func(s []int64) []int64 {
+		out := make([]int64, len(s))
+		for i := range s {
+			out[len(s)-1-i] = s[i]
+		}
+		return out
+	}
+	for _, s := range d.hfTensors("F16") {
+		name := map[string]string{"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight", "lm_head.weight": "output.weight"}[s.Name]
+		if name == "" {
+			var layer int
+			var rest string
+			fmt.Sscanf(strings.Replace(s.Name, "model.layers.", "", 1), "%d.%s", &layer, &rest)
+			g := map[string]string{"input_layernorm.weight": "attn_norm", "self_attn.q_proj.weight": "attn_q", "self_attn.k_proj.weight": "attn_k",
+				"self_attn.v_proj.weight": "attn_v", "self_attn.o_proj.weight": "attn_output", "post_attention_layernorm.weight": "ffn_norm",
+				"mlp.gate_proj.weight": "ffn_gate", "mlp.up_proj.weight": "ffn_up", "mlp.down_proj.weight": "ffn_down"}[rest]
+			name = fmt.Sprintf("blk.%d.%s.weight", layer, g)
+		}
+		ty := gguf.Type(1)
+		if len(s.Shape) == 1 {
+			ty = 0
+		}
+		ts = append(ts, gguf.Tensor{Name: name, Dims: rev(s.Shape), Type: ty})
+	}
+	ts = append(ts, gguf.Tensor{Name: "rope_freqs.weight", Dims: []int64{d.hidden / d.heads / 2}, Type: 0})
+	p := filepath.Join(t.TempDir(), "model.bin")
+	if err := gguf.WriteSparse(p, meta, ts); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestGGUFWithoutConfig(t *testing.T) {
+	p := ggufLlama(t, llama2_7B)
+	m, err := Open(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Check
+	if m.Kind != GGUF || c.ConfigParams != llama2_7BParams || c.MatchedParams != llama2_7BParams || !c.Agrees ||
+		len(c.NotExplained) != 1 || c.NotExplained[0].Name != "rope_freqs.weight" {
+		t.Errorf("check %+v", c)
+	}
+	if m.Weights.Params != llama2_7BParams+64 {
+		t.Errorf("stored %d", m.Weights.Params)
+	}
+	var b bytes.Buffer
+	m.WriteText(&b)
+	if !strings.Contains(b.String(), "GGUF metadata") || !strings.Contains(b.String(), "bits/weight") {
+		t.Errorf("text:\n%s", b.String())
+	}
+	checkWidth(t, b.String())
+}
