@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
@@ -98,9 +99,15 @@ type Counts struct {
 	Batch int64
 }
 
-// openModel opens the model file a spec names.
+// openModel opens the model a spec names: an ONNX file, a Hugging Face
+// config.json, a model folder or a GGUF file (told apart by content; a
+// config is built for the training phase).
 func openModel(path string) (*onnx.Model, error) {
-	return onnx.Open(path)
+	m, err := modelfile.Open(path, modelfile.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return m.Graph, nil
 }
 
 // Count reads the spec's model and counts it: shapes under the spec's

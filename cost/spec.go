@@ -21,7 +21,8 @@ import (
 
 // Spec describes an experiment. It is read from YAML or JSON (JSON is YAML).
 type Spec struct {
-	// Model is the ONNX file (relative paths are relative to the spec file).
+	// Model is the ONNX file, config.json, model folder or GGUF file
+	// (relative paths are relative to the spec file).
 	Model string `yaml:"model" json:"model"`
 	// Inputs fixes input shapes by name ("1x3x224x224", "batchx128");
 	// the batch dimension is varied by greenai (see BatchDim).

@@ -176,6 +176,7 @@ func Open(path string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.FileSize = int64(len(data))
 	return &Model{Path: path, Kind: Config, Graph: g, ConfigSource: path, ConfigJSON: data, HF: cfg}, nil
 }
 
@@ -239,7 +240,11 @@ func openFolderWith(dir string, opts Options, weights func() (*safetensors.Set, 
 	if err != nil {
 		return nil, err
 	}
+	g.FileSize = int64(len(data))
 	if set != nil {
+		for _, f := range set.Files {
+			g.FileSize += f.Size
+		}
 		m.Weights = safetensorsWeights(set)
 		m.Check = check(g, m.Weights, cfg)
 	}
@@ -253,7 +258,7 @@ func openGGUF(path string, opts Options) (*Model, error) {
 	}
 	data, err := f.HFConfig()
 	if err != nil {
-		return nil, fmt.Errorf("%s: mapping the GGUF metadata to a Hugging Face config: %w", path, err)
+		return nil, fmt.Errorf("%w (while mapping the GGUF metadata to a Hugging Face config)", err)
 	}
 	g, cfg, err := build(data, path+" (GGUF metadata)", opts)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
@@ -78,6 +79,7 @@ type fpoResult struct {
 	shapes   *shape.Result
 	report   *fpo.Report
 	symbolic *fpo.Report // counted without --dim bindings (nil when the same as report)
+	file     *modelfile.Model
 }
 
 func runFPO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -198,16 +200,17 @@ func (f *fpoFlags) countOptions() (fpo.Options, error) {
 // countModel infers and counts a model; when --dim binds symbols it also
 // counts the symbolic model so the polynomial can be reported.
 func countModel(path string, mf *modelFlags, opts fpo.Options) (*fpoResult, error) {
-	m, res, err := loadModel(path, mf)
+	file, res, err := openModel(path, mf)
 	if err != nil {
 		return nil, err
 	}
+	m := file.Graph
 	rep, err := fpo.Count(res, opts)
 	if err != nil {
 		m.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r := &fpoResult{path: path, model: m, shapes: res, report: rep}
+	r := &fpoResult{path: path, model: m, shapes: res, report: rep, file: file}
 	if len(mf.dims) > 0 {
 		free := *mf
 		free.dims = nil
@@ -306,6 +309,7 @@ func fpoJSON(r *fpoResult) map[string]any {
 	if len(rep.Notes) > 0 {
 		out["notes"] = rep.Notes
 	}
+	addSourceJSON(out, r.file)
 	if len(r.shapes.Warnings) > 0 {
 		out["warnings"] = r.shapes.Warnings
 	}

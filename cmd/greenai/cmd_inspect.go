@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/params"
 	"github.com/greenai/greenai/shape"
@@ -117,11 +119,12 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) != 1 {
 		return usageError("inspect takes one model file (got %d arguments)", len(pos))
 	}
-	m, res, err := loadModel(pos[0], &mf)
+	file, res, err := openModel(pos[0], &mf)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
+	defer file.Close()
+	m := file.Graph
 	ps := params.Count(res)
 	out := inspectJSON{
 		Path: pos[0], Producer: m.ProducerName, ProducerVersion: m.ProducerVersion,
@@ -159,19 +162,47 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *asJSON {
+		doc, err := withSource(out, file)
+		if err != nil {
+			return err
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := enc.Encode(doc); err != nil {
 			return err
 		}
 	} else {
 		printInspect(stdout, m, res, &out, ps)
+		if file.Kind != modelfile.ONNX {
+			fmt.Fprintln(stdout)
+			file.WriteText(stdout)
+		}
 	}
 	if len(res.Failures) > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("shape inference failed at %d node(s); first: %s (%s): %s",
 			len(res.Failures), res.Failures[0].Node, res.Failures[0].Op, firstLine(res.Failures[0].Err))}
 	}
 	return nil
+}
+
+// withSource adds the source and weights-check fields of a config, folder
+// or GGUF input to the inspect document.
+func withSource(out inspectJSON, file *modelfile.Model) (any, error) {
+	if file.Kind == modelfile.ONNX {
+		return out, nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	addSourceJSON(doc, file)
+	return doc, nil
 }
 
 func firstLine(s string) string {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/greenai/greenai/cost"
 	"github.com/greenai/greenai/fpo"
-	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/tracker"
 )
@@ -38,12 +38,12 @@ func recordFPO(ctx context.Context, model, specPath string) (*tracker.FPOInfo, e
 		return &tracker.FPOInfo{Model: model, Spec: specPath, TotalFPO: total, PerExampleFPO: per, MACs: macs,
 			Source: "greenai " + version + " cost: one training trial (forward, backward, optimizer, validation)"}, nil
 	}
-	m, err := onnx.Open(model)
+	mf, err := modelfile.Open(model, modelfile.Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer m.Close()
-	res, err := shape.Infer(m, shape.Options{Dims: map[string]int64{"batch": 1}})
+	defer mf.Close()
+	res, err := shape.Infer(mf.Graph, shape.Options{Dims: map[string]int64{"batch": 1}})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/greenai/greenai/hf"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops" // every operator's rule
@@ -19,6 +21,7 @@ type modelFlags struct {
 	inputs    multiFlag
 	dims      multiFlag
 	inputData string
+	build     hf.BuildOptions // how a config becomes a graph (--phase sets the phase)
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet) {
@@ -88,25 +91,57 @@ func inputNames(m *onnx.Model) string {
 
 // loadModel opens a model and infers its shapes.
 func loadModel(path string, f *modelFlags) (*onnx.Model, *shape.Result, error) {
-	m, err := onnx.Open(path)
+	mf, res, err := openModel(path, f)
 	if err != nil {
 		return nil, nil, err
 	}
+	return mf.Graph, res, nil
+}
+
+// openModel opens any model input (an ONNX file, a config.json, a model
+// folder or a GGUF file, told apart by content) and infers its shapes. The
+// result also carries the weights headers and their check against the
+// config, when there are any.
+func openModel(path string, f *modelFlags) (*modelfile.Model, *shape.Result, error) {
+	mf, err := modelfile.Open(path, modelfile.Options{Build: f.build})
+	if err != nil {
+		return nil, nil, err
+	}
+	m := mf.Graph
 	opts, err := f.options(m)
 	if err != nil {
-		m.Close()
+		mf.Close()
 		return nil, nil, err
 	}
 	res, err := shape.Infer(m, opts)
 	if err != nil {
-		m.Close()
+		mf.Close()
 		var ud *shape.UnknownDimError
 		if errors.As(err, &ud) {
 			return nil, nil, usageError("--dim %s=%d: %s has no symbol %q (its inputs' symbols: %s)", ud.Name, opts.Dims[ud.Name], path, ud.Name, orNoneList(ud.Symbols))
 		}
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, res, nil
+	return mf, res, nil
+}
+
+// addSourceJSON adds what a config, folder or GGUF input was read from and
+// its weights check to a JSON document (nothing for an ONNX file).
+func addSourceJSON(out map[string]any, m *modelfile.Model) {
+	if m == nil || m.Kind == modelfile.ONNX {
+		return
+	}
+	src := map[string]any{"kind": string(m.Kind), "config": m.ConfigSource}
+	if m.HF != nil {
+		src["model_type"] = m.HF.ModelType
+	}
+	out["source"] = src
+	if m.Weights != nil {
+		out["weights"] = m.Weights
+	}
+	if m.Check != nil {
+		out["weights_check"] = m.Check
+	}
 }
 
 // orNoneList joins names, or says "none".
