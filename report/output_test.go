@@ -430,3 +430,64 @@ func TestEVPLowerIsBetter(t *testing.T) {
 		t.Errorf("table does not say minimum:\n%s", buf.String())
 	}
 }
+
+// TestCardFromTrialColumns: the per-example FPO and the PUE come from the
+// trials' columns when the spec is silent (runs always record them).
+func TestCardFromTrialColumns(t *testing.T) {
+	csv := "model,score,kwh,pue,fpo_train_per_example\n" +
+		"a,0.7,0.5,1.5,3e9\na,0.8,0.5,1.5,3e9\n" +
+		"b,0.6,1.0,1.2,1e9\nb,0.65,1.0,1.4,2e9\n"
+	in, err := Read(strings.NewReader(csv), "t.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := TrialsFromInput(in, TrialOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := 400.0
+	spec := &CardSpec{}
+	spec.Carbon.IntensityGPerKWh = &g
+	card, err := BuildCard(spec, trials, "t.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md bytes.Buffer
+	if err := card.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	s := regexp.MustCompile(` {2,}`).ReplaceAllString(md.String(), " ")
+	for _, want := range []string{
+		"| FPO per training example, a | 3 × 10⁹ FPO | fpo_train_per_example of the trials |",
+		"| FPO per training example, b | 1 × 10⁹ to 2 × 10⁹ FPO | fpo_train_per_example of the trials |",
+		// 1 kWh × 1.5 × 400 g/kWh; (1.2 + 1.4) kWh-weighted × 400 g/kWh.
+		"| Carbon, a | 600 g CO2e | energy × PUE 1.5 (recorded with the trials) × 400 g CO2e/kWh |",
+		"| Carbon, b | 1.04 kg CO2e | energy × each trial's PUE (1.3 on average, recorded with the trials) × 400 g CO2e/kWh |",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("card lacks %q:\n%s", want, s)
+		}
+	}
+	// The spec's PUE applies where the trials have none.
+	p := 1.25
+	spec.Carbon.PUE = &p
+	trials, _ = TrialsFromInput(mustRead(t, "model,score,kwh\na,0.7,2\n"), TrialOptions{})
+	card, err = BuildCard(spec, trials, "t.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md.Reset()
+	_ = card.WriteMarkdown(&md)
+	if want := "| Carbon | 1 kg CO2e | energy × PUE 1.25 (card spec) × 400 g CO2e/kWh |"; !strings.Contains(regexp.MustCompile(` {2,}`).ReplaceAllString(md.String(), " "), want) {
+		t.Errorf("card lacks %q:\n%s", want, md.String())
+	}
+}
+
+func mustRead(t *testing.T, csv string) *Input {
+	t.Helper()
+	in, err := Read(strings.NewReader(csv), "t.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}

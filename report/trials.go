@@ -47,6 +47,11 @@ var CostUnits = map[string]string{
 	"kwh":       "kWh",
 	"joules":    "J",
 	"co2_kg":    "kg CO2e",
+	// Read by the efficiency card: the FPO of one example, and the PUE
+	// of the facility (a factor, no unit).
+	ColTrainFPOPerExample:     "FPO",
+	ColInferenceFPOPerExample: "FPO",
+	ColPUE:                    "",
 }
 
 // CostUnit returns the unit of a cost column ("" if unknown).

@@ -54,6 +54,7 @@ export GREENAI_REQUIRE_POSTGRES=1
 
 export GREENAI_REQUIRE_CONFORMANCE=1
 export GREENAI_REQUIRE_LATEX=1
+export GREENAI_REQUIRE_PYTHON=1
 go vet ./...
 # The conformance oracles print their pass counts here; the full run below
 # fails on any regression (and shows the details).

@@ -723,6 +723,12 @@ func TeXEscape(s string) string {
 			b.WriteString(`\ensuremath{\le}`)
 		case '≥':
 			b.WriteString(`\ensuremath{\ge}`)
+		case '·': // written by units in polynomials ("354·batch")
+			b.WriteString(`\ensuremath{\cdot}`)
+		case '−':
+			b.WriteString(`\ensuremath{-}`)
+		case '→':
+			b.WriteString(`\ensuremath{\to}`)
 		default:
 			b.WriteRune(r)
 		}
