@@ -1,6 +1,7 @@
 // Command greenai makes the computational price of an AI result visible.
 //
-// See manual.go (printed by "greenai help") for the full manual.
+// "greenai help" prints the manual: its header is in manual.go, and each
+// command's page is the usage text of its command.
 package main
 
 import (

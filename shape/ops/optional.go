@@ -1,5 +1,3 @@
-// READ shape/ops/CONTRIBUTING.md FIRST: it explains the rule API, tests, conformance and git rules.
-
 package ops
 
 import (
