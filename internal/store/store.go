@@ -4,6 +4,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +13,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/greenai/greenai/tracker"
 )
@@ -128,8 +131,14 @@ func redact(u string) string {
 	return u
 }
 
+// schemaVersion is the version of the tables below, recorded in
+// greenai_meta. Open refuses a database of a newer version.
+const schemaVersion = 1
+
+const createMeta = `CREATE TABLE IF NOT EXISTS greenai_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`
+
 var schema = []string{
-	`CREATE TABLE IF NOT EXISTS greenai_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+	createMeta,
 	`CREATE TABLE IF NOT EXISTS runs (
 		id TEXT PRIMARY KEY,
 		status TEXT NOT NULL,
@@ -167,7 +176,7 @@ var schema = []string{
 		claimed_ns BIGINT NOT NULL,
 		PRIMARY KEY (job, node, what)
 	)`,
-	`INSERT INTO greenai_meta (k, v) VALUES ('schema_version', '1') ON CONFLICT (k) DO NOTHING`,
+	`INSERT INTO greenai_meta (k, v) VALUES ('schema_version', '` + strconv.Itoa(schemaVersion) + `') ON CONFLICT (k) DO NOTHING`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -178,6 +187,9 @@ func (s *Store) migrate(ctx context.Context) error {
 				return err
 			}
 		}
+		if err := s.checkVersion(ctx, tx); err != nil {
+			return err
+		}
 		for _, q := range schema {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
@@ -185,8 +197,47 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+	var ve *VersionError
+	if errors.As(err, &ve) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("store: create schema in %s: %w", s.where, err)
+	}
+	return nil
+}
+
+// VersionError reports a database written by a newer greenai, whose
+// tables this one may misread.
+type VersionError struct {
+	Where         string
+	Version, Want int
+}
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("store: %s has schema version %d, newer than this greenai's %d: use a newer greenai, or another database (--db)", e.Where, e.Version, e.Want)
+}
+
+// checkVersion reads the schema version a database records, if any, and
+// fails for one newer than schemaVersion (or one that is not a number).
+func (s *Store) checkVersion(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, createMeta); err != nil {
+		return err
+	}
+	var v string
+	err := tx.QueryRowContext(ctx, `SELECT v FROM greenai_meta WHERE k = 'schema_version'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // a new database
+	}
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("store: %s records schema version %q, not a number", s.where, v)
+	}
+	if n > schemaVersion {
+		return &VersionError{Where: s.where, Version: n, Want: schemaVersion}
 	}
 	return nil
 }
@@ -243,10 +294,20 @@ func (s *Store) tryTx(ctx context.Context, f func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// retryable reports errors worth retrying: SQLite busy/locked, PostgreSQL
-// serialization failures, deadlocks, lock timeouts, too many connections,
-// a server starting or shutting down, and failed connections.
+// retryable reports errors worth retrying: SQLite busy/locked (by the
+// driver's result code; extended codes such as SQLITE_BUSY_SNAPSHOT carry
+// the primary one in their low byte), PostgreSQL serialization failures,
+// deadlocks, lock timeouts, too many connections, a server starting or
+// shutting down, and failed or broken connections.
 func retryable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+		return false
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
@@ -258,13 +319,16 @@ func retryable(err error) bool {
 	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		return true
 	}
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"database is locked", "sqlite_busy", "sqlite_locked", "database table is locked", "connection refused", "connection reset", "broken pipe", "failed to connect", "bad connection"} {
-		if strings.Contains(msg, s) {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true
+	}
+	for _, target := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, driver.ErrBadConn, sql.ErrConnDone} {
+		if errors.Is(err, target) {
 			return true
 		}
 	}
-	return errors.Is(err, sql.ErrConnDone)
+	return false
 }
 
 // Save implements tracker.Sink: an upsert of the record by id. A record

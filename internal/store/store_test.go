@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -260,22 +262,86 @@ func TestTarget(t *testing.T) {
 	}
 }
 
+// sqliteBusy returns the error SQLite gives a write while another
+// connection holds an exclusive lock and no busy timeout is set.
+func sqliteBusy(t *testing.T) error {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "busy.db")
+	holder, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	ctx := context.Background()
+	if _, err := holder.ExecContext(ctx, "CREATE TABLE t (x INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := holder.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, "ROLLBACK")
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = other.ExecContext(ctx, "INSERT INTO t VALUES (1)")
+	if err == nil {
+		t.Fatal("a write under an exclusive lock succeeded")
+	}
+	return fmt.Errorf("save: %w", err)
+}
+
 func TestRetryable(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 	tests := []struct {
 		err  error
 		want bool
 	}{
-		{errors.New("database is locked (5) (SQLITE_BUSY)"), true},
+		{sqliteBusy(t), true},
+		{errors.New("database is locked (5) (SQLITE_BUSY)"), false}, // only the driver's code counts
 		{&pgconn.PgError{Code: "40001"}, true},
 		{&pgconn.PgError{Code: "57P03"}, true},
 		{&pgconn.PgError{Code: "23505"}, false},
-		{errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"), true},
+		{fmt.Errorf("dial: %w", refused), true},
+		{fmt.Errorf("exec: %w", syscall.EPIPE), true},
 		{errors.New("syntax error"), false},
 	}
 	for _, tc := range tests {
 		if got := retryable(tc.err); got != tc.want {
 			t.Errorf("retryable(%v) = %v", tc.err, got)
 		}
+	}
+}
+
+// TestNewerSchema: a database that records a newer schema version is
+// refused with an error that says so; the current one opens again.
+func TestNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "runs.db")
+	s := open(t, path)
+	s.Close()
+	if s, err := Open(context.Background(), path); err != nil {
+		t.Fatalf("reopening: %v", err)
+	} else {
+		s.Close()
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE greenai_meta SET v = '99' WHERE k = 'schema_version'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(context.Background(), path)
+	var ve *VersionError
+	if !errors.As(err, &ve) || ve.Version != 99 || !strings.Contains(err.Error(), "newer than this greenai's 1") {
+		t.Errorf("opening a version-99 database: %v", err)
 	}
 }
 
