@@ -89,6 +89,11 @@ type Record struct {
 
 	// Metrics are the JSON objects the command appended to $GREENAI_METRICS.
 	Metrics []json.RawMessage `json:"metrics"`
+	// Steps is the energy, FPO and time up to each step the command
+	// reported, and since the step before; StepsHow says how they were
+	// obtained.
+	Steps    []Step `json:"steps,omitempty"`
+	StepsHow string `json:"steps_method,omitempty"`
 	// FPO is the hardware-agnostic cost of the model, when a model and
 	// spec were given and Config.FPO computes it.
 	FPO *FPOInfo `json:"fpo"`

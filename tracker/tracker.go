@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -124,6 +125,10 @@ type state struct {
 	// offset is each meter figure's energy at the end of the idle
 	// baseline, taken off the run's figures.
 	offset map[string]float64
+	// Step-level energy: the cumulative energy at each sample, and the
+	// step lines as they appeared.
+	points []energyPoint
+	steps  stepScanner
 }
 
 // Run runs the command, sampling its meters until it exits, and returns
@@ -214,6 +219,8 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	s.busy0, err = cfg.HostBusy()
 	s.busyOK = err == nil
 	s.sampleMeters(s.start)
+	s.points = append(s.points, energyPoint{0, 0})
+	s.steps.path = s.metrics
 	if err := cmd.Start(); err != nil {
 		return s.failStart(ctx, err)
 	}
@@ -351,6 +358,9 @@ func (s *state) tick(ctx context.Context, now time.Time) {
 	s.sampleMeters(now)
 	es, _ := s.energies(s.last.CPUSeconds(), false)
 	j := TotalJoules(es)
+	el := now.Sub(s.start).Seconds()
+	s.points = append(s.points, energyPoint{el, j})
+	s.steps.scan(el, s.start)
 	if s.cfg.OnProgress != nil {
 		s.cfg.OnProgress(Progress{
 			Elapsed:    now.Sub(s.start),
@@ -512,6 +522,14 @@ func (s *state) finish(ctx context.Context, ps *os.ProcessState) (*Record, error
 	es, notes := s.energies(r.CPUSeconds, true)
 	s.setEnergy(es)
 	r.Notes = append(r.Notes, notes...)
+	s.points = append(s.points, energyPoint{r.WallSeconds, r.EnergyJoules})
+	s.steps.scan(r.WallSeconds, s.start)
+	if len(s.steps.seen) > 0 {
+		total, _ := strconv.ParseFloat(r.Params["total_steps"], 64)
+		r.Steps, r.StepsHow = buildSteps(s.steps.seen, s.points, r.FPO, total)
+		r.StepsHow = "energy up to each step: the run's energy interpolated between samples (every " + s.cfg.Interval.String() +
+			") at the step line's \"timestamp\", else when greenai first saw the line" + ifNot(r.StepsHow, "; FPO: ")
+	}
 
 	code := ps.ExitCode()
 	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
@@ -566,4 +584,12 @@ func signalName(sig os.Signal) string {
 		return fmt.Sprintf("signal %d", int(s))
 	}
 	return sig.String()
+}
+
+// ifNot returns prefix+s, or "" when s is empty.
+func ifNot(s, prefix string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
 }

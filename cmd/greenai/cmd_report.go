@@ -81,8 +81,9 @@ report curves: per-step records such as
                        else one curve per file)
   With --runs, each run recorded by "greenai run" is a curve (named by its
   model and trial, or run id) and each of its metric records with the --y
-  metric is a point. A run records one total of each cost, so the cost up
-  to a record is prorated, and the table says how:
+  metric is a point. A record at a step the run reported ({"step": N}) is
+  placed at the time, energy and FPO greenai run recorded at that step;
+  other records are prorated from the run's totals, and the table says how:
     --x seconds        the time from the run's start to the record's
                        "timestamp" or "time" field (Unix seconds or RFC
                        3339); without one, step ÷ total steps × wall time

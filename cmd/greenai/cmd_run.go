@@ -95,7 +95,13 @@ and the report says so.
 
 The command finds in $GREENAI_METRICS a file to append JSON lines to, one
 object per line, e.g. {"step":100,"val_acc":0.71}; they are stored with the
-run. $GREENAI_RUN_ID holds the run's id.
+run. $GREENAI_RUN_ID holds the run's id. For every line with a "step",
+greenai records the run's energy, time and FPO up to that step and since
+the previous one (the record's "steps"): the energy is interpolated between
+samples at the line's "timestamp" (Unix seconds) or else when greenai saw
+the line; FPO is the FPO per example × the line's "examples" (cumulative
+examples seen), else the run's FPO × step ÷ total steps. "greenai report
+curves --runs --x kwh" then draws training curves against those figures.
 
 Flags:
   --db PATH|URL           database: a SQLite file, or a postgres:// URL to pool

@@ -244,3 +244,61 @@ func TestRunSharedSummaryAndBaseline(t *testing.T) {
 		}
 	}
 }
+
+// A training curve drawn against kWh from a run that reported steps uses
+// the energy greenai recorded at each step: the curve's points are the
+// record's figures, exactly.
+func TestRunStepEnergyCurve(t *testing.T) {
+	node := newFakeNode(t, 0, 0)
+	pkg := filepath.Join(node.sys, "class", "powercap", "intel-rapl:0", "energy_uj")
+	db := filepath.Join(t.TempDir(), "runs.db")
+	env := []string{"GREENAI_SYSFS=" + node.sys, "CUDA_VISIBLE_DEVICES=", "SLURM_JOB_ID=", "TORCHELASTIC_RUN_ID=", "PKG=" + pkg}
+	// Each step burns CPU and 30 J on the fake package counter, then
+	// reports.
+	script := `for i in 1 2 3 4; do echo $((i*30000000)) > "$PKG.tmp"; mv "$PKG.tmp" "$PKG"; ` +
+		`j=0; while [ $j -lt 15000 ]; do j=$((j+1)); done; sleep 0.1; ` +
+		`echo "{\"step\": $i, \"loss\": $((10-i))}" >> "$GREENAI_METRICS"; done`
+	res := runGreenai(t, env, "run", "--db", db, "--experiment", "curve", "--interval", "40ms", "--quiet", "--", "sh", "-c", script)
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	out, _, err := runCLI(t, "runs", "--db", db, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*tracker.Record
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
+		t.Fatalf("%v %d", err, len(recs))
+	}
+	r := recs[0]
+	if len(r.Steps) != 4 {
+		t.Fatalf("steps %+v", r.Steps)
+	}
+	for i, s := range r.Steps {
+		if i > 0 && s.Joules <= r.Steps[i-1].Joules {
+			t.Errorf("energy did not grow between steps: %+v", r.Steps)
+		}
+	}
+	csv, _, err := runCLI(t, "report", "curves", "--runs", "--db", db, "--y", "loss", "--x", "kwh", "--csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table gives each curve's last x and the x of its best point
+	// (the highest loss, at step 1: the CSV holds full precision).
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("curve CSV:\n%s", csv)
+	}
+	f := strings.Split(lines[1], ",")
+	total, err1 := strconv.ParseFloat(f[2], 64)
+	atBest, err2 := strconv.ParseFloat(f[5], 64)
+	if err1 != nil || err2 != nil || f[1] != "4" {
+		t.Fatalf("curve CSV:\n%s", csv)
+	}
+	if total != r.Steps[3].Joules/3.6e6 || atBest != r.Steps[0].Joules/3.6e6 {
+		t.Errorf("curve x %v and %v kWh, records %v and %v J", total, atBest, r.Steps[3].Joules, r.Steps[0].Joules)
+	}
+	if !strings.Contains(r.StepsHow, "interpolated") {
+		t.Errorf("steps method %q", r.StepsHow)
+	}
+}

@@ -41,7 +41,9 @@ type CurveSet struct {
 }
 
 // Curves makes one curve per run from the metric records that have Y.
-// Each record becomes a point; its x is the run's cost up to that record:
+// Each record becomes a point; its x is the run's cost up to that record,
+// as greenai run recorded it at the record's step (Record.Steps), else
+// prorated:
 //   - seconds: the time from the run's start to the record's timestamp
 //     (a "timestamp" or "time" field, Unix seconds or RFC 3339), else
 //     step ÷ total steps × the run's wall time;
@@ -154,6 +156,10 @@ func runCurve(r *tracker.Record, in *report.Input, x, y string, tally *proration
 	if err != nil {
 		return c, err
 	}
+	recorded := map[float64]tracker.Step{}
+	for _, st := range r.Steps {
+		recorded[st.Step] = st
+	}
 	type point struct{ x, y float64 }
 	pts := make([]point, 0, len(rows))
 	for _, row := range rows {
@@ -169,7 +175,19 @@ func runCurve(r *tracker.Record, in *report.Input, x, y string, tally *proration
 		byTime := hasTime && (x != "fpo" || !hasStep)
 		var xv float64
 		var method string
+		rs, isRec := recorded[step]
+		isRec = isRec && hasStep && (x != "fpo" || rs.FPO != nil)
 		switch {
+		case isRec:
+			switch x {
+			case "kwh":
+				xv = rs.Joules / 3.6e6
+			case "fpo":
+				xv = *rs.FPO
+			default:
+				xv = rs.Seconds
+			}
+			method = "recorded by greenai run at the step (" + r.StepsHow + ")"
 		case byTime && x == "seconds":
 			xv, method = elapsed, "the time from the run's start to the record's timestamp"
 		case byTime:

@@ -338,3 +338,24 @@ func TestCurvesErrors(t *testing.T) {
 		})
 	}
 }
+
+// A run that recorded its energy and FPO at each step is drawn from those
+// figures, not prorated.
+func TestCurvesFromRecordedSteps(t *testing.T) {
+	r := rec("steps", map[string]string{"model": "m"}, `{"step":1,"acc":0.2}`, `{"step":2,"acc":0.4}`, `{"step":3,"loss":1}`)
+	f1, f2 := 1e11, 3e11
+	r.Steps = []tracker.Step{{Step: 1, Seconds: 10, Joules: 720000, FPO: &f1}, {Step: 2, Seconds: 70, Joules: 2.88e6, FPO: &f2}, {Step: 3, Seconds: 90, Joules: 3e6}}
+	r.StepsHow = "test"
+	for x, want := range map[string][]float64{"kwh": {0.2, 0.8}, "fpo": {1e11, 3e11}, "seconds": {10, 70}} {
+		cs, err := load(t, r).Curves(CurveOptions{Y: "acc", X: x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cs.Curves[0].X; !slices.Equal(got, want) {
+			t.Errorf("%s: x %v, want the recorded %v", x, got, want)
+		}
+		if !strings.Contains(strings.Join(cs.Proration, " "), "recorded by greenai run at the step") {
+			t.Errorf("%s: notes %q", x, cs.Proration)
+		}
+	}
+}
