@@ -354,16 +354,26 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 	}
 	consider(live)
 	for i, nr := range g.Nodes {
+		grew := false
 		for _, v := range nr.Outputs {
 			if v == nil || v.Init != nil || alive[v] || static[v] {
 				continue
 			}
 			s := size(v)
+			if c, ok := s.IsConst(); !ok || c != 0 {
+				grew = true
+			}
 			sum = sum.Add(s)
 			live = live.Add(s)
 			alive[v] = true
 		}
-		consider(live)
+		// A node whose outputs add nothing leaves live at most the total
+		// already considered (only frees happened since): skip the
+		// dominance tests (a graph of many empty-slice nodes, such as a
+		// mixture of experts' idle experts, would pay them per node).
+		if grew {
+			consider(live)
+		}
 		// Free what this node used for the last time (and outputs nobody uses).
 		for _, v := range append(append([]*shape.Value{}, nr.Inputs...), nr.Outputs...) {
 			if v == nil || !alive[v] {
