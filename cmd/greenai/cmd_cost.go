@@ -45,7 +45,8 @@ and their updates.
 
 SPEC is a YAML or JSON file:
 
-  model: resnet50.onnx          # relative to the spec file
+  model: resnet50.onnx          # relative to the spec file; also a config.json,
+                                # a model folder or a GGUF file (by content)
   inputs: {input: batchx3x224x224}
   dims: {}                      # bind other symbols, e.g. {sequence: 128}
   batch_dim: batch              # the symbol of the batch dimension

@@ -23,7 +23,7 @@ func init() {
 	register(&command{
 		name:    "fpo",
 		summary: "count the floating-point operations (FPO) and MACs of ONNX models",
-		usage: `usage: greenai fpo [flags] MODEL.onnx [MODEL2.onnx …]
+		usage: `usage: greenai fpo [flags] MODEL [MODEL2 …]
 
 Counts, analytically and exactly, the floating-point operations of one
 inference of an ONNX model for the given input shapes: every ADD and MUL,
@@ -40,10 +40,14 @@ condition is unknown counts its costlier branch and reports both.
 
 With several models, prints them side by side.
 
+` + modelInputsUsage + `
+
 Flags:
 ` + modelFlagsUsage + `  --json              JSON: {"totals":{"fpo","macs","params","param_bytes",
                       "activation_bytes_peak",…}, "by_op_type":{…}, "nodes":[…],
-                      "unsupported":[…], "symbolic":{"fpo","macs"}}
+                      "unsupported":[…], "symbolic":{"fpo","macs"}}; for a config,
+                      folder or GGUF file also "source", "weights" (params and
+                      bytes by dtype) and "weights_check"
   --csv               one CSV row per node
   --markdown          Markdown tables (totals, by operator type)
   --pprof FILE        write a profile.proto of FPO over the module tree

@@ -21,11 +21,16 @@ func init() {
 	register(&command{
 		name:    "inspect",
 		summary: "summarize an ONNX model: inputs, outputs and every inferred shape",
-		usage: `usage: greenai inspect [flags] MODEL.onnx
+		usage: `usage: greenai inspect [flags] MODEL
 
 Reads an ONNX model (any IR version, external data resolved beside the model,
 weights never loaded) and infers the type and shape of every value, with
 symbolic dimensions where the model leaves them open.
+
+` + modelInputsUsage + `
+For a folder or a GGUF file, a last section shows the weights headers and
+their check: which tensors the config does not explain (tied embeddings
+stored twice, rotary buffers) and which it implies but the file lacks.
 
 Prints the producer, IR version and opsets, the inputs and outputs with their
 inferred shapes, the node count, a histogram of operators, the parameter

@@ -38,6 +38,17 @@ const modelFlagsUsage = `  --input NAME=DIMS   fix an input's shape, dims separa
                       that are not initializers, in order
 `
 
+const modelInputsUsage = `MODEL is any of these, told apart by content, not by file name:
+  - an ONNX file;
+  - a Hugging Face config.json: the architecture is built as a graph;
+  - a model folder: config.json plus model.safetensors, or sharded
+    *.safetensors with model.safetensors.index.json; their headers (never
+    the weights) give exact parameters and bytes by dtype and are checked
+    against the config's graph;
+  - a GGUF file: the architecture comes from its metadata, and its tensor
+    table (quantization types with their bits per weight) is checked.
+`
+
 // options turns the flags into inference options for model m.
 func (f *modelFlags) options(m *onnx.Model) (shape.Options, error) {
 	opts := shape.Options{Inputs: map[string][]sym.Expr{}, Dims: map[string]int64{}, InputValues: map[string]*shape.Value{}}
