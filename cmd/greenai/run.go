@@ -90,7 +90,9 @@ func printHelp(w io.Writer) {
 	fmt.Fprint(w, manualHeader)
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		names = append(names, n)
+		if !strings.HasPrefix(n, "_") { // hidden: internal subcommands
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	fmt.Fprintln(w, "Commands:")

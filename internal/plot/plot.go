@@ -78,6 +78,7 @@ var (
 		{0x00, 0x00, 0x00, 0xff}, // black
 	}
 	FrontColor = color.RGBA{0xD6, 0x27, 0x28, 0xff}
+	MutedColor = color.RGBA{0xA0, 0xA0, 0xA0, 0xff}
 )
 
 // Font sizes in points, chosen to stay readable when a figure is shrunk to
@@ -107,6 +108,7 @@ type item struct {
 	sd     []float64 // lineItem: half-width of the shaded band
 	labels []string  // pointsItem: text next to each point
 	joined bool      // pointsItem: join the points with a line
+	muted  bool      // pointsItem: drawn in MutedColor
 	// bandLo and bandHi are the band's edges in axis coordinates (set
 	// while building).
 	bandLo, bandHi []float64
@@ -144,6 +146,12 @@ func (p *Panel) Points(name string, xs, ys []float64, labels []string) {
 // order given (for a sweep, such as network depth).
 func (p *Panel) ConnectedPoints(name string, xs, ys []float64, labels []string) {
 	p.items = append(p.items, item{kind: pointsItem, name: name, xs: xs, ys: ys, labels: labels, joined: true, series: p.next()})
+}
+
+// Dimmed is Points drawn in grey: points that are shown for context but
+// are out of the running (the dominated entries of a leaderboard).
+func (p *Panel) Dimmed(name string, xs, ys []float64, labels []string) {
+	p.items = append(p.items, item{kind: pointsItem, name: name, xs: xs, ys: ys, labels: labels, muted: true, series: p.next()})
 }
 
 // Front adds a Pareto front through the given points (sorted by x), drawn
@@ -354,6 +362,9 @@ func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, 
 			// cannot fill with alpha correctly. A thin edge keeps an
 			// overlapped band readable.
 			c := Palette[it.series%len(Palette)]
+	if it.muted {
+		c = MutedColor
+	}
 			poly.Color = tint(c, 0.2)
 			poly.LineStyle.Color = tint(c, 0.5)
 			poly.LineStyle.Width = vg.Points(0.5)

@@ -1,0 +1,264 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/greenai/greenai/board"
+	"github.com/greenai/greenai/evp"
+	"github.com/greenai/greenai/internal/plot"
+)
+
+// The figures are made with greenai's plotting code (internal/plot) as
+// SVG; fonts get a generic fallback so they render everywhere.
+
+var fontRE = regexp.MustCompile(`font-family:\s*([^;"']+)`)
+
+// portableSVG gives every font-family a sans-serif fallback.
+func portableSVG(svg []byte) []byte {
+	return fontRE.ReplaceAllFunc(svg, func(m []byte) []byte {
+		if bytes.Contains(m, []byte("sans-serif")) {
+			return m
+		}
+		name := strings.TrimSpace(string(fontRE.FindSubmatch(m)[1]))
+		return []byte("font-family:'" + strings.Trim(name, `'`) + "',Arial,Helvetica,sans-serif")
+	})
+}
+
+func renderSVG(f *plot.Figure) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := f.Render(&buf, "svg"); err != nil {
+		return nil, err
+	}
+	return portableSVG(buf.Bytes()), nil
+}
+
+func (s *Server) handlePareto(w http.ResponseWriter, r *http.Request) {
+	q, err := board.ParseQuery(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	s.serveCached(w, r, cacheKey(r, "svg"), func() ([]byte, string, error) {
+		b, err := s.st.Board(r.Context(), name)
+		if err != nil {
+			return nil, "", err
+		}
+		entries, err := s.st.Entries(r.Context(), name)
+		if err != nil {
+			return nil, "", err
+		}
+		rows := board.Rank(b, entries, q)
+		svg, err := paretoSVG(b, rows)
+		if err != nil {
+			return nil, "", err
+		}
+		return svg, "image/svg+xml", nil
+	})
+}
+
+func paretoSVG(b *board.Board, rows []board.Row) ([]byte, error) {
+	ylab := b.Metric
+	p := plot.NewPanel(b.Title+": "+b.Metric+" against FPO", plot.Axis{Label: "FPO per inference", Unit: "FPO", Scale: plot.Auto}, plot.Axis{Label: ylab, Unit: b.Unit})
+	var fx, fy, dx, dy []float64
+	var fl, dl []string
+	for _, r := range rows {
+		if r.Front {
+			fx, fy, fl = append(fx, r.Counted.FPO), append(fy, r.Metric), append(fl, r.Model)
+		} else {
+			dx, dy, dl = append(dx, r.Counted.FPO), append(dy, r.Metric), append(dl, r.Model)
+		}
+	}
+	if len(rows) == 0 {
+		// An empty board still gets a figure (with a placeholder point
+		// outside any real range is worse than none): draw an empty frame.
+		p.Dimmed("no entries", []float64{1}, []float64{0}, nil)
+	}
+	if len(fx) > 0 {
+		p.Points("Pareto-optimal", fx, fy, fl)
+	}
+	if len(dx) > 0 {
+		p.Dimmed("dominated", dx, dy, dl)
+	}
+	if len(fx) > 0 {
+		idx := make([]int, len(fx))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.Slice(idx, func(i, j int) bool { return fx[idx[i]] < fx[idx[j]] })
+		sx, sy := make([]float64, len(fx)), make([]float64, len(fx))
+		for k, i := range idx {
+			sx[k], sy[k] = fx[i], fy[i]
+		}
+		p.Front(sx, sy)
+	}
+	return renderSVG(&plot.Figure{Panels: []*plot.Panel{p}})
+}
+
+func (s *Server) handleEVP(w http.ResponseWriter, r *http.Request) {
+	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(e.Trials) == 0 {
+		s.fail(w, r, &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no trials, so no EVP curve"})
+		return
+	}
+	scores := make([]float64, len(e.Trials))
+	for i, t := range e.Trials {
+		scores[i] = t.Score
+	}
+	pts, err := evp.Curve(scores, evp.WithoutReplacement, len(scores))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	xs, ys, sd := make([]float64, len(pts)), make([]float64, len(pts)), make([]float64, len(pts))
+	for i, pt := range pts {
+		xs[i], ys[i], sd[i] = float64(pt.N), pt.Mean, pt.SD
+	}
+	x := plot.Axis{Label: "hyperparameter trials"}
+	if e.Counted != nil && e.Counted.Price != nil && e.Counted.Price.TrialFPO > 0 {
+		x = plot.Axis{Label: "budget", Unit: "FPO"}
+		for i := range xs {
+			xs[i] *= e.Counted.Price.TrialFPO
+		}
+	}
+	p := plot.NewPanel("Expected validation performance (Dodge et al. 2019)", x, plot.Axis{Label: "expected best " + firstMetric(e)})
+	p.Line(e.Model, xs, ys, sd)
+	svg, err := renderSVG(&plot.Figure{Panels: []*plot.Panel{p}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, _ = w.Write(svg)
+}
+
+func firstMetric(e *board.Entry) string {
+	for _, k := range sortedKeys(e.Metrics) {
+		return k
+	}
+	return "score"
+}
+
+type curve struct {
+	name   string
+	xs, ys []float64
+	x      string
+}
+
+// curvePoints extracts training curves from the runs' metrics: objects
+// with a step (or epoch) and numeric values; one curve per run and key,
+// at most 8.
+func curvePoints(e *board.Entry) []curve {
+	var out []curve
+	for _, r := range e.Runs {
+		byKey := map[string]*curve{}
+		var keys []string
+		for i, raw := range r.Metrics {
+			var obj map[string]any
+			if json.Unmarshal(raw, &obj) != nil {
+				continue
+			}
+			xk, x := "index", float64(i)
+			for _, k := range []string{"step", "epoch", "iteration"} {
+				if v, ok := obj[k].(float64); ok {
+					xk, x = k, v
+					break
+				}
+			}
+			for k, v := range obj {
+				f, ok := v.(float64)
+				if !ok || k == xk || k == "step" || k == "epoch" || k == "time" || k == "t" || math.IsNaN(f) {
+					continue
+				}
+				c := byKey[k]
+				if c == nil {
+					c = &curve{name: r.ID + " " + k, x: xk}
+					byKey[k] = c
+					keys = append(keys, k)
+				}
+				c.xs, c.ys = append(c.xs, x), append(c.ys, f)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if c := byKey[k]; len(c.xs) >= 2 && len(out) < 8 {
+				out = append(out, *c)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) handleCurves(w http.ResponseWriter, r *http.Request) {
+	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs := curvePoints(e)
+	if len(cs) == 0 {
+		s.fail(w, r, &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no training curves (no run recorded metrics with two or more points)"})
+		return
+	}
+	p := plot.NewPanel("Training curves", plot.Axis{Label: cs[0].x}, plot.Axis{Label: "value"})
+	for _, c := range cs {
+		p.Line(c.name, c.xs, c.ys, nil)
+	}
+	svg, err := renderSVG(&plot.Figure{Panels: []*plot.Panel{p}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, _ = w.Write(svg)
+}
+
+var badgeTmpl = template.Must(template.New("badge").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="20" role="img" aria-label="{{.Left}}: {{.Right}}">
+<title>{{.Left}}: {{.Right}}</title>
+<rect width="{{.LW}}" height="20" fill="#555"/>
+<rect x="{{.LW}}" width="{{.RW}}" height="20" fill="{{.Color}}"/>
+<g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,Arial,Helvetica,sans-serif" font-size="11">
+<text x="{{.LX}}" y="14">{{.Left}}</text>
+<text x="{{.RX}}" y="14">{{.Right}}</text>
+</g>
+</svg>
+`))
+
+func (s *Server) handleBadge(w http.ResponseWriter, r *http.Request) {
+	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.st.Board(r.Context(), e.Board)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	left := "greenai " + b.Name
+	right := fmt.Sprintf("%s %s%s", b.Metric, metric(e.Metric), b.Unit)
+	if e.Counted != nil {
+		right += " · " + qty(e.Counted.FPO, "FPO")
+	}
+	color := "#2e7d32"
+	if len(e.Flags) > 0 {
+		color = "#c62828"
+		right += " · claim flagged"
+	}
+	lw, rw := 7*len([]rune(left))+10, 7*len([]rune(right))+10
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_ = badgeTmpl.Execute(w, map[string]any{"W": lw + rw, "LW": lw, "RW": rw, "LX": lw / 2, "RX": lw + rw/2, "Left": left, "Right": right, "Color": color})
+}
