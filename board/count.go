@@ -16,6 +16,7 @@ import (
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops" // every operator's shape rule
 	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/units"
 )
 
 // Counted is what the server counted itself, with the engine of
@@ -139,7 +140,7 @@ func fromReport(res *shape.Result, rep *fpo.Report) (*Counted, error) {
 	f, ok := rep.FPO.IsConst()
 	macs, ok2 := rep.MACs.IsConst()
 	if !ok || !ok2 {
-		return nil, &FieldError{Field: "model", Msg: fmt.Sprintf("the FPO is still symbolic at the board's input shape (%s): the model has dimensions the board does not fix (%s)", fpo.FormatSI(rep.FPO), strings.Join(rep.FPO.Vars(), ", "))}
+		return nil, &FieldError{Field: "model", Msg: fmt.Sprintf("the FPO is still symbolic at the board's input shape (%s): the model has dimensions the board does not fix (%s)", units.Expr(rep.FPO), strings.Join(rep.FPO.Vars(), ", "))}
 	}
 	c := &Counted{
 		FPO: float64(f), FPOExact: strconv.FormatInt(f, 10), MACs: float64(macs), MACsExact: strconv.FormatInt(macs, 10),

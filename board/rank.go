@@ -48,7 +48,7 @@ var Columns = []Column{
 	}},
 	{Key: "params", Label: "parameters", LowerIsBetter: true, Value: func(e *Entry) (float64, bool) { return float64(e.Counted.Params), e.Counted != nil }},
 	{Key: "energy", Label: "energy (measured)", Unit: "kWh", LowerIsBetter: true, Value: func(e *Entry) (float64, bool) { return e.Energy.KWh(), e.Energy.Runs > 0 }},
-	{Key: "carbon", Label: "carbon (measured runs)", Unit: "gCO2e", LowerIsBetter: true, Value: func(e *Entry) (float64, bool) { return e.Energy.CarbonG, e.Energy.Runs > 0 }},
+	{Key: "carbon", Label: "carbon (measured runs)", Unit: "g CO2e", LowerIsBetter: true, Value: func(e *Entry) (float64, bool) { return e.Energy.CarbonG, e.Energy.Runs > 0 }},
 	{Key: "hours", Label: "training time (runs)", Unit: "h", LowerIsBetter: true, Value: func(e *Entry) (float64, bool) { return e.Energy.Hours, e.Energy.Runs > 0 }},
 	{Key: "per_fpo", Label: "metric per GFPO", LowerIsBetter: false, Value: func(e *Entry) (float64, bool) {
 		if e.Counted == nil || e.Counted.FPO == 0 {

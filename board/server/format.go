@@ -1,45 +1,34 @@
 package server
 
 import (
-	"math"
 	"strconv"
 	"strings"
 
-	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/units"
 )
 
-// All number formatting of the pages is here, in one place.
+// The pages format numbers through package units (as the command line
+// does); the few page-specific forms are here, in one place.
 
-// qty renders v with a decimal SI prefix on the unit: 3.637 GFPO, 11.69 M
-// parameters ("" unit).
-func qty(v float64, unit string) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
-	}
-	s := fpo.SI(v)
-	num, prefix := s, ""
-	if n := len(s); n > 0 && strings.ContainsRune("kMGTPE", rune(s[n-1])) {
-		num, prefix = s[:n-1], s[n-1:]
-	}
-	if unit == "" {
-		return num + prefix
-	}
-	return num + " " + prefix + unit
-}
+// qty renders a quantity: counts keep the prefix on the number ("3.635G
+// FPO"), physical units take it ("41.4 Wh").
+func qty(v float64, unit string) string { return units.Quantity(v, unit) }
 
-// small renders a small quantity (kWh, hours, grams) with 3 significant
-// digits.
+// small renders energy, carbon and hours.
 func small(v float64, unit string) string {
-	if v == 0 {
-		return "0 " + unit
+	switch unit {
+	case "kWh":
+		return units.Energy(v)
+	case "h":
+		return units.Duration(v * 3600)
 	}
-	return strconv.FormatFloat(v, 'g', 3, 64) + " " + unit
+	return units.Quantity(v, unit)
 }
 
 // metric renders a metric value as submitted (up to 6 significant digits).
 func metric(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
-// exact renders an exact integer with thin grouping: 3,637,910,528.
+// exact groups an exact integer's digits: 3,635,322,856.
 func exact(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -56,11 +45,7 @@ func exact(s string) string {
 	return b.String()
 }
 
+// plain is the shortest exact decimal form, for CSV and data attributes.
 func plain(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-func percent(part, whole float64) string {
-	if whole == 0 {
-		return "—"
-	}
-	return strconv.FormatFloat(100*part/whole, 'f', 1, 64) + "%"
-}
+func percent(part, whole float64) string { return units.Percent(part, whole) }

@@ -216,7 +216,7 @@ func TestSubmitFlagsDoubledFPOAndViews(t *testing.T) {
 		{"/boards/imagenet/pareto.svg", "image/svg+xml", "sans-serif"},
 		{"/entries/" + id + ".json", "application/json", `"sha256"`},
 		{"/entries/" + id + ".csv", "text/csv", "FPO per inference"},
-		{"/entries/" + id + "/badge.svg", "image/svg+xml", "GFPO"},
+		{"/entries/" + id + "/badge.svg", "image/svg+xml", "G FPO"},
 		{"/entries/" + id + "/ops.csv", "text/csv", "Conv,"},
 		{"/api/v1/boards", "application/json", `"imagenet"`},
 		{"/api/v1/boards/imagenet", "application/json", `"top1"`},
@@ -398,7 +398,9 @@ func TestValidationErrors(t *testing.T) {
 func TestAuth(t *testing.T) {
 	e := newEnv(t, nil)
 	model := readFile(t, modelFile(t, "resnet18"))
-	b := func() (io.Reader, string) { return body([2]string{"manifest", string(manifest(nil))}, [2]string{"model", model}) }
+	b := func() (io.Reader, string) {
+		return body([2]string{"manifest", string(manifest(nil))}, [2]string{"model", model})
+	}
 	for _, tc := range []struct{ name, header string }{
 		{"none", ""}, {"basic", "Basic dXNlcjpwYXNz"}, {"empty bearer", "Bearer "}, {"unknown", "Bearer gai_nottherealtoken"}, {"no prefix", "Bearer abc"},
 	} {

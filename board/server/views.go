@@ -401,7 +401,7 @@ func cells(r board.Row) map[string]*cell {
 		c["energy"] = &cell{Text: small(k, "kWh"), Value: plain(k), Note: note}
 	}
 	if r.Energy.Runs > 0 {
-		c["carbon"] = &cell{Text: small(r.Energy.CarbonG, "gCO2e"), Value: plain(r.Energy.CarbonG)}
+		c["carbon"] = &cell{Text: small(r.Energy.CarbonG, "g CO2e"), Value: plain(r.Energy.CarbonG)}
 	}
 	if h, est, ok := r.Hours(); ok {
 		note := "runs"
@@ -527,7 +527,7 @@ func card(e *board.Entry) []cardRow {
 	if m := e.Energy; m.Runs > 0 {
 		out = append(out,
 			cardRow{What: "energy (runs)", Value: small(m.KWh(), "kWh"), Raw: plain(m.KWh()), Unit: "kWh", How: fmt.Sprintf("%d submitted greenai run record(s): %s", m.Runs, m.Provenance)},
-			cardRow{What: "carbon (runs)", Value: small(m.CarbonG, "gCO2e"), Raw: plain(m.CarbonG), Unit: "gCO2e", How: "run records: energy × PUE × the grid intensity each run recorded"},
+			cardRow{What: "carbon (runs)", Value: small(m.CarbonG, "g CO2e"), Raw: plain(m.CarbonG), Unit: "g CO2e", How: "run records: energy × PUE × the grid intensity each run recorded"},
 			cardRow{What: "wall time (runs)", Value: small(m.Hours, "h"), Raw: plain(m.Hours), Unit: "h", How: "run records: wall-clock time, summed"},
 		)
 	}
@@ -550,7 +550,7 @@ type runView struct {
 func runViews(e *board.Entry) []runView {
 	var out []runView
 	for _, r := range e.Runs {
-		v := runView{ID: r.ID, Host: r.Host, Wall: small(r.WallSeconds/3600, "h"), Carbon: small(r.CarbonG, "gCO2e"), Status: r.Status}
+		v := runView{ID: r.ID, Host: r.Host, Wall: small(r.WallSeconds/3600, "h"), Carbon: small(r.CarbonG, "g CO2e"), Status: r.Status}
 		j := r.EnergyJoules
 		v.Energy = small(j/3.6e6, "kWh")
 		for _, c := range r.Energy {

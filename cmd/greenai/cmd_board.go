@@ -70,6 +70,10 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError("board needs a subcommand: create, list or token")
 	}
 	sub := args[0]
+	if sub == "-h" || sub == "--help" || sub == "-help" {
+		fmt.Fprint(stdout, c.usage)
+		return nil
+	}
 	if sub == "token" {
 		if len(args) < 2 {
 			return usageError("board token needs issue, list or revoke")

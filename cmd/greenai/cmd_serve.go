@@ -27,17 +27,22 @@ func init() {
 		usage:   serveUsage,
 		run:     runServe,
 	})
-	register(&command{
-		name:    "__count",
-		summary: "internal: count one submitted model (run by greenai serve)",
-		usage:   "usage: greenai __count < REQUEST.json (internal; run by greenai serve)\n",
-		run: func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-			if code := board.ChildMain(os.Stdin, stdout, os.Getenv); code != 0 {
-				return &exitError{code: code}
-			}
-			return nil
-		},
-	})
+}
+
+// countChild is the hidden subcommand that counts one submitted model in
+// a child process of greenai serve (see board.Subprocess); it is not listed
+// in the manual.
+const countChild = "__count"
+
+func runCountChild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "usage: greenai __count < REQUEST.json (internal: run by greenai serve)")
+		return usageError("__count takes no arguments")
+	}
+	if code := board.ChildMain(os.Stdin, stdout, os.Getenv); code != 0 {
+		return &exitError{code: code}
+	}
+	return nil
 }
 
 const serveUsage = `usage: greenai serve [flags]
@@ -180,7 +185,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: cannot find the greenai binary to count models in a child process: %w", err)
 	}
-	counter := &board.Subprocess{Argv: []string{exe, "__count"}, Timeout: *countTimeout, MemoryBytes: memBytes}
+	counter := &board.Subprocess{Argv: []string{exe, countChild}, Timeout: *countTimeout, MemoryBytes: memBytes}
 	if *demoFlag {
 		tok, n, err := demo.Seed(ctx, st, board.InProcess{}, demo.Board(), demo.Models(), demo.ImageNet)
 		if err != nil {

@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		printHelp(stdout)
 		return nil
+	case countChild: // internal: greenai serve counts each model in a child
+		return runCountChild(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "greenai", version)
 		return nil
@@ -90,9 +92,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprint(w, manualHeader)
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		if !strings.HasPrefix(n, "_") { // hidden: internal subcommands
-			names = append(names, n)
-		}
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	fmt.Fprintln(w, "Commands:")

@@ -362,9 +362,9 @@ func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, 
 			// cannot fill with alpha correctly. A thin edge keeps an
 			// overlapped band readable.
 			c := Palette[it.series%len(Palette)]
-	if it.muted {
-		c = MutedColor
-	}
+			if it.muted {
+				c = MutedColor
+			}
 			poly.Color = tint(c, 0.2)
 			poly.LineStyle.Color = tint(c, 0.5)
 			poly.LineStyle.Width = vg.Points(0.5)
