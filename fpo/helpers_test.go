@@ -121,13 +121,6 @@ func scalarInt(x int64) *shape.Value {
 	return v
 }
 
-// scalarF32 is a scalar float32 input with known contents.
-func scalarF32(x float64) *shape.Value {
-	v := shape.TensorDims(onnx.Float)
-	v.Const = &shape.Const{Floats: []float64{x}}
-	return v
-}
-
 // opsCase is one hand-derived expectation: the primitive counts as
 // Ops.String prints them, and the MACs.
 type opsCase struct {

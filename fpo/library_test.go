@@ -3,19 +3,19 @@ package fpo_test
 import (
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
 
-// goTool is the go command that runs this test.
+// goTool is the go command that runs this test (go test puts its own
+// first on PATH).
 func goTool(t *testing.T) string {
 	t.Helper()
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the library programs: %v", err)
 	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
+	return p
 }
 
 func goRun(t *testing.T, args ...string) string {

@@ -220,8 +220,5 @@ func variadicRule(n *Node) (Cost, error) {
 	return Cost{Ops: ops(Cmp, per), Formula: "k−1 comparisons per element"}, nil
 }
 
-// one is a convenience for rules.
-var (
-	one  = sym.Const(1)
-	zero = sym.Const(0)
-)
+// zero is a convenience for rules.
+var zero = sym.Const(0)

@@ -82,15 +82,6 @@ func constInts(v *shape.Value) ([]sym.Expr, bool) {
 	return c.Ints, true
 }
 
-// constFloats returns the contents of a floating-point input when known.
-func constFloats(v *shape.Value) ([]float64, bool) {
-	c := constOf(v)
-	if c == nil || c.Floats == nil {
-		return nil, false
-	}
-	return c.Floats, true
-}
-
 func constOf(v *shape.Value) *shape.Const {
 	if v == nil {
 		return nil

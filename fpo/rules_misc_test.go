@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/internal/onnxbuild"
 	"github.com/greenai/greenai/onnx"
 )
 
@@ -37,20 +38,8 @@ func TestQuantizationRules(t *testing.T) {
 // encodeTensor writes a TensorProto (dims, data_type, raw_data) for a tensor attribute.
 func encodeTensor(t *testing.T, dt onnx.DataType, dims []int64, raw []byte) *onnx.Tensor {
 	t.Helper()
-	var b []byte
-	varint := func(v uint64) {
-		b = binary.AppendUvarint(b, v)
-	}
-	for _, d := range dims {
-		varint(1<<3 | 0)
-		varint(uint64(d))
-	}
-	varint(2<<3 | 0)
-	varint(uint64(dt))
-	varint(9<<3 | 2)
-	varint(uint64(len(raw)))
-	b = append(b, raw...)
-	tt, err := onnx.DecodeTensor(b)
+	tb := onnxbuild.Tensor{DataType: int32(dt), Dims: dims, Raw: raw}
+	tt, err := onnx.DecodeTensor(tb.Marshal())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,9 +112,6 @@ func concreteShape(s []sym.Expr) ([]int64, bool) {
 	return out, true
 }
 
-// dimsExpr converts int64 dims to expressions.
-func dimsExpr(d []int64) []sym.Expr { return shape.Dims(d...) }
-
 // constKindFor returns an empty Const of the storage kind used for dt.
 func constKindFor(dt onnx.DataType, n int) *shape.Const {
 	switch {

@@ -186,7 +186,7 @@ func ewFloats(cv *shape.Const, dt onnx.DataType) ([]float64, bool) {
 	if cv.Floats != nil {
 		return cv.Floats, true
 	}
-	if cv.Strs != nil && len(cv.Strs) > 0 {
+	if len(cv.Strs) > 0 {
 		return nil, false
 	}
 	out := make([]float64, len(cv.Ints))

@@ -212,8 +212,8 @@ func inferCenterCropPad(c *shape.Ctx) error {
 	}
 	ax, hasAxes := c.AttrInts("axes")
 	target, known := c.ConstInts(1)
-	n := len(ax)
 	if !hasAxes {
+		var n int
 		if known {
 			n = len(target)
 		} else if l, ok := vecLen(c.Input(1)); ok {
