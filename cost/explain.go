@@ -35,6 +35,12 @@ func explain(pt *PriceTag, fwd *fpo.Report, tr *train.Report, ev *evaluator, tab
 	if len(tr.FirstLayerSkips) > 0 {
 		out = append(out, fmt.Sprintf("The model's input needs no gradient, so the first layer's input gradient is not computed (%d node(s): %s): backward falls short of 2× by that layer's MACs.", len(tr.FirstLayerSkips), joinN(tr.FirstLayerSkips, 3)))
 	}
+	if len(tr.Tied) > 0 {
+		out = append(out, fmt.Sprintf("Tied weights stored twice (%s) are one parameter each: counted, updated once, their uses' gradients summed.", joinN(tr.Tied, 3)))
+	}
+	if len(tr.UncheckedTied) > 0 {
+		out = append(out, fmt.Sprintf("%s may be tied to the tensor named after ~ but the weights could not be read to check: counted as parameters of their own; if tied, %d trainable parameters.", joinN(tr.UncheckedTied, 3), tr.TrainableParams-tr.UncheckedTiedParams))
+	}
 	if tr.FrozenParams > 0 {
 		out = append(out, fmt.Sprintf("%d parameters are frozen (%s): no weight gradient and no update for them, nor the activation gradients that only led to them.", tr.FrozenParams, joinN(tr.FrozenNames, 4)))
 	}

@@ -75,6 +75,13 @@ func (pt *PriceTag) JSON() map[string]any {
 		"explanation":          pt.Explanation,
 		"unit":                 s.Train.Unit,
 	}
+	if len(pt.Train.Tied) > 0 {
+		out["tied"] = pt.Train.Tied
+	}
+	if len(pt.Train.UncheckedTied) > 0 {
+		out["possibly_tied"] = pt.Train.UncheckedTied
+		out["trainable_params_if_tied"] = pt.Train.TrainableParams - pt.Train.UncheckedTiedParams
+	}
 	if pt.Saved != nil {
 		out["search_fpo_if_all_trials_completed"] = num(pt.SearchFPOFull)
 		out["early_stopping_saved_fpo"] = num(pt.Saved)

@@ -415,7 +415,7 @@ func findDuplicates(st *Stats, stored []Weight, tables map[*shape.Value]bool) {
 		}
 	}
 	if len(st.Unchecked) > 0 || st.OtherUnchecked > 0 {
-		st.UncheckedReason = "values not readable: " + reason
+		st.UncheckedReason = "the values cannot be read (" + reason + ")"
 	}
 	sort.SliceStable(st.Unchecked, func(i, j int) bool { return st.Unchecked[i].Elements > st.Unchecked[j].Elements })
 }

@@ -42,6 +42,17 @@ type Report struct {
 	TrainableParams int64
 	FrozenParams    int64
 	FrozenNames     []string
+	// Tied lists the stored tensors that hold the same weight as another
+	// (params.Stats.Duplicates: a tied output embedding stored transposed,
+	// say). Each is counted once in TrainableParams and updated once; the
+	// gradients of its uses are summed into one (counted in Accumulate).
+	Tied []string
+	// UncheckedTied lists stored tensors that may be tied to another but
+	// whose values could not be read (params.Stats.Unchecked): they are
+	// counted as parameters of their own, and UncheckedTiedParams is what
+	// TrainableParams would lose if they were tied.
+	UncheckedTied       []string
+	UncheckedTiedParams int64
 	// Freezing is what freezing saved per step, when Options.Freeze froze
 	// some parameter (nil otherwise).
 	Freezing        *Saving
@@ -50,6 +61,7 @@ type Report struct {
 	FirstLayerSkips []string // nodes whose data input needs no gradient
 
 	frozen    []*shape.Value            // the frozen parameters
+	params    map[*shape.Value]bool     // every parameter: trainable (true) or frozen
 	paramGrad map[*shape.Value]sym.Expr // each trainable parameter's own gradient FPO
 }
 
@@ -95,7 +107,26 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 	if err != nil {
 		return nil, err
 	}
-	rep = count(res.Graph, freeze, &table)
+	tied := map[*shape.Value]*shape.Value{}
+	if fwd != nil {
+		for _, d := range fwd.Params.Duplicates {
+			if d.Value != nil && d.OfValue != nil {
+				tied[d.Value] = d.OfValue
+			}
+		}
+	}
+	rep = count(res.Graph, freeze, &table, tied)
+	if fwd != nil {
+		for _, d := range fwd.Params.Duplicates {
+			rep.Tied = append(rep.Tied, d.Name+" = "+d.Of)
+		}
+		for _, d := range fwd.Params.Unchecked {
+			if rep.isParam(d.Value) {
+				rep.UncheckedTied = append(rep.UncheckedTied, d.Name+" ~ "+d.Of)
+				rep.UncheckedTiedParams += d.Elements
+			}
+		}
+	}
 	rep.Forward, rep.ForwardMACs = fwd.FPO, fwd.MACs
 	rep.Optimizer = opts.Optimizer
 	rep.ForwardByOp = map[string]sym.Expr{}
@@ -105,7 +136,7 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 	per := perParam.FPO(&table)
 	rep.Update = sym.Const(rep.TrainableParams).Mul(per)
 	if rep.FrozenParams > 0 {
-		all := count(res.Graph, nil, &table)
+		all := count(res.Graph, nil, &table, tied)
 		s := &Saving{
 			Accumulate: all.Accumulate.Sub(rep.Accumulate),
 			Backward:   all.Backward.Sub(rep.Backward),
@@ -127,7 +158,7 @@ type params struct {
 	aliases map[*shape.NodeResult]bool
 }
 
-func findParams(g *shape.GraphResult, live map[*shape.Value]bool, freeze []*regexp.Regexp, rep *Report) params {
+func findParams(g *shape.GraphResult, live map[*shape.Value]bool, freeze []*regexp.Regexp, rep *Report, tied map[*shape.Value]*shape.Value) params {
 	// Stored float tensors: initializers (true) and constant nodes (false),
 	// and the Identity nodes that alias them.
 	stored := map[*shape.Value]bool{}
@@ -193,7 +224,30 @@ func findParams(g *shape.GraphResult, live map[*shape.Value]bool, freeze []*rege
 			}
 		}
 		p.state[v] = !frozen
-		if frozen {
+	}
+	// A tensor tied to another is the same parameter: frozen with it, and
+	// counted once.
+	for v, o := range tied {
+		if _, ok := p.state[v]; !ok {
+			continue
+		}
+		if st, ok := p.state[o]; ok {
+			p.state[v] = st
+		}
+	}
+	for v, trainable := range p.state {
+		if o, ok := tied[v]; ok {
+			if _, ok := p.state[o]; ok {
+				continue
+			}
+		}
+		n := int64(0)
+		if dims, ok := v.Dims(); ok {
+			if c, err := onnx.NumElements(dims); err == nil {
+				n = c
+			}
+		}
+		if !trainable {
 			rep.FrozenParams += n
 			rep.FrozenNames = append(rep.FrozenNames, v.Name)
 			rep.frozen = append(rep.frozen, v)
@@ -202,7 +256,14 @@ func findParams(g *shape.GraphResult, live map[*shape.Value]bool, freeze []*rege
 		}
 	}
 	sort.Strings(rep.FrozenNames)
+	rep.params = p.state
 	return p
+}
+
+// isParam reports whether v is one of the model's parameters.
+func (r *Report) isParam(v *shape.Value) bool {
+	_, ok := r.params[v]
+	return ok
 }
 
 // liveValues returns the values from which a graph output is computed;
@@ -234,10 +295,10 @@ func anyLive(vs []*shape.Value, live map[*shape.Value]bool) bool {
 }
 
 // count is the backward count of a graph with some parameters frozen.
-func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table) *Report {
+func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table, tied map[*shape.Value]*shape.Value) *Report {
 	rep := &Report{BackwardByOp: map[string]sym.Expr{}, paramGrad: map[*shape.Value]sym.Expr{}}
 	live := liveValues(g)
-	p := findParams(g, live, freeze, rep)
+	p := findParams(g, live, freeze, rep, tied)
 
 	// Which values carry a gradient: those computed, through differentiable
 	// inputs, from a trainable parameter, and from which a graph output (the
@@ -329,6 +390,13 @@ func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table) *Rep
 					rep.FirstLayerSkips = append(rep.FirstLayerSkips, nr.Node.Name)
 				}
 			}
+		}
+	}
+	// A tied weight's gradients from all its stored copies are summed into one.
+	for v, o := range tied {
+		if uses[v] > 0 && uses[o] > 0 {
+			uses[o] += uses[v]
+			delete(uses, v)
 		}
 	}
 	for v, k := range uses {

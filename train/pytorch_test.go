@@ -80,3 +80,42 @@ func TestPyTorchTrainingStep(t *testing.T) {
 		})
 	}
 }
+
+// TestTiedWeights: the tied decoder's exporter stored the token embedding
+// and, constant folded, its transpose for the output projection. They are
+// one parameter: PyTorch's 172,288 trainable parameters (not 236,288), one
+// update, and the two uses' gradients summed (64,000 ADDs). The untied
+// decoder has the same shapes and 236,288 parameters. Without the weights'
+// bytes the tie cannot be checked and is reported as such.
+func TestTiedWeights(t *testing.T) {
+	run := func(path string) *Report {
+		m, err := onnx.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		res, err := shape.Infer(m, shape.Options{Inputs: map[string][]sym.Expr{"input": shape.Dims(2, 16)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rep := counts(t, res, Options{})
+		return rep
+	}
+	tied, untied := run("../testdata/params/tied_decoder.onnx"), run("../testdata/params/untied_decoder.onnx")
+	if tied.TrainableParams != 172288 || len(tied.Tied) != 1 {
+		t.Errorf("tied: trainable %d (tied %v), PyTorch 172,288", tied.TrainableParams, tied.Tied)
+	}
+	if untied.TrainableParams != 236288 || len(untied.Tied) != 0 {
+		t.Errorf("untied: trainable %d (tied %v), PyTorch 236,288", untied.TrainableParams, untied.Tied)
+	}
+	if d := konst(t, "accumulate", tied.Accumulate) - konst(t, "accumulate", untied.Accumulate); d != 64000 {
+		t.Errorf("tied accumulation − untied = %d ADD, want 64,000 (the embedding's two gradients summed)", d)
+	}
+	if u := konst(t, "update", tied.Update) * 236288; u != konst(t, "update", untied.Update)*172288 {
+		t.Errorf("updates %s and %s are not in the ratio of the trainable counts", tied.Update, untied.Update)
+	}
+	st := run("../testdata/params/tied_decoder_structure.onnx")
+	if st.TrainableParams != 236288 || len(st.UncheckedTied) != 1 || st.TrainableParams-st.UncheckedTiedParams != 172288 {
+		t.Errorf("structure only: trainable %d, unchecked %v (%d), want 236,288 with 64,000 possibly tied", st.TrainableParams, st.UncheckedTied, st.UncheckedTiedParams)
+	}
+}

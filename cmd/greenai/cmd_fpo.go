@@ -245,6 +245,7 @@ func fpoJSON(r *fpoResult) map[string]any {
 		"fpo_from_macs":               num(rep.MACs.MulInt(2)),
 		"params":                      rep.Params.Params,
 		"params_read_through_aliases": rep.Params.Aliases,
+		"params_detail":               rep.Params,
 		"param_bytes":                 rep.Params.TotalBytes,
 		"param_bytes_by_dtype":        rep.Params.Bytes,
 		"activation_bytes":            num(rep.ActivationBytes),
@@ -344,15 +345,13 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 		fmt.Fprintf(tw, "  FPO (cheaper If branches)\t%s\t%s\n", short(rep.FPOMin), exactCol(rep.FPOMin))
 	}
 	fmt.Fprintf(tw, "  MACs\t%s\t%s (= %s FPO)\n", short(rep.MACs), exactCol(rep.MACs), short(rep.MACs.MulInt(2)))
-	fmt.Fprintf(tw, "  Params\t%s\t%d in %d tensors\n", units.Count(rep.Params.Params), rep.Params.Params, rep.Params.Tensors)
-	if rep.Params.Aliases > 0 {
-		fmt.Fprintf(tw, "  Params with aliases\t%s\tstored weights read again through Identity nodes counted again\n", units.Count(rep.Params.Params+rep.Params.Aliases))
-	}
-	fmt.Fprintf(tw, "  Param bytes\t%s\t\n", units.Bytes(rep.Params.TotalBytes))
+	fmt.Fprintf(tw, "  Params\t%s\t%d unique learnable (PyTorch's Σ numel)\n", units.Count(rep.Params.Params), rep.Params.Params)
+	fmt.Fprintf(tw, "  Stored\t%s\t%d elements in %d tensors, %s\n", units.Count(rep.Params.Stored), rep.Params.Stored, rep.Params.Tensors, units.Bytes(rep.Params.TotalBytes))
 	fmt.Fprintf(tw, "  Activations (sum)\t%s\tbytes\n", short(rep.ActivationBytes))
 	fmt.Fprintf(tw, "  Activations (peak live)\t%s\tbytes\n", short(rep.ActivationPeak))
 	fmt.Fprintf(tw, "  Data moved\t%s\tbytes by data-movement operators (0 FPO)\n", short(rep.Bytes))
 	tw.Flush()
+	printParamNotes(w, &rep.Params)
 	symRep := rep
 	if r.symbolic != nil {
 		symRep = r.symbolic

@@ -59,6 +59,7 @@ type inspectJSON struct {
 	Outputs         []valueJSON         `json:"outputs"`
 	Params          int64               `json:"params"`
 	ParamsAliased   int64               `json:"params_read_through_aliases,omitempty"`
+	ParamsDetail    params.Stats        `json:"params_detail"`
 	ParamBytes      int64               `json:"param_bytes"`
 	ParamBytesBy    map[string]int64    `json:"param_bytes_by_dtype"`
 	Nodes           int                 `json:"nodes"`
@@ -133,7 +134,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ps := params.Count(res)
 	out := inspectJSON{
 		Path: pos[0], Producer: m.ProducerName, ProducerVersion: m.ProducerVersion,
-		IRVersion: m.IRVersion, Opsets: map[string]int64{}, Params: ps.Params, ParamsAliased: ps.Aliases,
+		IRVersion: m.IRVersion, Opsets: map[string]int64{}, Params: ps.Params, ParamsAliased: ps.Aliases, ParamsDetail: ps,
 		ParamBytes: ps.TotalBytes, ParamBytesBy: ps.Bytes, Nodes: len(m.Graph.Nodes),
 		OpTypes: map[string]int{}, Unsupported: res.Unsupported, Failures: res.Failures, Warnings: res.Warnings,
 		Inputs: []valueJSON{}, Outputs: []valueJSON{},
@@ -244,10 +245,8 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 		fmt.Fprintf(w, " (%d including subgraphs)", out.NodesAll)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Params     %s (%d elements in %d tensors), %s\n", units.Count(ps.Params), ps.Params, ps.Tensors, units.Bytes(ps.TotalBytes))
-	if ps.Aliases > 0 {
-		fmt.Fprintf(w, "           + %s read through Identity aliases of stored weights (%d with them):\n           the exporter stored equal tensors once\n", units.Count(ps.Aliases), ps.Params+ps.Aliases)
-	}
+	fmt.Fprintf(w, "Params     %s (%d unique learnable: PyTorch's Σ numel)\n", units.Count(ps.Params), ps.Params)
+	fmt.Fprintf(w, "Stored     %s (%d elements in %d tensors), %s\n", units.Count(ps.Stored), ps.Stored, ps.Tensors, units.Bytes(ps.TotalBytes))
 	var dts []string
 	for dt := range ps.Bytes {
 		dts = append(dts, dt)
@@ -259,6 +258,7 @@ func printInspect(w io.Writer, m *onnx.Model, res *shape.Result, out *inspectJSO
 	if ps.Constants > 0 {
 		fmt.Fprintf(w, "Constants  %d elements (shape vectors, indices: not parameters)\n", ps.Constants)
 	}
+	printParamNotes(w, &ps)
 	fmt.Fprintln(w, "\nOperators")
 	type kv struct {
 		k string

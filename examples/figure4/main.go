@@ -120,7 +120,7 @@ func countOne(dir, name string) (Row, error) {
 	if !ok1 || !ok2 || len(rep.Uncounted) > 0 {
 		return Row{}, fmt.Errorf("count incomplete: %s FPO, %d uncounted", rep.FPO, len(rep.Uncounted))
 	}
-	return Row{Model: name, Params: rep.Params.Params + rep.Params.Aliases, TorchParams: facts.Params, MACs: mac, FPO: f, Acc1: facts.Acc1}, nil
+	return Row{Model: name, Params: rep.Params.Params, TorchParams: facts.Params, MACs: mac, FPO: f, Acc1: facts.Acc1}, nil
 }
 
 // Write writes models.csv and the figure in PNG, SVG and PDF.
