@@ -124,7 +124,8 @@ func energyAt(pts []energyPoint, t float64) float64 {
 	if b.t == a.t {
 		return b.j
 	}
-	return a.j + (b.j-a.j)*(t-a.t)/(b.t-a.t)
+	j := a.j + (b.j-a.j)*(t-a.t)/(b.t-a.t)
+	return min(max(j, min(a.j, b.j)), max(a.j, b.j))
 }
 
 // buildSteps turns the step lines into Steps: one per distinct step (the
@@ -182,4 +183,63 @@ func buildSteps(seen []pendingStep, pts []energyPoint, fpo *FPOInfo, totalSteps 
 		prev = s
 	}
 	return out, how
+}
+
+func (sc *stepScanner) largest() float64 {
+	m := 0.0
+	for _, p := range sc.seen {
+		m = max(m, p.step)
+	}
+	return m
+}
+
+// seriesState builds the run's cumulative energy over its samples so that
+// it never goes down: each interval adds its own increments, a RAPL
+// figure billed by the interval's own CPU-time share (the run's record
+// bills the whole run by its overall share, which can move either way as
+// the run goes on).
+type seriesState struct {
+	cpu, busy float64
+	prev      map[string]float64 // raw figure (whole host for RAPL) at the last sample
+	total     float64
+}
+
+func (ss *seriesState) add(es []Energy, cpu float64, hostBusy func() (float64, error)) float64 {
+	share := 1.0
+	if busy, err := hostBusy(); err == nil {
+		if d := busy - ss.busy; d > 0 {
+			share = min(max(cpu-ss.cpu, 0)/d, 1)
+		}
+		ss.busy = busy
+	}
+	ss.cpu = max(ss.cpu, cpu)
+	for _, e := range es {
+		k := offsetKey(e)
+		raw, billed := e.Joules, false
+		if e.Share > 0 && e.HostJoules > 0 && e.Scope == "process" {
+			raw, billed = e.HostJoules, true
+		}
+		d := max(raw-ss.prev[k], 0)
+		ss.prev[k] = max(ss.prev[k], raw)
+		if billed {
+			d *= share
+		}
+		ss.total += d
+	}
+	return ss.total
+}
+
+// scaleSeries scales the cumulative series so that it ends at total.
+func scaleSeries(pts []energyPoint, total float64) {
+	if len(pts) == 0 {
+		return
+	}
+	end := pts[len(pts)-1].j
+	if end <= 0 {
+		return
+	}
+	f := total / end
+	for i := range pts {
+		pts[i].j *= f
+	}
 }

@@ -2,6 +2,7 @@
 package tracker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,11 +33,18 @@ type Progress struct {
 	Joules     float64 // energy so far, all components
 	CPUSeconds float64
 	RSSBytes   uint64
+	// Energy is the figures so far, one per component and device.
+	Energy []Energy
+	// Steps counts the step lines the command reported so far; Step is
+	// the largest step among them.
+	Steps int
+	Step  float64
 }
 
 // Config describes a run. Argv is required; zero values of the rest are
 // sensible defaults.
 type Config struct {
+	ID     string // the run's id; "" for a new one (NewID)
 	Argv   []string
 	Dir    string   // working directory; "" for the current one
 	Env    []string // the command's environment; nil for os.Environ()
@@ -128,6 +136,7 @@ type state struct {
 	// Step-level energy: the cumulative energy at each sample, and the
 	// step lines as they appeared.
 	points []energyPoint
+	series seriesState
 	steps  stepScanner
 }
 
@@ -220,6 +229,7 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	s.busyOK = err == nil
 	s.sampleMeters(s.start)
 	s.points = append(s.points, energyPoint{0, 0})
+	s.series = seriesState{cpu: 0, busy: s.busy0, prev: map[string]float64{}}
 	s.steps.path = s.metrics
 	if err := cmd.Start(); err != nil {
 		return s.failStart(ctx, err)
@@ -268,7 +278,7 @@ func (s *state) newRecord() *Record {
 		dir = abs
 	}
 	r := &Record{
-		ID:         NewID(s.start),
+		ID:         cmp.Or(c.ID, NewID(s.start)),
 		Status:     StatusStarted,
 		Command:    ShellQuote(c.Argv),
 		Argv:       c.Argv,
@@ -359,7 +369,7 @@ func (s *state) tick(ctx context.Context, now time.Time) {
 	es, _ := s.energies(s.last.CPUSeconds(), false)
 	j := TotalJoules(es)
 	el := now.Sub(s.start).Seconds()
-	s.points = append(s.points, energyPoint{el, j})
+	s.points = append(s.points, energyPoint{el, s.series.add(es, s.last.CPUSeconds(), s.cfg.HostBusy)})
 	s.steps.scan(el, s.start)
 	if s.cfg.OnProgress != nil {
 		s.cfg.OnProgress(Progress{
@@ -368,6 +378,9 @@ func (s *state) tick(ctx context.Context, now time.Time) {
 			Joules:     j,
 			CPUSeconds: s.last.CPUSeconds(),
 			RSSBytes:   s.last.RSSBytes,
+			Energy:     es,
+			Steps:      len(s.steps.seen),
+			Step:       s.steps.largest(),
 		})
 	}
 	s.prevJ = j
@@ -522,13 +535,15 @@ func (s *state) finish(ctx context.Context, ps *os.ProcessState) (*Record, error
 	es, notes := s.energies(r.CPUSeconds, true)
 	s.setEnergy(es)
 	r.Notes = append(r.Notes, notes...)
-	s.points = append(s.points, energyPoint{r.WallSeconds, r.EnergyJoules})
+	s.points = append(s.points, energyPoint{r.WallSeconds, s.series.add(es, r.CPUSeconds, s.cfg.HostBusy)})
+	scaleSeries(s.points, r.EnergyJoules)
 	s.steps.scan(r.WallSeconds, s.start)
 	if len(s.steps.seen) > 0 {
 		total, _ := strconv.ParseFloat(r.Params["total_steps"], 64)
 		r.Steps, r.StepsHow = buildSteps(s.steps.seen, s.points, r.FPO, total)
 		r.StepsHow = "energy up to each step: the run's energy interpolated between samples (every " + s.cfg.Interval.String() +
-			") at the step line's \"timestamp\", else when greenai first saw the line" + ifNot(r.StepsHow, "; FPO: ")
+			") at the step line's \"timestamp\", else when greenai first saw the line; " +
+			"each interval bills RAPL by its own CPU-time share, and the series is scaled to the run's energy_joules" + ifNot(r.StepsHow, "; FPO: ")
 	}
 
 	code := ps.ExitCode()

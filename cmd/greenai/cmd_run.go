@@ -17,6 +17,7 @@ import (
 
 	"github.com/greenai/greenai/internal/carbon"
 	"github.com/greenai/greenai/internal/meter"
+	"github.com/greenai/greenai/internal/runmetrics"
 	"github.com/greenai/greenai/internal/store"
 	"github.com/greenai/greenai/tracker"
 	"github.com/greenai/greenai/units"
@@ -139,6 +140,13 @@ Flags:
                           power for D (e.g. 30s) with nothing of the run going
                           on; reported beside the run (the energy the machine
                           would have drawn idle), never subtracted
+  --metrics-addr ADDR     serve live Prometheus metrics at http://ADDR/metrics
+                          while the run goes on (default $GREENAI_METRICS_ADDR;
+                          e.g. :9464; port 0 picks a free one): power, energy
+                          per component, CPU time, memory, elapsed time, step
+                          (see docs/measure.md); every series is labelled with
+                          run_id, host, experiment and, in a job, job, rank and
+                          node. Ranks sharing a node need a port each
   --progress              show a live line of elapsed time, power and energy
   --interval DURATION     sampling period (default 1s; shortened if a RAPL
                           counter could wrap faster)
@@ -149,7 +157,8 @@ Flags:
 
 Environment:
   GREENAI_DB, GREENAI_PUE, GREENAI_CARBON_INTENSITY, GREENAI_COUNTRY,
-  GREENAI_REGION, GREENAI_NODE   defaults of the flags above
+  GREENAI_REGION, GREENAI_NODE, GREENAI_METRICS_ADDR
+                          defaults of the flags above
   GREENAI_SYSFS DIR       read DIR in place of /sys (RAPL powercap), e.g. where
                           a container mounts the host's /sys, or a fake tree
 
@@ -169,7 +178,7 @@ docs/measure.md for the meters, the models and their limits.
 
 type runFlags struct {
 	db, experiment, trial, group, rank string
-	node                               string
+	node, metricsAddr                  string
 	jobWait, idleBaseline              time.Duration
 	params, tags                       multiFlag
 	pue, intensity, country, region    string
@@ -192,6 +201,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.node, "node", os.Getenv("GREENAI_NODE"), "node name")
 	fs.DurationVar(&f.jobWait, "job-wait", 10*time.Minute, "node leader wait")
 	fs.DurationVar(&f.idleBaseline, "idle-baseline", 0, "idle power measurement")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", os.Getenv("GREENAI_METRICS_ADDR"), "Prometheus address")
 	fs.StringVar(&f.pue, "pue", os.Getenv("GREENAI_PUE"), "PUE")
 	fs.StringVar(&f.intensity, "carbon-intensity", os.Getenv("GREENAI_CARBON_INTENSITY"), "g/kWh")
 	fs.StringVar(&f.country, "country", os.Getenv("GREENAI_COUNTRY"), "country")
@@ -289,6 +299,24 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 
+	runID := tracker.NewID(time.Now())
+	var exporter *runmetrics.Exporter
+	if f.metricsAddr != "" {
+		labels := map[string]string{"run_id": runID, "host": meter.Hostname()}
+		if job != nil {
+			labels["job"], labels["rank"], labels["node"] = job.ID, job.Rank, job.Node
+		}
+		if f.experiment != "" {
+			labels["experiment"] = f.experiment
+		}
+		exporter, err = runmetrics.Listen(f.metricsAddr, labels)
+		if err != nil {
+			return fmt.Errorf("run: --metrics-addr: %v; nothing was run", err)
+		}
+		defer exporter.Close()
+		fmt.Fprintf(stderr, "greenai: Prometheus metrics of run %s at http://%s/metrics\n", runID, exporter.Addr())
+	}
+
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
@@ -312,8 +340,18 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if job != nil && st != nil {
 		cfg.Coord = st
 	}
+	cfg.ID = runID
 	if f.progress {
 		cfg.OnProgress = progressPrinter(stderr)
+	}
+	if exporter != nil {
+		show := cfg.OnProgress
+		cfg.OnProgress = func(p tracker.Progress) {
+			exporter.Update(p)
+			if show != nil {
+				show(p)
+			}
+		}
 	}
 	// The command is stopped by the signals forwarded to it, not by
 	// greenai's own interrupt context: its record must still be written.

@@ -275,9 +275,12 @@ func TestRunStepEnergyCurve(t *testing.T) {
 		t.Fatalf("steps %+v", r.Steps)
 	}
 	for i, s := range r.Steps {
-		if i > 0 && s.Joules <= r.Steps[i-1].Joules {
-			t.Errorf("energy did not grow between steps: %+v", r.Steps)
+		if i > 0 && s.Joules < r.Steps[i-1].Joules || s.DJoules < 0 {
+			t.Errorf("energy went down between steps: %+v", r.Steps)
 		}
+	}
+	if last := r.Steps[3].Joules; last <= 0 || last > r.EnergyJoules+1e-9 {
+		t.Errorf("energy at the last step %v J, run %v J", last, r.EnergyJoules)
 	}
 	csv, _, err := runCLI(t, "report", "curves", "--runs", "--db", db, "--y", "loss", "--x", "kwh", "--csv")
 	if err != nil {
