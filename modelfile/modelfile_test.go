@@ -231,7 +231,10 @@ func TestHostileWeightsNamed(t *testing.T) {
 }
 
 // ggufLlama writes the GGUF header of a Llama model (F16, dims reversed).
-func ggufLlama(t *testing.T, d llamaDims) string {
+func ggufLlama(t *testing.T, d llamaDims) string { return ggufLlamaTyped(t, d, 1) }
+
+// ggufLlamaTyped is ggufLlama with the matrices of ggml type matrix.
+func ggufLlamaTyped(t *testing.T, d llamaDims, matrix gguf.Type) string {
 	t.Helper()
 	meta := []gguf.KV{
 		{Key: "general.architecture", Value: gguf.Str("llama")},
@@ -263,7 +266,7 @@ func ggufLlama(t *testing.T, d llamaDims) string {
 				"mlp.gate_proj.weight": "ffn_gate", "mlp.up_proj.weight": "ffn_up", "mlp.down_proj.weight": "ffn_down"}[rest]
 			name = fmt.Sprintf("blk.%d.%s.weight", layer, g)
 		}
-		ty := gguf.Type(1)
+		ty := matrix
 		if len(s.Shape) == 1 {
 			ty = 0
 		}
@@ -297,4 +300,31 @@ func TestGGUFWithoutConfig(t *testing.T) {
 		t.Errorf("text:\n%s", b.String())
 	}
 	checkWidth(t, b.String())
+}
+
+func TestGGUFQuantized(t *testing.T) {
+	m, err := Open(ggufLlamaTyped(t, tiny, 8), Options{}) // Q8_0
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q Count8
+	for _, d := range m.Weights.ByDType {
+		if d.DType == "Q8_0" {
+			q = Count8{d.Params, d.Bytes, d.BitsPerWeight}
+		}
+	}
+	matrices := m.Weights.Params - tiny.hidden/tiny.heads/2 - 5*tiny.hidden // minus rope_freqs and the five norms
+	if q.params != matrices || q.bytes != matrices/32*34 || q.bpw != 8.5 || !m.Check.Agrees {
+		t.Errorf("Q8_0 %+v, want %d params; check %s", q, matrices, m.Check.Summary())
+	}
+	var b bytes.Buffer
+	m.WriteText(&b)
+	if !strings.Contains(b.String(), "assume float32") {
+		t.Errorf("text:\n%s", b.String())
+	}
+}
+
+type Count8 struct {
+	params, bytes int64
+	bpw           float64
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/safetensors"
 	"github.com/greenai/greenai/units"
 )
 
@@ -25,7 +27,11 @@ func (m *Model) WriteText(w io.Writer) {
 	fmt.Fprintln(w)
 	ws := m.Weights
 	if ws == nil {
-		fmt.Fprintln(w, "Weights    none read (a config alone: the counts are the config's)")
+		if m.Kind == Folder {
+			fmt.Fprintln(w, "Weights    no *.safetensors in the folder: the counts are the config's")
+		} else {
+			fmt.Fprintln(w, "Weights    none read (a config alone: the counts are the config's)")
+		}
 		return
 	}
 	files := strconv.Itoa(len(ws.Files)) + " files"
@@ -42,6 +48,9 @@ func (m *Model) WriteText(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "Check      the config implies %s params in %d tensors\n", group(c.ConfigParams), c.ConfigTensors)
+	if gb := m.graphBytes(); m.HF != nil && m.otherDTypes() && (gb-ws.Bytes > ws.Bytes/100 || ws.Bytes-gb > ws.Bytes/100) {
+		wrap(w, fmt.Sprintf("(the graph's parameter bytes, %s, assume %s; the file stores %s)", units.Bytes(gb), m.HF.DType, units.Bytes(ws.Bytes)), "           ", 80)
+	}
 	wrap(w, c.Summary(), "           ", 80)
 	if d := c.StoredParams - c.ConfigParams; d != 0 {
 		fmt.Fprintf(w, "           stored − config = %s params\n", signed(d))
@@ -115,4 +124,33 @@ func signed(n int64) string {
 
 func trim(x float64) string {
 	return strconv.FormatFloat(x, 'f', -1, 64)
+}
+
+// graphBytes is the nominal size of the graph's parameters in its dtype.
+func (m *Model) graphBytes() int64 {
+	var n int64
+	for _, t := range m.Graph.Graph.Initializers {
+		b, err := t.ByteSize()
+		if err == nil {
+			n += b
+		}
+	}
+	return n
+}
+
+// otherDTypes reports stored dtypes other than the graph's.
+func (m *Model) otherDTypes() bool {
+	for _, d := range m.Weights.ByDType {
+		var dt onnx.DataType
+		switch m.Weights.Format {
+		case "gguf":
+			dt = map[string]onnx.DataType{"F32": onnx.Float, "F16": onnx.Float16, "BF16": onnx.BFloat16, "F64": onnx.Double}[d.DType]
+		default:
+			dt = safetensors.ONNXType(d.DType)
+		}
+		if dt != m.HF.DType {
+			return true
+		}
+	}
+	return false
 }
