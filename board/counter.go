@@ -80,6 +80,7 @@ func (s *Subprocess) Count(ctx context.Context, req CountRequest) (*Counted, err
 	out.max, errb.max = 64<<20, 64<<10
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
 	start := time.Now()
 	err = cmd.Run()
 	if cctx.Err() == context.DeadlineExceeded {

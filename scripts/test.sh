@@ -17,6 +17,9 @@ command -v python3 >/dev/null || need_apt+=(python3)
 # PostgreSQL server: the shared run store (internal/store, greenai run) is
 # tested against a real one.
 compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || need_apt+=(postgresql)
+# Chromium: the leaderboard's browser test (board/server) drives it headless
+# through the DevTools protocol; it fails without it (GREENAI_REQUIRE_BROWSER).
+command -v chromium >/dev/null || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -53,6 +56,7 @@ export GREENAI_TEST_POSTGRES="postgres://greenai@127.0.0.1:$pg_port/postgres?ssl
 export GREENAI_REQUIRE_POSTGRES=1
 
 export GREENAI_REQUIRE_CONFORMANCE=1
+export GREENAI_REQUIRE_BROWSER=1
 export GREENAI_REQUIRE_LATEX=1
 export GREENAI_REQUIRE_PYTHON=1
 go vet ./...

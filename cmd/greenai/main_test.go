@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"testing"
+	"time"
 )
 
 // TestMain lets the test binary act as the greenai binary: "greenai serve"
@@ -10,7 +11,15 @@ import (
 // process, and the fault tests run a real server process with
 // GREENAI_TEST_MAIN=1.
 func TestMain(m *testing.M) {
-	if len(os.Args) >= 2 && os.Args[1] == "__count" || os.Getenv("GREENAI_TEST_MAIN") == "1" {
+	if len(os.Args) >= 2 && os.Args[1] == "__count" {
+		// The fault tests slow the count down to kill the server mid-way.
+		if d, err := time.ParseDuration(os.Getenv("GREENAI_TEST_COUNT_DELAY")); err == nil {
+			time.Sleep(d)
+		}
+		main()
+		os.Exit(0)
+	}
+	if os.Getenv("GREENAI_TEST_MAIN") == "1" {
 		main()
 		os.Exit(0)
 	}
