@@ -54,9 +54,11 @@ type Entry struct {
 
 // prefixes are the wrappers Hugging Face checkpoints may or may not put
 // before module names (GPT-2's hub checkpoint stores h.0.…, the model
-// class names it transformer.h.0.…).
-var prefixes = []string{"model.", "transformer.", "bert.", "roberta.", "encoder."}
+// class names it transformer.h.0.…; BertModel's checkpoint stores
+// encoder.…, BertForMaskedLM's bert.encoder.…).
+var prefixes = []string{"model.", "transformer.", "bert.", "roberta."}
 
+// normalize strips one known prefix.
 func normalize(name string) string {
 	for _, p := range prefixes {
 		if strings.HasPrefix(name, p) {
@@ -64,6 +66,26 @@ func normalize(name string) string {
 		}
 	}
 	return name
+}
+
+// candidates are the graph names a stored name may stand for, in order:
+// itself, with a prefix added, with its prefix removed or replaced; old
+// checkpoints' LayerNorm gamma/beta are weight/bias.
+func candidates(name string) []string {
+	if b, ok := strings.CutSuffix(name, ".gamma"); ok {
+		name = b + ".weight"
+	} else if b, ok := strings.CutSuffix(name, ".beta"); ok {
+		name = b + ".bias"
+	}
+	out := []string{name}
+	bare := normalize(name)
+	if bare != name {
+		out = append(out, bare)
+	}
+	for _, p := range prefixes {
+		out = append(out, p+bare)
+	}
+	return out
 }
 
 func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
@@ -74,7 +96,6 @@ func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
 		found bool
 	}
 	graph := map[string]*param{}
-	norm := map[string]string{}
 	var order []string
 	for _, t := range g.Graph.Initializers {
 		if _, dup := graph[t.Name]; dup {
@@ -82,7 +103,6 @@ func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
 		}
 		n, _ := t.NumElements()
 		graph[t.Name] = &param{dims: t.Dims, n: n}
-		norm[normalize(t.Name)] = t.Name
 		order = append(order, t.Name)
 		c.ConfigTensors++
 		c.ConfigParams += n
@@ -97,10 +117,11 @@ func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
 	for _, e := range w.tensors {
 		gname := ""
 		if e.Name != "" {
-			if _, ok := graph[e.Name]; ok {
-				gname = e.Name
-			} else if n, ok := norm[normalize(e.Name)]; ok {
-				gname = n
+			for _, c := range candidates(e.Name) {
+				if _, ok := graph[c]; ok {
+					gname = c
+					break
+				}
 			}
 		}
 		if gname == "" {

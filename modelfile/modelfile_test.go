@@ -328,3 +328,43 @@ type Count8 struct {
 	params, bytes int64
 	bpw           float64
 }
+
+// GPT-2's hub checkpoint names modules without the transformer. prefix,
+// stores the causal-mask buffers attn.bias and no lm_head (tied).
+func TestGPT2HubNames(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ConfigName), []byte(`{"model_type":"gpt2","vocab_size":100,"n_embd":64,"n_layer":2,"n_head":4,"n_positions":32}`), 0o644)
+	specs := []safetensors.Spec{{Name: "wte.weight", DType: "F32", Shape: []int64{100, 64}}, {Name: "wpe.weight", DType: "F32", Shape: []int64{32, 64}},
+		{Name: "ln_f.weight", DType: "F32", Shape: []int64{64}}, {Name: "ln_f.bias", DType: "F32", Shape: []int64{64}}}
+	for i := 0; i < 2; i++ {
+		p := fmt.Sprintf("h.%d.", i)
+		for _, s := range []struct {
+			n string
+			s []int64
+		}{{"ln_1.weight", []int64{64}}, {"ln_1.bias", []int64{64}}, {"attn.c_attn.weight", []int64{64, 192}}, {"attn.c_attn.bias", []int64{192}},
+			{"attn.c_proj.weight", []int64{64, 64}}, {"attn.c_proj.bias", []int64{64}}, {"ln_2.weight", []int64{64}}, {"ln_2.bias", []int64{64}},
+			{"mlp.c_fc.weight", []int64{64, 256}}, {"mlp.c_fc.bias", []int64{256}}, {"mlp.c_proj.weight", []int64{256, 64}}, {"mlp.c_proj.bias", []int64{64}},
+			{"attn.bias", []int64{1, 1, 32, 32}}} {
+			specs = append(specs, safetensors.Spec{Name: p + s.n, DType: "F32", Shape: s.s})
+		}
+	}
+	if err := safetensors.WriteSparse(filepath.Join(dir, "model.safetensors"), specs, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Check
+	if !c.Agrees || c.Matched != c.ConfigTensors || len(c.NotExplained) != 2 || !strings.Contains(c.NotExplained[0].Why, "causal-mask") || len(c.Transposed) != 0 {
+		t.Errorf("check %s: %+v", c.Summary(), c)
+	}
+}
+
+func TestCandidates(t *testing.T) {
+	got := fmt.Sprint(candidates("bert.encoder.layer.0.attention.output.LayerNorm.gamma"))
+	want := "[bert.encoder.layer.0.attention.output.LayerNorm.weight encoder.layer.0.attention.output.LayerNorm.weight model.encoder.layer.0.attention.output.LayerNorm.weight transformer.encoder.layer.0.attention.output.LayerNorm.weight bert.encoder.layer.0.attention.output.LayerNorm.weight roberta.encoder.layer.0.attention.output.LayerNorm.weight]"
+	if got != want {
+		t.Errorf("got %s", got)
+	}
+}
