@@ -54,6 +54,9 @@ as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300 -c fsync=off" start >/dev/null
 export GREENAI_TEST_POSTGRES="postgres://greenai@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export GREENAI_REQUIRE_POSTGRES=1
+# The leaderboard's restart test starts (and restarts) a cluster of its own
+# with these binaries.
+export GREENAI_TEST_PG_BIN="$pg_bin"
 
 export GREENAI_REQUIRE_CONFORMANCE=1
 export GREENAI_REQUIRE_BROWSER=1

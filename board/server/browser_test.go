@@ -142,7 +142,9 @@ func TestBrowser(t *testing.T) {
 		}
 		return v
 	}
-	rowModels := func() []string { return evalJS[[]string](t, tctx, `Array.from(document.querySelectorAll("#entries tbody tr")).map(r => r.dataset.model)`) }
+	rowModels := func() []string {
+		return evalJS[[]string](t, tctx, `Array.from(document.querySelectorAll("#entries tbody tr")).map(r => r.dataset.model)`)
+	}
 
 	// The board, sorted by metric: the best first.
 	do("open the board", chromedp.Navigate(ts.URL+"/boards/"+b.Name), chromedp.WaitVisible(chromedp.CSS("#entries")))
