@@ -243,7 +243,9 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	escape := func(s string) string { return s }
 	switch format {
 	case "svg":
-		c = vgsvg.New(width, height)
+		// The font goes into the file (@font-face), so that text keeps
+		// the metrics it was laid out with on machines without it.
+		c = vgsvg.NewWith(vgsvg.UseWH(width, height), vgsvg.EmbedFonts(true))
 	case "png":
 		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(PNGDPI),
 			vgimg.UseBackgroundColor(color.White))}
@@ -274,8 +276,28 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	for i, p := range plots {
 		p.Draw(canvases[0][i])
 	}
-	_, err = c.WriteTo(w)
+	if format != "svg" {
+		_, err = c.WriteTo(w)
+		return err
+	}
+	var svg bytes.Buffer
+	if _, err = c.WriteTo(&svg); err != nil {
+		return err
+	}
+	_, err = w.Write(svgFallbackFonts(svg.Bytes()))
 	return err
+}
+
+// svgFamily is the font-family list of SVG text: the embedded Liberation
+// Sans first, then fonts with the same metrics (Liberation Sans is
+// metric-compatible with Arial and Helvetica; Arimo is its Chrome OS
+// twin), then the generic family, for viewers that ignore @font-face.
+const svgFamily = `'Liberation Sans', Arimo, Arial, Helvetica, sans-serif`
+
+// svgFallbackFonts gives every text element of the SVG the family list
+// svgFamily instead of the single family gonum writes.
+func svgFallbackFonts(svg []byte) []byte {
+	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"), []byte("font-family:"+svgFamily+";"))
 }
 
 // build turns the panel into a gonum plot that will be drawn in an area of

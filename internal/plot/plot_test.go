@@ -2,14 +2,17 @@ package plot
 
 import (
 	"bytes"
+	"encoding/base64"
 	"image/color"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -37,7 +40,11 @@ func TestTicks(t *testing.T) {
 	}{
 		{"log decades", true, 1e9, 1e12, []string{"1G", "10G", "100G", "1T"}},
 		{"log narrow gets 2 and 5", true, 1, 50, []string{"1", "2", "5", "10", "20", "50"}},
-		{"log within a decade labels 2 and 5", true, 2e9, 8e9, []string{"2G", "5G"}},
+		{"log within a decade labels every multiple", true, 2e9, 8e9, []string{"2G", "3G", "4G", "5G", "6G", "7G", "8G"}},
+		// Two decades and a bit: not just 10M and 100M.
+		{"log just over two decades gets 2 and 5", true, 1.2e6, 1.4e8, []string{"2M", "5M", "10M", "20M", "50M", "100M"}},
+		{"log three decades keeps decades", true, 3e3, 4e6, []string{"5k", "10k", "20k", "50k", "100k", "200k", "500k", "1M", "2M"}},
+		{"log 1.3 decades", true, 1.5e9, 3e10, []string{"2G", "5G", "10G", "20G"}},
 		{"log with one label falls back to linear", true, 1.1e9, 1.9e9, []string{"1.2G", "1.4G", "1.6G", "1.8G"}},
 		{"linear SI", false, 0, 4e9, []string{"0", "1G", "2G", "3G", "4G"}},
 		{"linear scores", false, 0.5, 0.8, []string{"0.5", "0.55", "0.6", "0.65", "0.7", "0.75", "0.8"}},
@@ -296,5 +303,34 @@ func TestTint(t *testing.T) {
 	c := Palette[0]
 	if tint(c, 1) != c || tint(c, 0) != (color.RGBA{255, 255, 255, 255}) {
 		t.Errorf("tint endpoints: %v %v", tint(c, 1), tint(c, 0))
+	}
+}
+
+// TestSVGEmbedsFont: an SVG carries the font its text was laid out with
+// (@font-face with the TTF data), and names metric-compatible fallbacks, so
+// that text neither clips nor overlaps where Liberation Sans is missing.
+func TestSVGEmbedsFont(t *testing.T) {
+	out := string(render(t, sample(), "svg"))
+	m := regexp.MustCompile(`@font-face\{\s*font-family:"([^"]+)";[^}]*src: url\(data:font/ttf;charset=utf-8;base64,([A-Za-z0-9+/=]+)\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatal("the SVG embeds no font")
+	}
+	ttf, err := base64.StdEncoding.DecodeString(m[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The very font gonum measured the text with.
+	var want bytes.Buffer
+	if _, err := font.DefaultCache.Lookup(fontFace, 10).Face.WriteSourceTo(nil, &want); err != nil {
+		t.Fatal(err)
+	}
+	if m[1] != "Liberation Sans" || !bytes.Equal(ttf, want.Bytes()) {
+		t.Errorf("embedded font %q (%d bytes) is not gonum's Liberation Sans (%d bytes)", m[1], len(ttf), want.Len())
+	}
+	if n := strings.Count(out, "font-family:"+svgFamily+";"); n < 10 {
+		t.Errorf("%d text elements name the fallback families %s", n, svgFamily)
+	}
+	if strings.Contains(out, "font-family:Liberation Sans;") {
+		t.Error("some text names only Liberation Sans")
 	}
 }

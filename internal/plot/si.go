@@ -9,12 +9,19 @@ import (
 )
 
 // siTicks marks an axis with SI-prefixed labels. On a log axis it puts
-// labelled ticks at powers of ten (and at 2 and 5 times them when the axis
-// spans less than two decades) with unlabelled minor ticks in between.
+// labelled ticks at powers of ten, adding 2 and 5 times them, and then
+// every integer multiple, until there are at least four labels (so a range
+// of two or three decades is not left with two labels), keeping labels at
+// least a twelfth of the axis apart; unlabelled minor ticks mark the other
+// multiples. A range too narrow for two labels gets linear ticks.
 type siTicks struct {
 	log    bool
 	escape func(string) string
 }
+
+// logMantissas are the labelled multiples of each power of ten, from the
+// sparsest set to the densest.
+var logMantissas = [][]int{{1}, {1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}}
 
 // Ticks implements gonum's plot.Ticker.
 func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
@@ -24,25 +31,34 @@ func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
 	d0 := int(math.Floor(math.Log10(lo)))
 	d1 := int(math.Ceil(math.Log10(hi)))
 	decades := d1 - d0
-	labelled := map[int]bool{1: true}
-	if math.Log10(hi/lo) <= 2 {
-		labelled[2], labelled[5] = true, true
-	}
-	// Keep at most about eight labelled decades.
-	every := 1 + decades/8
+	span := math.Log10(hi / lo)
 	var ticks []gplot.Tick
-	for d := d0; d <= d1; d++ {
-		base := math.Pow(10, float64(d))
-		for m := 1; m <= 9; m++ {
-			v := float64(m) * base
-			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
-				continue
+	for _, set := range logMantissas {
+		labelled := map[int]bool{}
+		for _, m := range set {
+			labelled[m] = true
+		}
+		// Keep at most about eight labelled decades.
+		every := 1 + decades/8
+		ticks = ticks[:0]
+		last := math.Inf(-1)
+		for d := d0; d <= d1; d++ {
+			base := math.Pow(10, float64(d))
+			for m := 1; m <= 9; m++ {
+				v := float64(m) * base
+				if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+					continue
+				}
+				tk := gplot.Tick{Value: v}
+				if labelled[m] && (m != 1 || (d-d0)%every == 0) && math.Log10(v)-last >= span/12 {
+					tk.Label = t.escape(units.SIDigits(v, 3))
+					last = math.Log10(v)
+				}
+				ticks = append(ticks, tk)
 			}
-			tk := gplot.Tick{Value: v}
-			if labelled[m] && (m != 1 || (d-d0)%every == 0) {
-				tk.Label = t.escape(units.SIDigits(v, 3))
-			}
-			ticks = append(ticks, tk)
+		}
+		if countLabels(ticks) >= 4 {
+			break
 		}
 	}
 	if countLabels(ticks) < 2 {
