@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/greenai/greenai/internal/plot"
@@ -29,10 +30,13 @@ type CurveOptions struct {
 	Increments bool
 }
 
-// TrainingCurve is one run's metric against cumulative cost.
+// TrainingCurve is one run's metric against cumulative cost. Group is the
+// model or experiment the run belongs to (empty: its own), by which
+// CurvesFigure groups many runs.
 type TrainingCurve struct {
-	Name string
-	X, Y []float64
+	Name  string
+	Group string
+	X, Y  []float64
 }
 
 // CurvesFromInputs builds one curve per run. Records without a Y value
@@ -127,6 +131,10 @@ func CurvesFromInputs(inputs []*Input, opts CurveOptions) ([]TrainingCurve, erro
 				i = len(out)
 				index[name] = i
 				out = append(out, TrainingCurve{Name: name})
+				// Runs named by a run column are grouped by their model.
+				if group == "run" {
+					out[i].Group = r.Fields["model"]
+				}
 			}
 			out[i].X = append(out[i].X, x)
 			out[i].Y = append(out[i].Y, y)
@@ -138,13 +146,115 @@ func CurvesFromInputs(inputs []*Input, opts CurveOptions) ([]TrainingCurve, erro
 	return out, nil
 }
 
-// CurvesFigure draws the curves on one panel.
+// MaxCurves is the most training curves CurvesFigure draws one by one;
+// beyond it, runs are drawn grouped.
+const MaxCurves = 8
+
+// CurvesFigure draws the curves on one panel. Up to MaxCurves curves, or
+// when no two share a group, each run is a line. With more, the runs of
+// each group (model or experiment) become one line, their mean, in a band
+// from their minimum to their maximum: at each x where at least one run of
+// the group has a point, each run's value is interpolated linearly between
+// its points (a run counts only within its own x range). The legend says
+// how many runs each line stands for, and the legend goes outside the axes
+// when it is large.
 func CurvesFigure(curves []TrainingCurve, x, y plot.Axis) *plot.Figure {
-	p := plot.NewPanel(fmt.Sprintf("%s against cumulative %s", y.Label, strings.ToLower(x.Label)), x, y)
-	for _, c := range curves {
-		p.Line(c.Name, c.X, c.Y, nil)
+	title := fmt.Sprintf("%s against cumulative %s", y.Label, strings.ToLower(x.Label))
+	groups := groupCurves(curves)
+	if len(curves) <= MaxCurves || len(groups) == len(curves) {
+		p := plot.NewPanel(title, x, y)
+		for _, c := range curves {
+			p.Line(c.Name, c.X, c.Y, nil)
+		}
+		return &plot.Figure{Panels: []*plot.Panel{p}}
+	}
+	p := plot.NewPanel(title, x, y)
+	for _, g := range groups {
+		if len(g.curves) == 1 {
+			c := g.curves[0]
+			p.Line(g.name+" (1 run)", c.X, c.Y, nil)
+			continue
+		}
+		xs, mean, lo, hi := meanBand(g.curves)
+		p.Band(fmt.Sprintf("%s (mean, min–max of %d runs)", g.name, len(g.curves)), xs, mean, lo, hi)
 	}
 	return &plot.Figure{Panels: []*plot.Panel{p}}
+}
+
+type curveGroup struct {
+	name   string
+	curves []TrainingCurve
+}
+
+// groupCurves groups curves by Group (a curve without one is its own
+// group, under its name), in order of first appearance.
+func groupCurves(curves []TrainingCurve) []curveGroup {
+	var out []curveGroup
+	index := map[string]int{}
+	for _, c := range curves {
+		key := c.Group
+		if key == "" {
+			key = c.Name
+		}
+		i, ok := index[key]
+		if !ok {
+			i = len(out)
+			index[key] = i
+			out = append(out, curveGroup{name: key})
+		}
+		out[i].curves = append(out[i].curves, c)
+	}
+	return out
+}
+
+// meanBand evaluates curves at every x where one of them has a point: the
+// mean, minimum and maximum over the curves whose x range covers it
+// (linear interpolation within each curve).
+func meanBand(curves []TrainingCurve) (xs, mean, lo, hi []float64) {
+	var all []float64
+	for _, c := range curves {
+		all = append(all, c.X...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	for _, x := range all {
+		var sum float64
+		n := 0
+		mn, mx := math.Inf(1), math.Inf(-1)
+		for _, c := range curves {
+			v, ok := interpolate(c.X, c.Y, x)
+			if !ok {
+				continue
+			}
+			sum += v
+			n++
+			mn, mx = math.Min(mn, v), math.Max(mx, v)
+		}
+		if n == 0 {
+			continue
+		}
+		xs, mean, lo, hi = append(xs, x), append(mean, sum/float64(n)), append(lo, mn), append(hi, mx)
+	}
+	return xs, mean, lo, hi
+}
+
+// interpolate returns the curve's value at x, linear between its points,
+// and false outside its x range. Equal xs (several evaluations at one
+// cost) take the last value.
+func interpolate(xs, ys []float64, x float64) (float64, bool) {
+	n := len(xs)
+	if n == 0 || x < xs[0] || x > xs[n-1] {
+		return 0, false
+	}
+	i := sort.SearchFloat64s(xs, x) // first xs[i] >= x
+	for i+1 < n && xs[i+1] == x {
+		i++
+	}
+	if xs[i] == x || i == 0 {
+		return ys[i], true
+	}
+	f := (x - xs[i-1]) / (xs[i] - xs[i-1])
+	return ys[i-1] + f*(ys[i]-ys[i-1]), true
 }
 
 // CurvesTable summarises each curve: its points, total cost, final and best

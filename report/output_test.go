@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -35,7 +36,9 @@ func svgTexts(t *testing.T, f *plot.Figure, golden string) []string {
 	if err := f.Render(&buf, "svg"); err != nil {
 		t.Fatal(err)
 	}
-	plottest.Golden(t, filepath.Join("testdata", "golden", golden), buf.Bytes())
+	if golden != "" {
+		plottest.Golden(t, filepath.Join("testdata", "golden", golden), buf.Bytes())
+	}
 	texts, err := plottest.SVGTexts(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +77,7 @@ func TestEVPReport(t *testing.T) {
 	texts := svgTexts(t, rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto), "evp.svg")
 	wantTexts(t, texts, "Expected validation performance (without replacement)",
 		"Budget: trials × mean fpo per trial (FPO)", "Expected max score (±1 sd)",
-		"cnn (N=8)", "lstm (N=6)", "curves cross", "5P", "10P")
+		"cnn (N=8)", "lstm (N=6)", "curves cross", "4P", "10P", "16P")
 
 	var png bytes.Buffer
 	if err := rep.Figure(evp.WithReplacement, plot.Auto, plot.Auto).Render(&png, "png"); err != nil {
@@ -490,4 +493,44 @@ func mustRead(t *testing.T, csv string) *Input {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// TestTrainingCurvesGrouped: many runs are drawn as one mean line per
+// group, in a min–max band, with the legend outside; few runs one by one.
+func TestTrainingCurvesGrouped(t *testing.T) {
+	var curves []TrainingCurve
+	for i := range 25 {
+		model := []string{"cnn", "lstm", "transformer"}[i%3]
+		c := TrainingCurve{Name: fmt.Sprintf("%s t%02d", model, i+1), Group: model}
+		for k := 1; k <= 5; k++ {
+			c.X = append(c.X, float64(k)*1e15*(1+0.01*float64(i)))
+			c.Y = append(c.Y, 0.1*float64(k)+0.01*float64(i%3)+0.001*float64(i))
+		}
+		curves = append(curves, c)
+	}
+	texts := svgTexts(t, CurvesFigure(curves, ColumnAxis("fpo"), ColumnAxis("val_acc")), "curves_grouped.svg")
+	wantTexts(t, texts, "val_acc against cumulative fpo", "cnn (mean, min–max of 9 runs)",
+		"lstm (mean, min–max of 8 runs)", "transformer (mean, min–max of 8 runs)")
+	for _, s := range texts {
+		if strings.Contains(s, " t0") || strings.Contains(s, " t1") {
+			t.Errorf("a grouped figure names run %q", s)
+		}
+	}
+	// Up to MaxCurves runs stay one line each.
+	texts = svgTexts(t, CurvesFigure(curves[:MaxCurves], ColumnAxis("fpo"), ColumnAxis("val_acc")), "")
+	wantTexts(t, texts, "cnn t01", "transformer t06")
+
+	// The mean and band at each x of any run, over the runs covering it.
+	a := TrainingCurve{X: []float64{0, 10}, Y: []float64{0, 1}}
+	b := TrainingCurve{X: []float64{0, 5, 20}, Y: []float64{1, 1, 4}}
+	xs, mean, lo, hi := meanBand([]TrainingCurve{a, b})
+	want := [][4]float64{{0, 0.5, 0, 1}, {5, 0.75, 0.5, 1}, {10, 1.5, 1, 2}, {20, 4, 4, 4}}
+	if len(xs) != len(want) {
+		t.Fatalf("meanBand: %v", xs)
+	}
+	for i, w := range want {
+		if got := [4]float64{xs[i], mean[i], lo[i], hi[i]}; math.Abs(got[1]-w[1]) > 1e-12 || got[0] != w[0] || math.Abs(got[2]-w[2]) > 1e-12 || math.Abs(got[3]-w[3]) > 1e-12 {
+			t.Errorf("point %d: x, mean, lo, hi = %v, want %v", i, got, w)
+		}
+	}
 }

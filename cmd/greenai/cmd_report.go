@@ -79,6 +79,11 @@ report curves: per-step records such as
                        of the run (summed); default: x is already cumulative
     --group COL        the column naming the run (default run, else model,
                        else one curve per file)
+  With more than 8 runs the figure draws each model (the model column of
+  records named by run; with --runs, the model of --group-by) as one line,
+  the mean of its runs, in a band from their minimum to their maximum (runs
+  interpolated linearly between their points), with the legend outside the
+  axes; the table still lists every run.
   With --runs, each run recorded by "greenai run" is a curve (named by its
   model and trial, or run id) and each of its metric records with the --y
   metric is a point. A record at a step the run reported ({"step": N}) is

@@ -105,25 +105,44 @@ type item struct {
 	kind   itemKind
 	name   string
 	xs, ys []float64
-	sd     []float64 // lineItem: half-width of the shaded band
-	labels []string  // pointsItem: text next to each point
-	joined bool      // pointsItem: join the points with a line
-	muted  bool      // pointsItem: drawn in MutedColor
+	// lineItem: the shaded band's edges in data coordinates (nil: no
+	// band); Line sets them to ys ± sd.
+	lo, hi []float64
+	labels []string // pointsItem: text next to each point
+	joined bool     // pointsItem: join the points with a line
+	muted  bool     // pointsItem: drawn in MutedColor
 	// bandLo and bandHi are the band's edges in axis coordinates (set
 	// while building).
 	bandLo, bandHi []float64
 	series         int // palette / glyph index
 }
 
-// Panel is one set of axes. Add data with Line, Points, Front and Markers;
-// nothing is drawn until the Figure is rendered, so axis scales can be
-// chosen from all the data.
+// Panel is one set of axes. Add data with Line, Band, Points, Front and
+// Markers; nothing is drawn until the Figure is rendered, so axis scales
+// can be chosen from all the data.
 type Panel struct {
-	Title  string
-	X, Y   Axis
+	Title string
+	X, Y  Axis
+	// Legend says where the legend goes; by default (LegendAuto) inside the
+	// data area, in the corner with the fewest points, unless it is large
+	// (more than six entries, or more than 40% of the width or half the
+	// height), then outside, right of the axes.
+	Legend LegendPlace
 	items  []item
 	series int
 }
+
+// LegendPlace places a panel's legend.
+type LegendPlace int
+
+const (
+	// LegendAuto puts a small legend inside and a large one outside.
+	LegendAuto LegendPlace = iota
+	// LegendInside puts it in the data area's emptiest corner.
+	LegendInside
+	// LegendOutside puts it right of the axes, where it covers no data.
+	LegendOutside
+)
 
 // NewPanel returns an empty panel.
 func NewPanel(title string, x, y Axis) *Panel {
@@ -133,7 +152,22 @@ func NewPanel(title string, x, y Axis) *Panel {
 // Line adds a named curve. If sd is not nil, a band of ±sd around the curve
 // is shaded in the curve's colour.
 func (p *Panel) Line(name string, xs, ys, sd []float64) {
-	p.items = append(p.items, item{kind: lineItem, name: name, xs: xs, ys: ys, sd: sd, series: p.next()})
+	it := item{kind: lineItem, name: name, xs: xs, ys: ys, series: p.next()}
+	if sd != nil {
+		it.lo, it.hi = make([]float64, len(sd)), make([]float64, len(sd))
+		for i := range sd {
+			if i < len(ys) {
+				it.lo[i], it.hi[i] = ys[i]-math.Abs(sd[i]), ys[i]+math.Abs(sd[i])
+			}
+		}
+	}
+	p.items = append(p.items, it)
+}
+
+// Band adds a named curve with a shaded band from lo to hi around it (for
+// example the minimum and maximum of several runs about their mean).
+func (p *Panel) Band(name string, xs, ys, lo, hi []float64) {
+	p.items = append(p.items, item{kind: lineItem, name: name, xs: xs, ys: ys, lo: lo, hi: hi, series: p.next()})
 }
 
 // Points adds a named scatter series; labels (if not nil) are written next
@@ -239,8 +273,39 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 			}
 		}
 	}
-	var c vg.CanvasWriterTo
 	escape := func(s string) string { return s }
+	switch format {
+	case "svg", "png":
+	case "pdf":
+		escape = cp1252
+	case "tex":
+		escape = TeXEscape
+	default:
+		return fmt.Errorf("plot: unsupported figure format %q (want svg, png, pdf or tex)", format)
+	}
+	// A legend outside the axes takes a strip right of them; without a
+	// given width the figure widens by it.
+	plots := make([]*gplot.Plot, len(f.Panels))
+	legends := make([][]*gplot.Legend, len(f.Panels))
+	outside := make([]outsideLegend, len(f.Panels))
+	var extra vg.Length
+	for i, p := range f.Panels {
+		outside[i] = p.outside(escape, width/vg.Length(len(f.Panels)), height)
+		extra += outside[i].strip
+	}
+	if f.Width == 0 {
+		width += extra
+	}
+	for i, p := range f.Panels {
+		pw := width/vg.Length(len(f.Panels)) - outside[i].strip
+		if pw < 2*vg.Inch {
+			return fmt.Errorf("plot: panel %q: %v wide leaves too little room beside its legend", p.Title, width/vg.Length(len(f.Panels)))
+		}
+		if plots[i], legends[i], err = p.build(escape, pw, height, outside[i]); err != nil {
+			return err
+		}
+	}
+	var c vg.CanvasWriterTo
 	switch format {
 	case "svg":
 		// The font goes into the file (@font-face), so that text keeps
@@ -251,18 +316,8 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 			vgimg.UseBackgroundColor(color.White))}
 	case "pdf":
 		c = vgpdf.New(width, height)
-		escape = cp1252
 	case "tex":
 		c = vgtex.New(width, height)
-		escape = TeXEscape
-	default:
-		return fmt.Errorf("plot: unsupported figure format %q (want svg, png, pdf or tex)", format)
-	}
-	plots := make([]*gplot.Plot, len(f.Panels))
-	for i, p := range f.Panels {
-		if plots[i], err = p.build(escape, width/vg.Length(len(f.Panels)), height); err != nil {
-			return err
-		}
 	}
 	// gonum/plot panics on data it cannot draw; report that as an error.
 	defer func() {
@@ -274,7 +329,23 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(12)}
 	canvases := gplot.Align([][]*gplot.Plot{plots}, tiles, dc)
 	for i, p := range plots {
-		p.Draw(canvases[0][i])
+		tile := canvases[0][i]
+		if !outside[i].on {
+			p.Draw(tile)
+			continue
+		}
+		strip := tile
+		tile = draw.Crop(tile, 0, -outside[i].strip, 0, 0)
+		strip.Min.X = tile.Max.X + vg.Points(8)
+		p.Draw(tile)
+		// Top-aligned with the data area: below the title.
+		if p.Title.Text != "" {
+			strip.Max.Y -= p.Title.TextStyle.FontExtents().Height + 2*p.Title.Padding
+		}
+		for _, leg := range legends[i] {
+			leg.Draw(strip)
+			strip.Min.X += outside[i].colWidth
+		}
 	}
 	if format != "svg" {
 		_, err = c.WriteTo(w)
@@ -300,20 +371,80 @@ func svgFallbackFonts(svg []byte) []byte {
 	return bytes.ReplaceAll(svg, []byte("font-family:Liberation Sans;"), []byte("font-family:"+svgFamily+";"))
 }
 
+// legendNames are the escaped names of the panel's legend entries.
+func (p *Panel) legendNames(escape func(string) string) []string {
+	var names []string
+	for _, it := range p.items {
+		if it.name != "" {
+			names = append(names, escape(it.name))
+		}
+	}
+	return names
+}
+
+// legendStyle is the text style of legends.
+func legendStyle() text.Style {
+	return text.Style{Color: color.Black, Font: font.From(fontFace, legendSize), Handler: gplot.DefaultTextHandler}
+}
+
+const (
+	legendPad   = vg.Length(2) // between entries
+	legendThumb = vg.Length(20)
+)
+
+// outsideLegend is how a legend outside the axes is laid out: in columns
+// of perColumn entries, colWidth wide, in a strip of width strip.
+type outsideLegend struct {
+	on              bool
+	perColumn       int
+	colWidth, strip vg.Length
+}
+
+// outside decides whether the panel's legend goes outside the axes (see
+// Panel.Legend) and lays it out: as many columns as the panel's height
+// needs. w × h is the panel's area.
+func (p *Panel) outside(escape func(string) string, w, h vg.Length) outsideLegend {
+	names := p.legendNames(escape)
+	if len(names) == 0 || p.Legend == LegendInside {
+		return outsideLegend{}
+	}
+	sty := legendStyle()
+	fw, fh := legendFraction(names, sty, legendThumb, legendPad, w-vg.Points(75), h-vg.Points(75))
+	if p.Legend == LegendAuto && len(names) <= 6 && fw <= 0.4 && fh <= 0.5 {
+		return outsideLegend{}
+	}
+	var width, enth vg.Length
+	for _, n := range names {
+		width = max(width, legendThumb+sty.Rectangle(" "+n).Max.X)
+		enth = max(enth, sty.Rectangle(n).Max.Y)
+	}
+	// The strip runs from the top of the data area down to the x axis.
+	avail := h - vg.Points(60)
+	if p.Title != "" {
+		avail -= titleSize + vg.Points(12)
+	}
+	per := max(1, int((avail+legendPad)/(enth+legendPad)))
+	cols := (len(names) + per - 1) / per
+	per = (len(names) + cols - 1) / cols // balance the columns
+	col := width + vg.Points(12)
+	return outsideLegend{on: true, perColumn: per, colWidth: col, strip: vg.Length(cols)*col + vg.Points(8)}
+}
+
 // build turns the panel into a gonum plot that will be drawn in an area of
-// w × h.
-func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, error) {
+// w × h. With outside.on, the legend is returned, in columns, to be drawn
+// beside the plot instead of in it.
+func (p *Panel) build(escape func(string) string, w, h vg.Length, outside outsideLegend) (*gplot.Plot, []*gplot.Legend, error) {
 	xmin, xmax, ymin, ymax, err := p.ranges()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	logX, err := useLog(p.X, xmin, xmax, "x")
 	if err != nil {
-		return nil, fmt.Errorf("plot: panel %q: %w", p.Title, err)
+		return nil, nil, fmt.Errorf("plot: panel %q: %w", p.Title, err)
 	}
 	logY, err := useLog(p.Y, ymin, ymax, "y")
 	if err != nil {
-		return nil, fmt.Errorf("plot: panel %q: %w", p.Title, err)
+		return nil, nil, fmt.Errorf("plot: panel %q: %w", p.Title, err)
 	}
 
 	g := gplot.New()
@@ -345,9 +476,9 @@ func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, 
 	grid.Horizontal.Color = color.Gray{Y: 0xdd}
 	g.Add(grid)
 
-	g.Legend.TextStyle = sty(legendSize)
-	g.Legend.Padding = vg.Points(2)
-	g.Legend.ThumbnailWidth = vg.Points(20)
+	g.Legend.TextStyle = legendStyle()
+	g.Legend.Padding = legendPad
+	g.Legend.ThumbnailWidth = legendThumb
 
 	clipY := func(v float64) float64 {
 		if logY && v <= 0 {
@@ -359,26 +490,43 @@ func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, 
 	for i, it := range p.items {
 		items[i] = it
 		items[i].xs, items[i].ys = mapf(fx, it.xs), mapf(fy, it.ys)
-		if it.sd != nil {
+		if it.lo != nil {
 			items[i].bandLo, items[i].bandHi = make([]float64, len(it.xs)), make([]float64, len(it.xs))
 			for k := range it.xs {
-				items[i].bandLo[k], items[i].bandHi[k] = fy(clipY(it.ys[k]-it.sd[k])), fy(clipY(it.ys[k]+it.sd[k]))
+				items[i].bandLo[k], items[i].bandHi[k] = fy(clipY(it.lo[k])), fy(clipY(it.hi[k]))
 			}
 		}
 	}
+	// Legend entries go to g's legend, or, outside, to columns of at most
+	// perColumn entries.
+	var columns []*gplot.Legend
+	entries := 0
+	addLegend := func(name string, thumbs ...gplot.Thumbnailer) {
+		if !outside.on {
+			g.Legend.Add(name, thumbs...)
+			return
+		}
+		if entries%outside.perColumn == 0 {
+			leg := g.Legend
+			leg.Top, leg.Left = true, true
+			columns = append(columns, &leg)
+		}
+		columns[len(columns)-1].Add(name, thumbs...)
+		entries++
+	}
 	// Draw order: bands, then the front, then lines and points on top.
 	for _, it := range p.items {
-		if it.kind == lineItem && it.sd != nil {
+		if it.kind == lineItem && it.lo != nil {
 			band := make(plotter.XYs, 0, 2*len(it.xs))
 			for i := range it.xs {
-				band = append(band, plotter.XY{X: fx(it.xs[i]), Y: fy(clipY(it.ys[i] + it.sd[i]))})
+				band = append(band, plotter.XY{X: fx(it.xs[i]), Y: fy(clipY(it.hi[i]))})
 			}
 			for i := len(it.xs) - 1; i >= 0; i-- {
-				band = append(band, plotter.XY{X: fx(it.xs[i]), Y: fy(clipY(it.ys[i] - it.sd[i]))})
+				band = append(band, plotter.XY{X: fx(it.xs[i]), Y: fy(clipY(it.lo[i]))})
 			}
 			poly, err := plotter.NewPolygon(band)
 			if err != nil {
-				return nil, fmt.Errorf("plot: %s: %w", it.name, err)
+				return nil, nil, fmt.Errorf("plot: %s: %w", it.name, err)
 			}
 			// An opaque tint rather than transparency: the PDF backend
 			// cannot fill with alpha correctly. A thin edge keeps an
@@ -398,8 +546,8 @@ func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, 
 			if it.kind != kind {
 				continue
 			}
-			if err := addItem(g, it, escape); err != nil {
-				return nil, err
+			if err := addItem(g, it, escape, addLegend); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
@@ -410,19 +558,15 @@ func (p *Panel) build(escape func(string) string, w, h vg.Length) (*gplot.Plot, 
 		_, g.X.Max = pad(fx(xmin), g.X.Max)
 	}
 	g.Y.Min, g.Y.Max = pad(fy(ymin), fy(ymax))
-	var names []string
-	for _, it := range items {
-		if it.name != "" {
-			names = append(names, escape(it.name))
-		}
+	if !outside.on {
+		// The data area is the panel less the title, axis labels and ticks.
+		fw, fh := legendFraction(p.legendNames(escape), g.Legend.TextStyle, g.Legend.ThumbnailWidth, g.Legend.Padding, w-vg.Points(75), h-vg.Points(75))
+		placeLegend(g, items, fw, fh)
 	}
-	// The data area is the panel less the title, axis labels and ticks.
-	fw, fh := legendFraction(names, g.Legend.TextStyle, g.Legend.ThumbnailWidth, g.Legend.Padding, w-vg.Points(75), h-vg.Points(75))
-	placeLegend(g, items, fw, fh)
 	if lb := labelsOf(items, escape); lb != nil {
 		g.Add(lb)
 	}
-	return g, nil
+	return g, columns, nil
 }
 
 // labelsOf gathers the point labels of a panel (in axis coordinates) into
@@ -501,9 +645,13 @@ func xys(xs, ys []float64) plotter.XYs {
 	return out
 }
 
-func addItem(g *gplot.Plot, it item, escape func(string) string) error {
+// addItem draws it on g, its legend entry going to legend.
+func addItem(g *gplot.Plot, it item, escape func(string) string, legend func(string, ...gplot.Thumbnailer)) error {
 	data := xys(it.xs, it.ys)
 	c := Palette[it.series%len(Palette)]
+	if it.muted {
+		c = MutedColor
+	}
 	switch it.kind {
 	case lineItem:
 		l, err := plotter.NewLine(data)
@@ -514,7 +662,7 @@ func addItem(g *gplot.Plot, it item, escape func(string) string) error {
 		l.Width = vg.Points(1.8)
 		l.Dashes = dashes(it.series)
 		g.Add(l)
-		g.Legend.Add(escape(it.name), l)
+		legend(escape(it.name), l)
 	case pointsItem:
 		s, err := plotter.NewScatter(data)
 		if err != nil {
@@ -536,7 +684,7 @@ func addItem(g *gplot.Plot, it item, escape func(string) string) error {
 		}
 		g.Add(s)
 		if it.name != "" {
-			g.Legend.Add(escape(it.name), thumbs...)
+			legend(escape(it.name), thumbs...)
 		}
 	case frontItem:
 		l, err := plotter.NewLine(data)
@@ -554,7 +702,7 @@ func addItem(g *gplot.Plot, it item, escape func(string) string) error {
 		s.Shape = draw.RingGlyph{}
 		s.Radius = vg.Points(6)
 		g.Add(l, s)
-		g.Legend.Add(escape(it.name), l, s)
+		legend(escape(it.name), l, s)
 	case markersItem:
 		s, err := plotter.NewScatter(data)
 		if err != nil {
@@ -564,7 +712,7 @@ func addItem(g *gplot.Plot, it item, escape func(string) string) error {
 		s.Shape = draw.CrossGlyph{}
 		s.Radius = vg.Points(5)
 		g.Add(s)
-		g.Legend.Add(escape(it.name), s)
+		legend(escape(it.name), s)
 	}
 	return nil
 }
@@ -588,7 +736,7 @@ func (p *Panel) ranges() (xmin, xmax, ymin, ymax float64, err error) {
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	n := 0
 	for _, it := range p.items {
-		if len(it.xs) != len(it.ys) || (it.sd != nil && len(it.sd) != len(it.xs)) ||
+		if len(it.xs) != len(it.ys) || (it.lo != nil && (len(it.lo) != len(it.xs) || len(it.hi) != len(it.xs))) ||
 			(it.labels != nil && len(it.labels) != len(it.xs)) {
 			return 0, 0, 0, 0, fmt.Errorf("plot: %s: x, y, sd and labels differ in length", it.name)
 		}
@@ -599,9 +747,9 @@ func (p *Panel) ranges() (xmin, xmax, ymin, ymax float64, err error) {
 			}
 			xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
 			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
-			if it.sd != nil && !math.IsNaN(it.sd[i]) && !math.IsInf(it.sd[i], 0) {
-				ymax = math.Max(ymax, y+math.Abs(it.sd[i]))
-				if lo := y - math.Abs(it.sd[i]); lo > 0 || ymin <= 0 {
+			if it.lo != nil && !math.IsNaN(it.lo[i]) && !math.IsInf(it.lo[i], 0) && !math.IsNaN(it.hi[i]) && !math.IsInf(it.hi[i], 0) {
+				ymax = math.Max(ymax, it.hi[i])
+				if lo := it.lo[i]; lo > 0 || ymin <= 0 {
 					ymin = math.Min(ymin, lo) // a band below zero does not force a linear axis
 				}
 			}
@@ -762,6 +910,8 @@ func TeXEscape(s string) string {
 			b.WriteString(`\ensuremath{-}`)
 		case '→':
 			b.WriteString(`\ensuremath{\to}`)
+		case '–':
+			b.WriteString(`--`)
 		default:
 			b.WriteRune(r)
 		}

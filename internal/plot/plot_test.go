@@ -3,12 +3,14 @@ package plot
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"image/color"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,6 +52,8 @@ func TestTicks(t *testing.T) {
 		{"linear scores", false, 0.5, 0.8, []string{"0.5", "0.55", "0.6", "0.65", "0.7", "0.75", "0.8"}},
 		{"linear negative", false, -3, 3, []string{"-3", "-2", "-1", "0", "1", "2", "3"}},
 		{"linear tiny", false, 0.001, 0.004, []string{"1m", "1.5m", "2m", "2.5m", "3m", "3.5m", "4m"}},
+		// The rule's step (5P) would leave two labels.
+		{"linear with few labels takes a finer step", false, 0.9e15, 14e15, []string{"2P", "4P", "6P", "8P", "10P", "12P", "14P"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -272,7 +276,7 @@ func TestTeXEscape(t *testing.T) {
 func TestLogAxisUsesTheWidth(t *testing.T) {
 	p := NewPanel("t", Axis{Label: "Budget: trials × mean seconds per trial", Unit: "s"}, Axis{Label: "y"})
 	p.Line("curve", []float64{150, 1e3, 1e5, 7.5e6}, []float64{0.7, 0.8, 0.85, 0.9}, nil)
-	g, err := p.build(func(s string) string { return s }, 5*vg.Inch, 3.5*vg.Inch)
+	g, _, err := p.build(func(s string) string { return s }, 5*vg.Inch, 3.5*vg.Inch, outsideLegend{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,5 +336,59 @@ func TestSVGEmbedsFont(t *testing.T) {
 	}
 	if strings.Contains(out, "font-family:Liberation Sans;") {
 		t.Error("some text names only Liberation Sans")
+	}
+}
+
+// svgTextX returns the x position of each text element of an SVG, by its
+// content.
+func svgTextX(t *testing.T, svg []byte) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, m := range regexp.MustCompile(`(?s)<text x="([-0-9.]+)"[^>]*>([^<]*)</text>`).FindAllSubmatch(svg, -1) {
+		x, err := strconv.ParseFloat(string(m[1]), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[string(m[2])] = x
+	}
+	return out
+}
+
+// TestLegendOutside: a legend of many entries goes right of the axes (the
+// figure widens for it, in columns where it is taller than the axes), so
+// it covers no data; a small one stays inside.
+func TestLegendOutside(t *testing.T) {
+	p := NewPanel("many runs", Axis{Label: "steps"}, Axis{Label: "loss"})
+	for i := range 25 {
+		p.Line(fmt.Sprintf("run %02d", i+1), []float64{0, 50, 100}, []float64{1, 0.5 - 0.01*float64(i), 0.2}, nil)
+	}
+	svg := render(t, &Figure{Panels: []*Panel{p}}, "svg")
+	if !bytes.Contains(svg, []byte(`<svg width="`)) || bytes.Contains(svg, []byte(`<svg width="360pt"`)) {
+		t.Errorf("the figure did not widen for the legend: %s", svg[:200])
+	}
+	x := svgTextX(t, svg)
+	axisRight := x["100"] // the rightmost x tick label
+	for i := range 25 {
+		name := fmt.Sprintf("run %02d", i+1)
+		if lx, ok := x[name]; !ok || lx <= axisRight+10 {
+			t.Errorf("legend entry %q at x=%v, not right of the axes (last tick at %v)", name, lx, axisRight)
+		}
+	}
+	if x["run 01"] == x["run 25"] {
+		t.Error("25 entries in one column do not fit the height; want several columns")
+	}
+	// Forced inside, the same legend lies over the data area.
+	p.Legend = LegendInside
+	x = svgTextX(t, render(t, &Figure{Panels: []*Panel{p}}, "svg"))
+	if x["run 01"] > x["100"] {
+		t.Errorf("LegendInside: entry at x=%v, right of the axes (%v)", x["run 01"], x["100"])
+	}
+	// A two-entry legend stays inside by default.
+	q := NewPanel("two", Axis{Label: "steps"}, Axis{Label: "loss"})
+	q.Line("a", []float64{0, 100}, []float64{1, 0}, nil)
+	q.Line("b", []float64{0, 100}, []float64{0, 1}, nil)
+	x = svgTextX(t, render(t, &Figure{Panels: []*Panel{q}}, "svg"))
+	if x["a"] > x["100"] {
+		t.Errorf("a small legend went outside: %v", x)
 	}
 }

@@ -69,23 +69,35 @@ func (t siTicks) Ticks(lo, hi float64) []gplot.Tick {
 }
 
 // linear puts four to eight labelled ticks at multiples of 1, 2 or 5 times
-// a power of ten, with unlabelled minor ticks between them.
+// a power of ten, with unlabelled minor ticks between them: the widest
+// such step that still gives four labels.
 func (t siTicks) linear(lo, hi float64) []gplot.Tick {
 	if !(hi > lo) || math.IsInf(hi-lo, 0) {
 		return []gplot.Tick{{Value: lo, Label: t.escape(units.SIDigits(lo, 6))}}
 	}
 	raw := (hi - lo) / 5
 	base := math.Pow(10, math.Floor(math.Log10(raw)))
-	step, minors := base, 5
-	for _, m := range []struct {
+	steps := []struct {
 		f float64
 		n int
-	}{{1, 5}, {2, 4}, {5, 5}, {10, 5}} {
+	}{{0.5, 5}, {1, 5}, {2, 4}, {5, 5}, {10, 5}}
+	k := len(steps) - 1
+	for i, m := range steps[1:] {
 		if m.f*base >= raw*0.75 {
-			step, minors = m.f*base, m.n
+			k = i + 1
 			break
 		}
 	}
+	ticks := t.linearStep(lo, hi, steps[k].f*base, steps[k].n)
+	for ; countLabels(ticks) < 4 && k > 0; k-- {
+		ticks = t.linearStep(lo, hi, steps[k-1].f*base, steps[k-1].n)
+	}
+	return ticks
+}
+
+// linearStep labels multiples of step, with minors unlabelled ticks per
+// step.
+func (t siTicks) linearStep(lo, hi, step float64, minors int) []gplot.Tick {
 	var ticks []gplot.Tick
 	first := math.Ceil(lo/step-1e-9) * step
 	minor := step / float64(minors)

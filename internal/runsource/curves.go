@@ -76,7 +76,7 @@ func (s *Set) Curves(o CurveOptions) (*CurveSet, error) {
 			return []report.TrainingCurve{c}, nil
 		},
 		func(r *tracker.Record, c []report.TrainingCurve, model string, _ map[string]string) {
-			c[0].Name = model
+			c[0].Name, c[0].Group = model, model
 			cs.Curves, cs.Runs = append(cs.Curves, c[0]), append(cs.Runs, r)
 		})
 	if err != nil {
