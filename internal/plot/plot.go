@@ -3,6 +3,7 @@ package plot
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"image/color"
 	"io"
@@ -219,6 +220,20 @@ type Figure struct {
 	// Width and Height of the whole figure; zero means 5in × 3.5in per
 	// panel.
 	Width, Height vg.Length
+	// FontURL, for SVG, makes the @font-face refer to the font at this URL
+	// (a web server serving FontTTF once, cached by browsers) instead of
+	// embedding its 400 kB in every file.
+	FontURL string
+}
+
+// FontTTF returns the TrueType font figures are laid out with (Liberation
+// Sans), for a server to serve at a Figure's FontURL.
+func FontTTF() ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := font.DefaultCache.Lookup(fontFace, labelSize).Face.WriteSourceTo(nil, &b); err != nil {
+		return nil, fmt.Errorf("plot: font: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // Formats lists the output formats, by file extension.
@@ -310,7 +325,7 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	case "svg":
 		// The font goes into the file (@font-face), so that text keeps
 		// the metrics it was laid out with on machines without it.
-		c = vgsvg.NewWith(vgsvg.UseWH(width, height), vgsvg.EmbedFonts(true))
+		c = vgsvg.NewWith(vgsvg.UseWH(width, height), vgsvg.EmbedFonts(f.FontURL == ""))
 	case "png":
 		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(PNGDPI),
 			vgimg.UseBackgroundColor(color.White))}
@@ -355,8 +370,30 @@ func (f *Figure) Render(w io.Writer, format string) (err error) {
 	if _, err = c.WriteTo(&svg); err != nil {
 		return err
 	}
-	_, err = w.Write(svgFallbackFonts(svg.Bytes()))
+	out := svgFallbackFonts(svg.Bytes())
+	if f.FontURL != "" {
+		out = svgFontLink(out, f.FontURL)
+	}
+	_, err = w.Write(out)
 	return err
+}
+
+// svgFontLink adds an @font-face for Liberation Sans at url after the
+// opening svg element.
+func svgFontLink(svg []byte, url string) []byte {
+	i := bytes.Index(svg, []byte("<svg "))
+	if i < 0 {
+		return svg
+	}
+	j := bytes.IndexByte(svg[i:], '>')
+	if j < 0 {
+		return svg
+	}
+	j += i + 1
+	var esc bytes.Buffer
+	_ = xml.EscapeText(&esc, []byte(url))
+	face := fmt.Sprintf("\n<defs>\n\t<style>\n\t\t@font-face{font-family:\"Liberation Sans\";src:url(\"%s\") format(\"truetype\");}\n\t</style>\n</defs>", strings.ReplaceAll(esc.String(), `"`, "%22"))
+	return append(svg[:j:j], append([]byte(face), svg[j:]...)...)
 }
 
 // svgFamily is the font-family list of SVG text: the embedded Liberation

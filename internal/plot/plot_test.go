@@ -392,3 +392,24 @@ func TestLegendOutside(t *testing.T) {
 		t.Errorf("a small legend went outside: %v", x)
 	}
 }
+
+// TestSVGFontURL: with FontURL the SVG links the font instead of
+// embedding it, and FontTTF is the font to serve there.
+func TestSVGFontURL(t *testing.T) {
+	f := sample()
+	f.FontURL = "/static/font.ttf"
+	out := render(t, f, "svg")
+	if bytes.Contains(out, []byte("base64,")) {
+		t.Error("the font is embedded although FontURL is set")
+	}
+	if !bytes.Contains(out, []byte(`@font-face{font-family:"Liberation Sans";src:url("/static/font.ttf") format("truetype");}`)) {
+		t.Errorf("no @font-face for the URL:\n%s", out[:400])
+	}
+	if _, err := plottest.SVGTexts(out); err != nil {
+		t.Errorf("not well-formed: %v", err)
+	}
+	ttf, err := FontTTF()
+	if err != nil || len(ttf) < 100000 || string(ttf[:4]) != "\x00\x01\x00\x00" {
+		t.Errorf("FontTTF: %d bytes, %v", len(ttf), err)
+	}
+}
