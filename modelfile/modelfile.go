@@ -15,6 +15,7 @@ import (
 	"github.com/greenai/greenai/gguf"
 	"github.com/greenai/greenai/hf"
 	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/params"
 	"github.com/greenai/greenai/safetensors"
 )
 
@@ -206,6 +207,8 @@ func build(data []byte, source string, opts Options) (*onnx.Model, *hf.Config, e
 		return nil, nil, fmt.Errorf("%s: %w", source, err)
 	}
 	g.Path = source
+	// Tied weights are one tensor in a built graph: nothing is a copy.
+	g.Metadata = append(g.Metadata, onnx.KV{Key: params.UniqueKey, Value: "built from a config: each shared weight is one tensor"})
 	return g, cfg, nil
 }
 

@@ -218,7 +218,9 @@ func Count(res *shape.Result) Stats {
 		}
 	}
 	visit(res.Graph)
-	findDuplicates(&st, stored, tables)
+	if !uniqueByConstruction(res.Model) {
+		findDuplicates(&st, stored, tables)
+	}
 	st.Params = st.Stored + st.Aliases - st.DuplicateElements
 	sort.SliceStable(st.Weights, func(i, j int) bool { return st.Weights[i].Elements > st.Weights[j].Elements })
 	return st
@@ -285,6 +287,23 @@ type candidate struct {
 // values. A tensor whose elements are all equal (the zero biases and unit
 // scales of an untrained model) is never taken for a copy: equal values say
 // nothing about shared weights there.
+// UniqueKey is model metadata saying that no initializer can be a copy of
+// another: the graph was built (from a config), with each shared weight
+// one tensor, so there are no copies to look for and no values to compare.
+const UniqueKey = "greenai.params.unique"
+
+func uniqueByConstruction(m *onnx.Model) bool {
+	if m == nil {
+		return false
+	}
+	for _, kv := range m.Metadata {
+		if kv.Key == UniqueKey {
+			return true
+		}
+	}
+	return false
+}
+
 func findDuplicates(st *Stats, stored []Weight, tables map[*shape.Value]bool) {
 	type shapeKey struct {
 		dt   onnx.DataType

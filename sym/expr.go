@@ -88,6 +88,14 @@ func (e Expr) Add(f Expr) Expr {
 	if e.p == nil && f.p == nil {
 		return Expr{c: add64(e.c, f.c)}
 	}
+	// Adding zero (most per-node sums of a large graph: ops that cost
+	// nothing, primitives a node does not use) returns the other operand.
+	if f.p == nil && f.c == 0 {
+		return e
+	}
+	if e.p == nil && e.c == 0 {
+		return f
+	}
 	return addSlow(e, f)
 }
 
