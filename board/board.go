@@ -62,8 +62,8 @@ func (b *Board) Validate() error {
 	if err := checkText("description", b.Description, 4000); err != nil {
 		return err
 	}
-	if len(b.Inputs) == 0 {
-		return &FieldError{Field: "inputs", Msg: "missing: the board fixes the input shape models are counted at, e.g. input=1x3x224x224 (or *=1x3x224x224)"}
+	if len(b.Inputs) == 0 && len(b.Dims) == 0 {
+		return &FieldError{Field: "inputs", Msg: "missing: the board fixes the input shape models are counted at, e.g. input=1x3x224x224 (or *=1x3x224x224), or the symbolic dims (batch=1, sequence=128)"}
 	}
 	for k, v := range b.Inputs {
 		if k == "" {

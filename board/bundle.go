@@ -160,12 +160,8 @@ func (m *Manifest) Validate() error {
 		}
 		m.ModelFile.SHA256 = strings.ToLower(s)
 	}
-	switch m.ModelFile.Format {
-	case "", "onnx":
-	default:
-		if !otherFormats[m.ModelFile.Format] {
-			return &FieldError{Field: "model_file.format", Msg: fmt.Sprintf("%q: want %s", m.ModelFile.Format, strings.Join(ModelFormats(), ", "))}
-		}
+	if f := m.ModelFile.Format; f != "" && !contains(ModelFormats(), f) {
+		return &FieldError{Field: "model_file.format", Msg: fmt.Sprintf("%q: want %s", f, strings.Join(ModelFormats(), ", "))}
 	}
 	if len(m.CostSpec) > 0 {
 		t := bytes.TrimSpace(m.CostSpec)
@@ -229,19 +225,10 @@ func (m *Manifest) Validate() error {
 	return nil
 }
 
-// otherFormats are model formats accepted besides ONNX once a loader for
-// them is linked in (see RegisterLoader).
-var otherFormats = map[string]bool{}
-
-// ModelFormats lists the accepted model formats.
-func ModelFormats() []string {
-	out := []string{"onnx"}
-	for k := range otherFormats {
-		out = append(out, k)
-	}
-	sort.Strings(out[1:])
-	return out
-}
+// ModelFormats lists the model formats a server counts, as
+// model_file.format names them: an ONNX model, a Hugging Face config.json
+// (the graph built by package hf), a GGUF file (from its metadata).
+func ModelFormats() []string { return []string{"onnx", "config", "gguf"} }
 
 func checkURL(field, v string) error {
 	if v == "" {

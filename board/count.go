@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/greenai/greenai/cost"
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops" // every operator's shape rule
@@ -39,6 +41,10 @@ type Counted struct {
 	Warnings    []string  `json:"warnings,omitempty"`
 	Notes       []string  `json:"notes,omitempty"`
 	Engine      string    `json:"engine"`
+	// Format is what the file turned out to be (onnx, config, gguf);
+	// Source, for configs and GGUF files, how the graph was made.
+	Format string `json:"format"`
+	Source string `json:"source,omitempty"`
 	// Price is the recomputed price tag when a cost spec was submitted.
 	Price *Price `json:"price,omitempty"`
 }
@@ -97,17 +103,33 @@ func Count(req CountRequest) (c *Counted, err error) {
 			err = &FieldError{Field: "model", Msg: fmt.Sprintf("counting failed: %v", r)}
 		}
 	}()
-	if req.Format != "" && req.Format != "onnx" {
-		if l := loaders[req.Format]; l != nil {
-			return l(req)
-		}
-		return nil, &FieldError{Field: "model_file.format", Msg: fmt.Sprintf("%q is not supported by this server (want %s)", req.Format, strings.Join(ModelFormats(), ", "))}
-	}
-	m, err := onnx.Open(req.Model)
+	kind, err := modelfile.Detect(req.Model)
 	if err != nil {
-		return nil, &FieldError{Field: "model", Msg: strings.TrimPrefix(err.Error(), req.Model+": ")}
+		return nil, &FieldError{Field: "model", Msg: err.Error()}
 	}
-	defer m.Close()
+	switch kind {
+	case modelfile.ONNX, modelfile.GGUF:
+	case modelfile.Config:
+		// A safetensors index names weight files beside it: a single
+		// upload has none, and the server opens no file a submitter names.
+		var probe map[string]json.RawMessage
+		if data, err := os.ReadFile(req.Model); err == nil && json.Unmarshal(data, &probe) == nil {
+			if _, ok := probe["weight_map"]; ok {
+				return nil, &FieldError{Field: "model", Msg: "a safetensors index (model.safetensors.index.json) is not a model: submit the config.json"}
+			}
+		}
+	default:
+		return nil, &FieldError{Field: "model", Msg: fmt.Sprintf("a %s file holds weights, not an architecture: submit the ONNX model, the config.json or the GGUF file", kind)}
+	}
+	if req.Format != "" && req.Format != string(kind) {
+		return nil, &FieldError{Field: "model_file.format", Msg: fmt.Sprintf("the manifest says %q but the file is %s", req.Format, kindName(kind))}
+	}
+	mf, err := modelfile.Open(req.Model, modelfile.Options{})
+	if err != nil {
+		return nil, &FieldError{Field: "model", Msg: strings.ReplaceAll(err.Error(), req.Model, "the uploaded file")}
+	}
+	defer mf.Close()
+	m := mf.Graph
 	opts, err := shapeOptions(m, req.Inputs, req.Dims)
 	if err != nil {
 		return nil, err
@@ -127,6 +149,10 @@ func Count(req CountRequest) (c *Counted, err error) {
 	c, err = fromReport(res, rep)
 	if err != nil {
 		return nil, err
+	}
+	c.Format = string(kind)
+	if mf.HF != nil {
+		c.Source = fmt.Sprintf("%s built by package hf from %s (model_type %s)", kindName(kind), sourceName(mf), mf.HF.ModelType)
 	}
 	if len(req.Spec) > 0 {
 		if c.Price, err = price(req); err != nil {
@@ -299,14 +325,19 @@ func firstLine(s string) string {
 	return s
 }
 
-// Loader counts a model of a format other than ONNX (for example a
-// Hugging Face config.json); see RegisterLoader.
-type Loader func(req CountRequest) (*Counted, error)
+func kindName(k modelfile.Kind) string {
+	switch k {
+	case modelfile.Config:
+		return "a Hugging Face config.json"
+	case modelfile.GGUF:
+		return "a GGUF file"
+	}
+	return "an ONNX model"
+}
 
-var loaders = map[string]Loader{}
-
-// RegisterLoader makes a model format acceptable in bundles.
-func RegisterLoader(format string, l Loader) {
-	loaders[format] = l
-	otherFormats[format] = true
+func sourceName(mf *modelfile.Model) string {
+	if mf.Kind == modelfile.GGUF {
+		return "its GGUF metadata"
+	}
+	return "the config"
 }

@@ -78,3 +78,26 @@ func TestCountPrice(t *testing.T) {
 		t.Errorf("estimate %v, text %q", p.EstimateKWh, p.Text)
 	}
 }
+
+func TestCountConfigJSON(t *testing.T) {
+	cfg := filepath.Join("..", "hf", "testdata", "gpt2.json")
+	c, err := Count(CountRequest{Model: cfg, Dims: map[string]int64{"batch": 1, "sequence": 128}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Format != "config" || !strings.Contains(c.Source, "gpt2") || c.FPO < 1e10 || c.Params < 100e6 || c.Params > 200e6 {
+		t.Errorf("gpt2 config: format %s, source %q, %v FPO, %d params", c.Format, c.Source, c.FPO, c.Params)
+	}
+	// Without the sequence length the count stays symbolic: an error.
+	if _, err := Count(CountRequest{Model: cfg, Dims: map[string]int64{"batch": 1}}); err == nil || !strings.Contains(err.Error(), "symbolic") {
+		t.Errorf("unbound sequence: %v", err)
+	}
+	if _, err := Count(CountRequest{Model: cfg, Format: "onnx", Dims: map[string]int64{"batch": 1, "sequence": 128}}); err == nil || !strings.Contains(err.Error(), "config.json") {
+		t.Errorf("format mismatch: %v", err)
+	}
+	idx := filepath.Join(t.TempDir(), "model.safetensors.index.json")
+	os.WriteFile(idx, []byte(`{"metadata": {}, "weight_map": {"a": "../../../etc/passwd"}}`), 0o644)
+	if _, err := Count(CountRequest{Model: idx, Dims: map[string]int64{"batch": 1}}); err == nil || !strings.Contains(err.Error(), "index") {
+		t.Errorf("safetensors index: %v", err)
+	}
+}

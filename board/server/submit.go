@@ -223,7 +223,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, tok *board.Toke
 	if tok == nil {
 		return nil, false, &httpError{code: http.StatusUnauthorized, field: "token", msg: "missing"}
 	}
-	return nil, false, badRequest("model", "missing part: the model file (ONNX)")
+	return nil, false, badRequest("model", "missing part: the model file (ONNX, config.json or GGUF)")
 }
 
 func bodyError(err error, what string) error {
@@ -285,11 +285,7 @@ func (s *Server) commit(ctx context.Context, tok *board.Token, man *board.Manife
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CountWait+5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	format := man.ModelFile.Format
-	if format == "" {
-		format = "onnx"
-	}
-	counted, err := s.pool.Count(cctx, board.CountRequest{Model: up.path, Format: format, Inputs: b.Inputs, Dims: b.Dims, Spec: man.CostSpec})
+	counted, err := s.pool.Count(cctx, board.CountRequest{Model: up.path, Format: man.ModelFile.Format, Inputs: b.Inputs, Dims: b.Dims, Spec: man.CostSpec})
 	s.mCount.Observe(time.Since(start).Seconds())
 	if err != nil {
 		var fe *board.FieldError
@@ -301,7 +297,7 @@ func (s *Server) commit(ctx context.Context, tok *board.Token, man *board.Manife
 		}
 		return nil, false, err
 	}
-	e := board.NewEntry(man, b, tok, board.ModelFile{Name: up.name, Format: format, SHA256: up.sha256, Bytes: up.bytes}, counted, time.Now())
+	e := board.NewEntry(man, b, tok, board.ModelFile{Name: up.name, Format: counted.Format, SHA256: up.sha256, Bytes: up.bytes}, counted, time.Now())
 	stored, created, err := s.st.AddEntry(ctx, e, tok.ID)
 	if err != nil {
 		return nil, false, err

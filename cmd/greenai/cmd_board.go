@@ -25,7 +25,7 @@ func init() {
 }
 
 const boardUsage = `Usage:
-  greenai board create NAME --metric KEY --input NAME=DIMS [flags]
+  greenai board create NAME --metric KEY --input NAME=DIMS|--dim NAME=N [flags]
   greenai board list [--json]
   greenai board token issue --submitter WHO
   greenai board token list [--json]

@@ -18,6 +18,7 @@ import (
 	"github.com/greenai/greenai/board"
 	"github.com/greenai/greenai/cost"
 	"github.com/greenai/greenai/internal/store"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/tracker"
 )
 
@@ -30,7 +31,7 @@ func init() {
 	})
 }
 
-const submitUsage = `usage: greenai submit --server URL --board NAME --model FILE.onnx --metric KEY=VALUE [flags]
+const submitUsage = `usage: greenai submit --server URL --board NAME --model FILE --metric KEY=VALUE [flags]
 
 Bundles a result and posts it to a greenai leaderboard ("greenai serve"):
 the model file (the server counts its FPO, MACs and parameters itself), the
@@ -44,7 +45,8 @@ Flags:
   --token TOKEN         the submit token the board's admin issued
                         [GREENAI_TOKEN]; --token-file FILE reads it from a file
   --board NAME          the board
-  --model FILE          the ONNX model (default: the cost spec's model)
+  --model FILE          the model: an ONNX file, a Hugging Face config.json or a
+                        GGUF file (default: the cost spec's model)
   --name NAME           the model's name on the board (default: the file name)
   --metric KEY=VALUE    a metric value, e.g. top1=76.1 (repeatable; the
                         board's metric is required)
@@ -162,7 +164,14 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
-	man.ModelFile = board.ModelFile{Name: filepath.Base(model), Format: "onnx", SHA256: sum, Bytes: size}
+	kind, err := modelfile.Detect(model)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	if kind != modelfile.ONNX && kind != modelfile.Config && kind != modelfile.GGUF {
+		return fmt.Errorf("--model %s: a %s file; a board counts one file: an ONNX model, a config.json or a GGUF file", model, kind)
+	}
+	man.ModelFile = board.ModelFile{Name: filepath.Base(model), Format: string(kind), SHA256: sum, Bytes: size}
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(model), filepath.Ext(model))
 	}
