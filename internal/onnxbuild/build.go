@@ -61,6 +61,7 @@ type Attr struct {
 	String  *string
 	Ints    []int64
 	Floats  []float32
+	Strings []string
 	Tensor  *Tensor
 	Graph   *Graph
 	RefAttr string
@@ -197,6 +198,11 @@ func (a *Attr) marshal() []byte {
 	case a.Ints != nil:
 		typ = 7
 		b = appendMsg(b, pb.AttrInts, packedInts(a.Ints))
+	case a.Strings != nil:
+		typ = 8
+		for _, v := range a.Strings {
+			b = appendString(b, pb.AttrStrings, v)
+		}
 	}
 	if typ != 0 {
 		b = appendVarint(b, pb.AttrType, int64(typ))
