@@ -210,12 +210,26 @@ func (f *File) HFConfigMap() (map[string]any, error) {
 		}
 	}
 	if arch == "deepseek2" {
-		kl, ok, err := f.intKey(arch + ".attention.key_length")
+		// Files converted for absorbed MLA (attn_k_b/attn_v_b) give the
+		// latent sizes in key_length/value_length and the per-head ones
+		// in key_length_mla/value_length_mla.
+		klKey := arch + ".attention.key_length"
+		if _, ok := f.Get(arch + ".attention.key_length_mla"); ok {
+			klKey = arch + ".attention.key_length_mla"
+			vl, _, err := f.intKey(arch + ".attention.value_length_mla")
+			if err != nil {
+				return nil, err
+			}
+			if vl > 0 {
+				cfg["v_head_dim"] = vl
+			}
+		}
+		kl, ok, err := f.intKey(klKey)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, f.metaErr(ErrMissingKey, arch+".attention.key_length", "needed for qk_nope_head_dim")
+			return nil, f.metaErr(ErrMissingKey, klKey, "needed for qk_nope_head_dim")
 		}
 		rope := cfg["qk_rope_head_dim"].(int64)
 		cfg["qk_nope_head_dim"] = kl - rope
@@ -288,6 +302,10 @@ func (f *File) floatDType() string {
 type HFTensor struct {
 	Name  string
 	Shape []int64
+	// Part marks a piece of the HF tensor: llama.cpp stores DeepSeek's
+	// kv_b_proj split in attn_k_b and attn_v_b for absorbed MLA; the
+	// pieces' elements add up to the tensor's, their shapes do not say it.
+	Part bool
 }
 
 var blkRe = regexp.MustCompile(`^blk\.(\d+)\.(.+)$`)
@@ -356,21 +374,24 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	}
 	switch base {
 	case "token_embd":
-		return []HFTensor{{prefix + hfTop(arch, "embed") + suffix, shape}}, true
+		return []HFTensor{{Name: prefix + hfTop(arch, "embed") + suffix, Shape: shape}}, true
 	case "position_embd":
-		return []HFTensor{{prefix + "wpe" + suffix, shape}}, true
+		return []HFTensor{{Name: prefix + "wpe" + suffix, Shape: shape}}, true
 	case "output_norm":
-		return []HFTensor{{prefix + hfTop(arch, "norm") + suffix, shape}}, true
+		return []HFTensor{{Name: prefix + hfTop(arch, "norm") + suffix, Shape: shape}}, true
 	case "output":
-		return []HFTensor{{"lm_head" + suffix, shape}}, true
+		return []HFTensor{{Name: "lm_head" + suffix, Shape: shape}}, true
 	}
 	m := blkRe.FindStringSubmatch(base)
 	if m == nil {
 		return nil, false
 	}
 	layer, part := m[1], m[2]
+	if part == "attn_k_b" || part == "attn_v_b" {
+		return []HFTensor{{Name: layers + layer + ".self_attn.kv_b_proj" + suffix, Shape: shape, Part: true}}, true
+	}
 	if part == "exp_probs_b" {
-		return []HFTensor{{layers + layer + ".mlp.gate.e_score_correction_bias", shape}}, true
+		return []HFTensor{{Name: layers + layer + ".mlp.gate.e_score_correction_bias", Shape: shape}}, true
 	}
 	if e, isExp := expertNames[part]; isExp {
 		if len(shape) != 3 {
@@ -381,7 +402,7 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 			pat = e[1]
 		}
 		for i := int64(0); i < shape[0]; i++ {
-			out = append(out, HFTensor{layers + layer + "." + fmt.Sprintf(pat, i) + suffix, shape[1:]})
+			out = append(out, HFTensor{Name: layers + layer + "." + fmt.Sprintf(pat, i) + suffix, Shape: shape[1:]})
 		}
 		return out, true
 	}
@@ -395,7 +416,7 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	if mixtral && part == "ffn_gate_inp" {
 		hfPart = "block_sparse_moe.gate"
 	}
-	return []HFTensor{{layers + layer + "." + hfPart + suffix, shape}}, true
+	return []HFTensor{{Name: layers + layer + "." + hfPart + suffix, Shape: shape}}, true
 }
 
 func hfTop(arch, what string) string {

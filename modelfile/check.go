@@ -22,7 +22,11 @@ type Check struct {
 	MatchedParams int64 `json:"matched_params"`
 	// Transposed lists tensors stored with their two dims swapped (GPT-2's
 	// Conv1D layout against a Linear one); they count as matched.
-	Transposed []string        `json:"transposed,omitempty"`
+	Transposed []string `json:"transposed,omitempty"`
+	// Split lists tensors stored in pieces whose elements add up to the
+	// tensor's (llama.cpp's attn_k_b + attn_v_b for DeepSeek's kv_b_proj);
+	// they count as matched.
+	Split      []string        `json:"split,omitempty"`
 	Mismatched []ShapeMismatch `json:"shape_mismatches"`
 	// NotExplained lists stored tensors the config does not account for;
 	// Missing, graph parameters the file does not store.
@@ -114,6 +118,8 @@ func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
 		}
 	}
 	tied := cfg != nil && cfg.Tied
+	parts := map[string]int64{} // graph name → elements stored in pieces
+	var partOrder []string
 	for _, e := range w.tensors {
 		gname := ""
 		if e.Name != "" {
@@ -129,6 +135,13 @@ func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
 			continue
 		}
 		p := graph[gname]
+		if e.Part {
+			if _, seen := parts[gname]; !seen {
+				partOrder = append(partOrder, gname)
+			}
+			parts[gname] += e.Params
+			continue
+		}
 		if p.found {
 			c.NotExplained = append(c.NotExplained, Entry{Name: e.Name, Stored: storedName(e), Shape: e.Shape, Params: e.Params, Why: "stored twice under names that map to one parameter"})
 			continue
@@ -143,6 +156,20 @@ func check(g *onnx.Model, w *Weights, cfg *hf.Config) *Check {
 			continue
 		}
 		p.found = true
+		c.Matched++
+		c.MatchedParams += p.n
+	}
+	for _, name := range partOrder {
+		p := graph[name]
+		if p.found {
+			continue
+		}
+		p.found = true
+		if parts[name] != p.n {
+			c.Mismatched = append(c.Mismatched, ShapeMismatch{Name: name, StoredShape: []int64{parts[name]}, ConfigShape: p.dims})
+			continue
+		}
+		c.Split = append(c.Split, name)
 		c.Matched++
 		c.MatchedParams += p.n
 	}

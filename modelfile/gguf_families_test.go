@@ -67,6 +67,16 @@ var families = []family{
 			"attention.q_lora_rank": 32, "attention.kv_lora_rank": 16, "attention.key_length": 24, "attention.value_length": 16, "rope.dimension_count": 8,
 			"expert_count": 4, "expert_shared_count": 1, "expert_feed_forward_length": 32, "leading_dense_block_count": 1, "expert_used_count": 2,
 			"expert_group_count": 2, "expert_group_used_count": 1, "expert_weights_scale": 2.5, "expert_gating_func": 2}},
+	// Converted for absorbed MLA: kv_b_proj stored as attn_k_b + attn_v_b,
+	// key/value_length the latent sizes, *_mla the per-head ones.
+	{"deepseek_v3_mla", "deepseek2", `{"model_type":"deepseek_v3","vocab_size":100,"hidden_size":64,"num_hidden_layers":2,"num_attention_heads":4,
+"num_key_value_heads":4,"intermediate_size":96,"q_lora_rank":32,"kv_lora_rank":32,"qk_nope_head_dim":16,"qk_rope_head_dim":8,"v_head_dim":16,
+"n_routed_experts":4,"n_shared_experts":1,"moe_intermediate_size":32,"first_k_dense_replace":1,"num_experts_per_tok":2,"n_group":2,"topk_group":1}`,
+		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "attention.head_count_kv": 1, "feed_forward_length": 96,
+			"attention.q_lora_rank": 32, "attention.kv_lora_rank": 32, "attention.key_length": 40, "attention.value_length": 32,
+			"attention.key_length_mla": 24, "attention.value_length_mla": 16, "rope.dimension_count": 8,
+			"expert_count": 4, "expert_shared_count": 1, "expert_feed_forward_length": 32, "leading_dense_block_count": 1, "expert_used_count": 2,
+			"expert_group_count": 2, "expert_group_used_count": 1}},
 	{"gpt2", "gpt2", `{"model_type":"gpt2","vocab_size":100,"n_embd":64,"n_layer":2,"n_head":4,"n_positions":128}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "context_length": 128, "feed_forward_length": 256}},
 }
@@ -176,6 +186,12 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				shape := append([]int64(nil), init.Dims...)
+				if fam.name == "deepseek_v3_mla" && strings.HasSuffix(init.Name, "kv_b_proj.weight") {
+					layer := strings.Split(init.Name, ".")[2]
+					ts = append(ts, gguf.Tensor{Name: "blk." + layer + ".attn_k_b.weight", Dims: []int64{32, 16, 4}, Type: 1},
+						gguf.Tensor{Name: "blk." + layer + ".attn_v_b.weight", Dims: []int64{16, 32, 4}, Type: 1})
+					continue
+				}
 				if fam.arch == "gpt2" && len(shape) == 2 && strings.Contains(init.Name, ".h.") {
 					shape[0], shape[1] = shape[1], shape[0]
 				}
@@ -217,6 +233,9 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 			c := m.Check
 			if !c.Agrees || c.StoredParams != c.ConfigParams || c.Matched != len(want) {
 				t.Errorf("check: %s; %+v", c.Summary(), c)
+			}
+			if fam.name == "deepseek_v3_mla" && len(c.Split) != 2 {
+				t.Errorf("split %v", c.Split)
 			}
 			if fam.arch == "gpt2" && len(c.Transposed) != 6 { // c_attn, c_fc, c_proj of the MLP; the square attn.c_proj looks the same either way
 				t.Errorf("transposed %v", c.Transposed)

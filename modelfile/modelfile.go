@@ -304,6 +304,7 @@ type weightEntry struct {
 	Stored string // the name in the file
 	Shape  []int64
 	Params int64
+	Part   bool // a piece of the HF tensor (stored split)
 }
 
 func safetensorsWeights(s *safetensors.Set) *Weights {
@@ -339,7 +340,7 @@ func ggufWeights(f *gguf.File) *Weights {
 		}
 		for _, n := range names {
 			p, _ := onnx.NumElements(n.Shape)
-			w.tensors = append(w.tensors, weightEntry{Name: n.Name, Stored: t.Name, Shape: n.Shape, Params: p})
+			w.tensors = append(w.tensors, weightEntry{Name: n.Name, Stored: t.Name, Shape: n.Shape, Params: p, Part: n.Part})
 		}
 	}
 	return w

@@ -58,6 +58,9 @@ func (m *Model) WriteText(w io.Writer) {
 	if len(c.Transposed) > 0 {
 		fmt.Fprintf(w, "           %d stored transposed (Conv1D layout), counted as matched\n", len(c.Transposed))
 	}
+	if len(c.Split) > 0 {
+		fmt.Fprintf(w, "           %d stored split in pieces (llama.cpp MLA), counted as matched\n", len(c.Split))
+	}
 	for i, s := range c.Mismatched {
 		if i == maxListed {
 			fmt.Fprintf(w, "           … and %d more shape mismatches\n", len(c.Mismatched)-i)
