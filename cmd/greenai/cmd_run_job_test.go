@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/greenai/greenai/internal/store/storetest"
+	"github.com/greenai/greenai/internal/tfevents"
 	"github.com/greenai/greenai/tracker"
 )
 
@@ -303,5 +304,47 @@ func TestRunStepEnergyCurve(t *testing.T) {
 	}
 	if !strings.Contains(r.StepsHow, "interpolated") {
 		t.Errorf("steps method %q", r.StepsHow)
+	}
+}
+
+// greenai runs export --tensorboard writes event files that read back
+// with the run's metrics and energy per step.
+func TestRunsExportTensorBoard(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	res := runGreenai(t, []string{"CUDA_VISIBLE_DEVICES="}, "run", "--db", db, "--experiment", "tb", "--interval", "30ms", "--quiet", "--", "sh", "-c",
+		`for i in 1 2 3; do echo "{\"step\": $i, \"loss\": $i.5}" >> "$GREENAI_METRICS"; sleep 0.05; done`)
+	if res.code != 0 {
+		t.Fatal(res.stderr)
+	}
+	dir := t.TempDir()
+	out, _, err := runCLI(t, "runs", "export", "--db", db, "--tensorboard", dir)
+	if err != nil || !strings.Contains(out, "wrote 1 TensorBoard event file") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "events.out.tfevents.*"))
+	if len(files) != 1 {
+		t.Fatalf("files %v", files)
+	}
+	f, err := os.Open(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ev, err := tfevents.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, s := range ev.Scalars {
+		seen[s.Tag]++
+		if s.Tag == "loss" && s.Value != float64(s.Step)+0.5 {
+			t.Errorf("loss at step %d = %v", s.Step, s.Value)
+		}
+	}
+	if seen["loss"] != 3 || seen["greenai/energy_kwh"] != 3 || seen["greenai/carbon_g"] != 3 {
+		t.Errorf("scalars per tag %v", seen)
+	}
+	if _, _, err := runCLI(t, "runs", "--db", db, "--tensorboard", dir); err == nil {
+		t.Error("--tensorboard without export accepted")
 	}
 }

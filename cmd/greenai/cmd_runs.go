@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/store"
+	"github.com/greenai/greenai/internal/trackerio"
 	"github.com/greenai/greenai/tracker"
 	"github.com/greenai/greenai/units"
 )
@@ -37,6 +40,8 @@ const runsUsage = `Usage:
   greenai runs group GROUP [--json]     the summed cost of a distributed job:
                                         per node, per GPU and the job total
   greenai runs import FILE...           save record files (JSON), e.g. spooled ones
+  greenai runs export --tensorboard DIR [filters]   TensorBoard event files
+  greenai runs export --mlflow URL [filters]        runs logged to MLflow
 
 Lists the run records that "greenai run" wrote. A run whose greenai died
 before finalising it (SIGKILL, power loss) shows as "incomplete"; one still
@@ -68,6 +73,17 @@ Output:
                         [...], fpo, notes
   --csv                 one CSV row per run (components as columns)
   -o FILE               write the output to FILE instead of standard output
+  --tensorboard DIR     (export) DIR/RUN-ID/events.out.tfevents.*: every
+                        numeric metric per step, and greenai/energy_kwh,
+                        greenai/energy_joules, greenai/carbon_g,
+                        greenai/seconds, greenai/fpo per recorded step and
+                        as totals at the last step (tensorboard --logdir DIR)
+  --mlflow URL          (export) one MLflow run per record, in the record's
+                        experiment (else "greenai"): params, the same metrics,
+                        tags greenai.run_id, greenai.energy.*, … through the
+                        REST API; a run exported before is left alone.
+                        Credentials: MLFLOW_TRACKING_TOKEN, or
+                        MLFLOW_TRACKING_USERNAME and _PASSWORD
   --db PATH|URL         the database (default $GREENAI_DB, else the per-user
                         SQLite database, as for "greenai run")
 
@@ -96,6 +112,9 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&asJSON, "json", false, "JSON")
 	fs.BoolVar(&asCSV, "csv", false, "CSV")
 	fs.StringVar(&out, "o", "", "output file")
+	var tbDir, mlflowURL string
+	fs.StringVar(&tbDir, "tensorboard", "", "TensorBoard log directory")
+	fs.StringVar(&mlflowURL, "mlflow", "", "MLflow tracking server")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -194,6 +213,18 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	recs, err := st.List(ctx, f)
 	if err != nil {
 		return err
+	}
+	if tbDir != "" || mlflowURL != "" {
+		if sub != "export" {
+			return usageError("runs: --tensorboard and --mlflow go with \"greenai runs export\"")
+		}
+		if asJSON || asCSV || out != "" {
+			return usageError("runs export: --tensorboard/--mlflow write to the tracker; --json, --csv and -o do not apply")
+		}
+		if len(recs) == 0 {
+			return fmt.Errorf("runs export: no runs match the filters in %s", st.Where())
+		}
+		return exportTrackers(ctx, recs, tbDir, mlflowURL, stdout)
 	}
 	switch {
 	case asJSON:
@@ -483,4 +514,38 @@ func writeWrapped(w io.Writer, first, indent, text string, width int) {
 		fresh = false
 	}
 	fmt.Fprintln(w, line)
+}
+
+func exportTrackers(ctx context.Context, recs []*tracker.Record, tbDir, mlflowURL string, w io.Writer) error {
+	if tbDir != "" {
+		files, skipped, err := trackerio.WriteTensorBoard(tbDir, recs)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "wrote %d TensorBoard event file(s) under %s (tensorboard --logdir %s)\n", len(files), tbDir, tbDir)
+		for _, id := range slices.Sorted(maps.Keys(skipped)) {
+			fmt.Fprintf(w, "  note: run %s: %d metric line(s) without a step were left out (TensorBoard places scalars by step)\n", id, skipped[id])
+		}
+	}
+	if mlflowURL != "" {
+		c, err := trackerio.NewMLflow(mlflowURL, os.Getenv)
+		if err != nil {
+			return err
+		}
+		done, err := trackerio.ExportMLflow(ctx, c, recs)
+		for _, e := range done {
+			if e.Existed {
+				fmt.Fprintf(w, "run %s: already in MLflow as run %s (experiment %s), left as it was\n", e.ID, e.MLflowRun, e.Experiment)
+				continue
+			}
+			fmt.Fprintf(w, "run %s: MLflow run %s in experiment %s: %d params, %d metric values, %d tags\n", e.ID, e.MLflowRun, e.Experiment, e.Params, e.Metrics, e.Tags)
+			if e.Skipped > 0 {
+				fmt.Fprintf(w, "  note: %d metric line(s) without a step were left out\n", e.Skipped)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("runs export: %w (%d of %d run(s) exported)", err, len(done), len(recs))
+		}
+	}
+	return nil
 }
