@@ -101,8 +101,37 @@ const (
 	FormatJSONL = "jsonl"
 )
 
-// ReadFile reads a CSV, TSV or JSONL file; see Read.
+// SourceReader reads an input that is not a CSV, TSV or JSONL file, such
+// as an experiment tracker's logs (TensorBoard event files, an MLflow
+// store): ok is false when path is not of its kind. steps has one row per
+// metric record (a run at a step), runs one row per run (a trial).
+type SourceReader func(path string) (steps, runs *Input, ok bool, err error)
+
+var sourceReaders []SourceReader
+
+// RegisterSource adds a reader that ReadFile and ReadRunsFile try before
+// the CSV/TSV/JSONL readers (the CLI registers the tracker readers).
+func RegisterSource(r SourceReader) { sourceReaders = append(sourceReaders, r) }
+
+// ReadRunsFile reads path as trials: one row per run of a registered
+// source, else the rows of a CSV, TSV or JSONL file.
+func ReadRunsFile(path string) (*Input, error) {
+	for _, r := range sourceReaders {
+		if _, runs, ok, err := r(path); ok || err != nil {
+			return runs, err
+		}
+	}
+	return ReadFile(path)
+}
+
+// ReadFile reads a CSV, TSV or JSONL file, or a source a registered
+// SourceReader knows (its per-record rows); see Read.
 func ReadFile(path string) (*Input, error) {
+	for _, r := range sourceReaders {
+		if steps, _, ok, err := r(path); ok || err != nil {
+			return steps, err
+		}
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -150,7 +150,7 @@ type FileTrials struct {
 
 // Trials implements TrialSource.
 func (f FileTrials) Trials() ([]Trial, error) {
-	t, err := ReadFile(f.Path)
+	t, err := ReadRunsFile(f.Path)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,11 @@ at most v(i):
 Both also give the standard deviation of the best of n. Tied scores are
 handled exactly; N in the hundreds of thousands is fine.
 
+Input from trackers: a TensorBoard log directory, an MLflow mlruns folder or
+mlflow+http://HOST:PORT?experiment=NAME gives one trial per run: its params
+and each metric's last value as columns (choose them with --score and
+--model).
+
 Input: one or more CSV, TSV or JSONL files of trials (format from the
 extension, else from the content), one row or object per trial:
   model           the model or approach; one curve each (required)

@@ -39,6 +39,13 @@ JSONL (one JSON object per line); the format is taken from the extension
 (.csv, .tsv, .jsonl, .ndjson) or else from the content. Column names are
 matched without regard to case.
 
+Experiment trackers are inputs too (see docs/measure.md): a TensorBoard
+event file or log directory (one run per directory), an MLflow mlruns
+folder (or one experiment of it), or an MLflow tracking server given as
+mlflow+http://HOST:PORT?experiment=NAME. Curves get one record per run and
+step (columns run, step, timestamp, the run's params and every metric);
+trials one row per run (its params and each metric's last value).
+
 report pareto: Green AI's Figure 4. MODELS.csv has the columns
     model,params,macs,fpo,acc1        (and optionally group)
   one row per model: parameter count, multiply-accumulates and FPO per

@@ -348,3 +348,54 @@ func TestRunsExportTensorBoard(t *testing.T) {
 		t.Error("--tensorboard without export accepted")
 	}
 }
+
+// report and evp read curves and trials from the trackers: TensorBoard
+// event files and an MLflow mlruns folder.
+func TestReportReadsTrackers(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "runs.db")
+	res := runGreenai(t, []string{"CUDA_VISIBLE_DEVICES="}, "run", "--db", db, "--experiment", "tb", "--interval", "30ms", "--quiet", "--", "sh", "-c",
+		`for i in 1 2 3; do echo "{\"step\": $i, \"loss\": $((4-i))}" >> "$GREENAI_METRICS"; sleep 0.05; done`)
+	if res.code != 0 {
+		t.Fatal(res.stderr)
+	}
+	tb := t.TempDir()
+	if _, _, err := runCLI(t, "runs", "export", "--db", db, "--tensorboard", tb); err != nil {
+		t.Fatal(err)
+	}
+	csv, _, err := runCLI(t, "report", "curves", tb, "--y", "loss", "--x", "greenai/energy_kwh", "--csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) != 2 || !strings.Contains(lines[1], ",3,") {
+		t.Errorf("curve from TensorBoard:\n%s", csv)
+	}
+
+	root := filepath.Join(t.TempDir(), "mlruns")
+	for p, c := range map[string]string{
+		"1/meta.yaml":         "experiment_id: '1'\nlifecycle_stage: active\nname: sst2\n",
+		"1/a/meta.yaml":       "experiment_id: '1'\nlifecycle_stage: active\nrun_id: a\nrun_name: bert-1\n",
+		"1/a/params/model":    "bert",
+		"1/a/metrics/val_acc": "1700000010000 0.5 1\n1700000020000 0.9 2\n",
+		"1/b/meta.yaml":       "experiment_id: '1'\nlifecycle_stage: active\nrun_id: b\nrun_name: bert-2\n",
+		"1/b/params/model":    "bert",
+		"1/b/metrics/val_acc": "1700000010000 0.7 1\n",
+		"1/c/meta.yaml":       "experiment_id: '1'\nlifecycle_stage: active\nrun_id: c\nrun_name: cnn-1\n",
+		"1/c/params/model":    "cnn",
+		"1/c/metrics/val_acc": "1700000010000 0.6 1\n",
+	} {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, err := runCLI(t, "evp", root, "--score", "val_acc", "--csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "bert") || !strings.Contains(out, "cnn") || !strings.Contains(out, "0.9") {
+		t.Errorf("evp from mlruns:\n%s", out)
+	}
+}
