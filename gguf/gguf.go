@@ -499,6 +499,16 @@ func (d *reader) value(t ValueType, depth int) (Value, error) {
 			if s := v.Elem.size(); s > 0 {
 				return v, d.skip(int64(n) * s)
 			}
+			if v.Elem == TypeString {
+				// Skip the strings without keeping them (a tokenizer's
+				// token list and merges: hundreds of thousands).
+				for i := uint64(0); i < n; i++ {
+					if _, _, err := d.str("string value", -1); err != nil {
+						return v, err
+					}
+				}
+				return v, nil
+			}
 		} else {
 			v.Items = make([]Value, 0, n)
 		}
