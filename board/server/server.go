@@ -182,6 +182,7 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(files, "assets")
 	m.Handle("GET /static/", s.wrap("static", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static)))))
+	m.Handle("GET "+fontPath, s.wrapF("font", s.handleFont))
 	m.Handle("GET /{$}", s.wrapF("index", s.handleIndex))
 	m.Handle("GET /boards/{name}", s.wrapF("board", s.handleBoard))
 	m.Handle("GET /boards/{name}/pareto.svg", s.wrapF("pareto", s.handlePareto))

@@ -227,6 +227,7 @@ func TestSubmitFlagsDoubledFPOAndViews(t *testing.T) {
 		{"/metrics", "text/plain", "greenai_board_submissions_total{outcome=\"created\"} 1"},
 		{"/static/style.css", "text/css", "dominated"},
 		{"/static/board.js", "text/javascript", "data-v"},
+		{fontPath, "font/ttf", ""},
 	} {
 		a := e.get(tc.path)
 		resp, _ := http.Get(e.ts.URL + tc.path)
