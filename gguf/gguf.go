@@ -10,7 +10,10 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -181,6 +184,8 @@ type File struct {
 	Tensors   []Tensor // in table order
 	Alignment int64
 	DataStart int64 // file offset of the data section
+	// Parts are the files of a split model joined by Merge (nil for one file).
+	Parts []string
 
 	meta   map[string]int
 	tensor map[string]int
@@ -676,4 +681,91 @@ func (f *File) Stats() Stats {
 		st.ByType[ti.Name] = c
 	}
 	return st
+}
+
+// splitName matches llama.cpp's split files, PREFIX-00001-of-00003.gguf.
+var splitName = regexp.MustCompile(`^(.*)-(\d{5})-of-(\d{5})\.gguf$`)
+
+// ReadSplit reads a GGUF model that llama.cpp's gguf-split cut into files
+// (metadata split.count > 1, names PREFIX-0000N-of-0000M.gguf): path may be
+// any of them, and the files are returned in order, the first holding the
+// model's metadata. A file that is not split is returned alone. Every file
+// must exist and say it is part N of the same count; the tensor names must
+// be unique across files, and split.tensors.count, when given, must match.
+func ReadSplit(path string) ([]*File, error) {
+	f, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	count, ok, err := f.splitKey("split.count")
+	if err != nil || !ok || count <= 1 {
+		return []*File{f}, err
+	}
+	m := splitName.FindStringSubmatch(filepath.Base(path))
+	if m == nil {
+		return nil, f.metaErr(ErrMetadata, "split.count", "the file is part of %d splits, but its name is not PREFIX-0000N-of-%05d.gguf, so the others cannot be found", count, count)
+	}
+	if n, _ := strconv.Atoi(m[3]); int64(n) != count {
+		return nil, f.metaErr(ErrMetadata, "split.count", "%d splits, but the name says %s", count, m[3])
+	}
+	files := make([]*File, count)
+	names := map[string]string{}
+	for i := int64(0); i < count; i++ {
+		p := filepath.Join(filepath.Dir(path), fmt.Sprintf("%s-%05d-of-%05d.gguf", m[1], i+1, count))
+		g := f
+		if p != path {
+			if g, err = ReadFile(p); err != nil {
+				return nil, err
+			}
+		}
+		no, ok, err := g.splitKey("split.no")
+		if err != nil {
+			return nil, err
+		}
+		if !ok || no != i {
+			return nil, g.metaErr(ErrMetadata, "split.no", "want split %d of %d", i, count)
+		}
+		if c, _, _ := g.splitKey("split.count"); c != count {
+			return nil, g.metaErr(ErrMetadata, "split.count", "%d, but the first split says %d", c, count)
+		}
+		for _, t := range g.Tensors {
+			if other, dup := names[t.Name]; dup {
+				return nil, &Error{File: g.Path, Offset: -1, Tensor: t.Name, Kind: ErrDuplicate, Detail: "also in " + other}
+			}
+			names[t.Name] = g.Path
+		}
+		files[i] = g
+	}
+	if n, ok, err := files[0].splitKey("split.tensors.count"); err != nil {
+		return nil, err
+	} else if ok && n != int64(len(names)) {
+		return nil, files[0].metaErr(ErrMetadata, "split.tensors.count", "%d, but the %d files hold %d tensors", n, count, len(names))
+	}
+	return files, nil
+}
+
+func (f *File) splitKey(key string) (int64, bool, error) {
+	return f.intKey(key)
+}
+
+// Merge joins the files of a split model into one header: the first file's
+// metadata and every file's tensors (each tensor's Offset stays relative to
+// its own file's data section; each file's layout was checked on reading).
+// Parts lists the files; Size is their total.
+func Merge(files []*File) *File {
+	if len(files) == 1 {
+		return files[0]
+	}
+	first := files[0]
+	m := &File{Path: first.Path, Version: first.Version, BigEndian: first.BigEndian, Metadata: first.Metadata,
+		Alignment: first.Alignment, DataStart: first.DataStart, meta: first.meta, tensor: map[string]int{}}
+	for _, f := range files {
+		m.Parts = append(m.Parts, f.Path)
+		m.Size += f.Size
+		for _, t := range f.Tensors {
+			m.tensor[t.Name] = len(m.Tensors)
+			m.Tensors = append(m.Tensors, t)
+		}
+	}
+	return m
 }

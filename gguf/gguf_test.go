@@ -363,3 +363,49 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, err
 }
+
+func writeSplit(t *testing.T, dir string, meta []KV, ts []Tensor, n int) []string {
+	t.Helper()
+	u16 := func(x int) Value { return Value{Type: TypeUint16, U: uint64(x)} }
+	per := (len(ts) + n - 1) / n
+	var paths []string
+	for i := 0; i < n; i++ {
+		kv := []KV{{"split.no", u16(i)}, {"split.count", u16(n)}}
+		if i == 0 {
+			kv = append(meta, append(kv, KV{"split.tensors.count", I32(int32(len(ts)))})...)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("m-%05d-of-%05d.gguf", i+1, n))
+		if err := WriteSparse(p, kv, ts[i*per:min((i+1)*per, len(ts))]); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	return paths
+}
+
+func TestSplit(t *testing.T) {
+	meta, ts := llama3_70B()
+	dir := t.TempDir()
+	paths := writeSplit(t, dir, meta, ts, 3)
+	files, err := ReadSplit(paths[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Merge(files)
+	if len(files) != 3 || f.Path != paths[0] || len(f.Parts) != 3 || f.Stats().Elements != 70_553_706_496 {
+		t.Fatalf("%d files, path %s, %d params", len(files), f.Path, f.Stats().Elements)
+	}
+	js, err := f.HFConfig()
+	if err != nil || !bytes.Contains(js, []byte(`"tie_word_embeddings": false`)) || !bytes.Contains(js, []byte(`"vocab_size": 128256`)) {
+		t.Errorf("config %s: %v", js, err)
+	}
+	os.Remove(paths[2])
+	if _, err := ReadSplit(paths[0]); !errors.Is(err, ErrRead) || !bytes.Contains([]byte(err.Error()), []byte("m-00003-of-00003.gguf")) {
+		t.Errorf("missing split: %v", err)
+	}
+	// A split whose name does not follow the pattern.
+	os.Rename(paths[0], filepath.Join(dir, "renamed.gguf"))
+	if _, err := ReadSplit(filepath.Join(dir, "renamed.gguf")); !errors.Is(err, ErrMetadata) {
+		t.Errorf("renamed: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/greenai/greenai/gguf"
 	"github.com/greenai/greenai/hf"
@@ -216,8 +217,9 @@ func openFolder(dir string, opts Options) (*Model, error) {
 	cfgPath := filepath.Join(dir, ConfigName)
 	if _, err := os.Stat(cfgPath); err != nil {
 		ggufs, _ := filepath.Glob(filepath.Join(dir, "*.gguf"))
-		if len(ggufs) == 1 {
-			return openGGUF(ggufs[0], opts)
+		sort.Strings(ggufs)
+		if len(ggufs) == 1 || (len(ggufs) > 1 && strings.HasSuffix(ggufs[0], fmt.Sprintf("-00001-of-%05d.gguf", len(ggufs)))) {
+			return openGGUF(ggufs[0], opts) // one model, or the splits of one
 		}
 		onnxs, _ := filepath.Glob(filepath.Join(dir, "*.onnx"))
 		if len(onnxs) == 1 {
@@ -255,10 +257,12 @@ func openFolderWith(dir string, opts Options, weights func() (*safetensors.Set, 
 }
 
 func openGGUF(path string, opts Options) (*Model, error) {
-	f, err := gguf.ReadFile(path)
+	files, err := gguf.ReadSplit(path)
 	if err != nil {
 		return nil, err
 	}
+	f := gguf.Merge(files)
+	path = f.Path
 	data, err := f.HFConfig()
 	if err != nil {
 		return nil, fmt.Errorf("%w (while mapping the GGUF metadata to a Hugging Face config)", err)
@@ -327,6 +331,9 @@ func safetensorsWeights(s *safetensors.Set) *Weights {
 func ggufWeights(f *gguf.File) *Weights {
 	st := f.Stats()
 	w := &Weights{Format: "gguf", Files: []string{f.Path}, Tensors: st.Tensors, Params: st.Elements, Bytes: st.Bytes}
+	if len(f.Parts) > 0 {
+		w.Files = f.Parts
+	}
 	for ty, c := range st.ByType {
 		w.ByDType = append(w.ByDType, DTypeCount{ty, c.Tensors, c.Elements, c.Bytes, c.BitsPerWeight})
 	}

@@ -236,6 +236,16 @@ func ggufLlama(t *testing.T, d llamaDims) string { return ggufLlamaTyped(t, d, 1
 // ggufLlamaTyped is ggufLlama with the matrices of ggml type matrix.
 func ggufLlamaTyped(t *testing.T, d llamaDims, matrix gguf.Type) string {
 	t.Helper()
+	meta, ts := ggufLlamaHeader(d, matrix)
+	p := filepath.Join(t.TempDir(), "model.bin")
+	if err := gguf.WriteSparse(p, meta, ts); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ggufLlamaHeader is the metadata and tensor table of a Llama GGUF.
+func ggufLlamaHeader(d llamaDims, matrix gguf.Type) ([]gguf.KV, []gguf.Tensor) {
 	meta := []gguf.KV{
 		{Key: "general.architecture", Value: gguf.Str("llama")},
 		{Key: "llama.block_count", Value: gguf.U32(uint32(d.layers))},
@@ -273,11 +283,37 @@ func ggufLlamaTyped(t *testing.T, d llamaDims, matrix gguf.Type) string {
 		ts = append(ts, gguf.Tensor{Name: name, Dims: rev(s.Shape), Type: ty})
 	}
 	ts = append(ts, gguf.Tensor{Name: "rope_freqs.weight", Dims: []int64{d.hidden / d.heads / 2}, Type: 0})
-	p := filepath.Join(t.TempDir(), "model.bin")
-	if err := gguf.WriteSparse(p, meta, ts); err != nil {
+	return meta, ts
+}
+
+// A model that llama.cpp's gguf-split cut in three files, opened from its
+// second file.
+func TestGGUFSplit(t *testing.T) {
+	meta, ts := ggufLlamaHeader(llama2_7B, 1)
+	dir := t.TempDir()
+	u16 := func(x int) gguf.Value { return gguf.Value{Type: gguf.TypeUint16, U: uint64(x)} }
+	per := (len(ts) + 2) / 3
+	for i := 0; i < 3; i++ {
+		kv := []gguf.KV{{Key: "split.no", Value: u16(i)}, {Key: "split.count", Value: u16(3)}}
+		if i == 0 {
+			kv = append(append([]gguf.KV{}, meta...), kv...)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("llama-%05d-of-00003.gguf", i+1))
+		if err := gguf.WriteSparse(p, kv, ts[i*per:min((i+1)*per, len(ts))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := Open(filepath.Join(dir, "llama-00002-of-00003.gguf"), Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	if len(m.Weights.Files) != 3 || !m.Check.Agrees || m.Check.ConfigParams != llama2_7BParams {
+		t.Errorf("files %v, check %s", m.Weights.Files, m.Check.Summary())
+	}
+	// The folder of the splits opens them too.
+	if m, err := Open(dir, Options{}); err != nil || len(m.Weights.Files) != 3 {
+		t.Errorf("folder of splits: %v", err)
+	}
 }
 
 func TestGGUFWithoutConfig(t *testing.T) {
