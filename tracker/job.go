@@ -227,9 +227,16 @@ func (s *state) waitForNode(ctx context.Context) {
 				s.cfg.JobWait, strings.Join(open, ", "), max(missing, 0)))
 			return
 		}
-		time.Sleep(poll)
-		now := s.cfg.Now()
-		s.sampleMeters(now)
+		select {
+		case <-time.After(poll):
+		case sig := <-s.cfg.Signals:
+			if interrupting[sig] {
+				s.note(fmt.Sprintf("node leader stopped waiting for ranks %s: greenai got %s; the node's energy after that is not counted",
+					strings.Join(open, ", "), signalName(sig)))
+				return
+			}
+		}
+		s.sampleMeters(s.cfg.Now())
 	}
 }
 

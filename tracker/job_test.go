@@ -2,8 +2,11 @@ package tracker
 
 import (
 	"context"
+	"os"
 	"reflect"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,5 +146,26 @@ func TestSumGroupNodes(t *testing.T) {
 	// n0: 20 of 40 busy CPU seconds -> half; n1: 60 of 40 -> capped at 1.
 	if tot.Nodes[0].Share != 0.5 || tot.Nodes[0].Attributed != 500 || tot.Nodes[1].Share != 1 || tot.AttributedJoules != 1000 {
 		t.Errorf("attribution: %+v", tot.Nodes)
+	}
+}
+
+// A node leader waiting for its node's other ranks stops on SIGTERM and
+// says so, rather than holding the job up.
+func TestLeaderWaitStopsOnSignal(t *testing.T) {
+	other := &Record{ID: "other", Rank: "1", Job: &Job{ID: "j", Node: "n0"}} // never completes
+	co := &memCoord{claims: map[string][2]string{}, recs: []*Record{other}}
+	sigs := make(chan os.Signal, 1)
+	cfg := baseConfig(nil, "true")
+	cfg.Meters = []meter.EnergyMeter{&meter.FakeEnergy{MeterName: "rapl", Component: "cpu", Device: "package-0", Watts: 1, Provenance: MeasuredCounter, Scope: meter.ScopeHost}}
+	cfg.Job = &Job{ID: "j", Node: "n0", Rank: "0", LocalRank: 0}
+	cfg.Coord, cfg.Signals = co, sigs
+	go func() { time.Sleep(200 * time.Millisecond); sigs <- syscall.SIGTERM }()
+	start := time.Now()
+	r, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 5*time.Second || !strings.Contains(strings.Join(r.Notes, "\n"), "stopped waiting for ranks 1: greenai got SIGTERM") {
+		t.Errorf("notes %q after %v", r.Notes, time.Since(start))
 	}
 }

@@ -313,7 +313,11 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return fmt.Errorf("run: --metrics-addr: %v; nothing was run", err)
 		}
-		defer exporter.Close()
+		defer func() {
+			if err := exporter.Close(); err != nil {
+				fmt.Fprintf(stderr, "greenai: warning: %v\n", err)
+			}
+		}()
 		fmt.Fprintf(stderr, "greenai: Prometheus metrics of run %s at http://%s/metrics\n", runID, exporter.Addr())
 	}
 

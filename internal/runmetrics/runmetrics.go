@@ -31,6 +31,8 @@ type Exporter struct {
 	step    prometheus.Gauge
 	steps   prometheus.Gauge
 	done    chan struct{}
+	// serveErr is why serving stopped early, if it did.
+	serveErr error
 }
 
 // Listen binds addr (":9464", "127.0.0.1:0") and serves the run's metrics
@@ -66,8 +68,13 @@ func Listen(addr string, labels map[string]string) (*Exporter, error) {
 	e.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		defer close(e.done)
+		// Serve returns only when the listener fails or Close shuts it
+		// down; either way the run itself goes on, so the error is kept
+		// for Close to report.
 		if err := e.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err // the listener failed: the run goes on without metrics
+			e.mu.Lock()
+			e.serveErr = err
+			e.mu.Unlock()
 		}
 	}()
 	return e, nil
@@ -98,5 +105,10 @@ func (e *Exporter) Close() error {
 	defer cancel()
 	err := e.srv.Shutdown(ctx)
 	<-e.done
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.serveErr != nil {
+		return fmt.Errorf("metrics: serving stopped during the run: %w", e.serveErr)
+	}
 	return err
 }
