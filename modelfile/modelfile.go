@@ -147,7 +147,12 @@ func Open(path string, opts Options) (*Model, error) {
 		if _, err := os.Stat(filepath.Join(dir, ConfigName)); err != nil {
 			return nil, fmt.Errorf("%s: a safetensors file holds weights, not an architecture, and there is no %s beside it: give the model folder or its config.json", path, ConfigName)
 		}
-		m, err := openFolderWith(dir, opts, func() (*safetensors.Set, error) { return safetensors.OpenFile(path) })
+		// A shard of an indexed folder stands for the whole model.
+		weights := func() (*safetensors.Set, error) { return safetensors.OpenFile(path) }
+		if idx := filepath.Join(dir, safetensors.IndexName); fileExists(idx) {
+			weights = func() (*safetensors.Set, error) { return safetensors.OpenIndex(idx) }
+		}
+		m, err := openFolderWith(dir, opts, weights)
 		if m != nil {
 			m.Path, m.Kind = path, Tensors
 		}
@@ -180,6 +185,11 @@ func Open(path string, opts Options) (*Model, error) {
 	}
 	g.FileSize = int64(len(data))
 	return &Model{Path: path, Kind: Config, Graph: g, ConfigSource: path, ConfigJSON: data, HF: cfg}, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 func readConfig(path string) ([]byte, error) {
@@ -273,7 +283,11 @@ func openGGUF(path string, opts Options) (*Model, error) {
 	}
 	g.Path = path
 	g.FileSize = f.Size
-	m := &Model{Path: path, Kind: GGUF, Graph: g, ConfigSource: "GGUF metadata", ConfigJSON: data, HF: cfg}
+	src := "GGUF metadata"
+	if v, ok := f.Get("general.name"); ok && v.Type == gguf.TypeString && v.S != "" && len(v.S) <= 80 {
+		src = fmt.Sprintf("GGUF metadata of %q", v.S)
+	}
+	m := &Model{Path: path, Kind: GGUF, Graph: g, ConfigSource: src, ConfigJSON: data, HF: cfg}
 	m.Weights = ggufWeights(f)
 	m.Check = check(g, m.Weights, cfg)
 	return m, nil

@@ -2,6 +2,7 @@ package modelfile
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -402,5 +403,30 @@ func TestCandidates(t *testing.T) {
 	want := "[bert.encoder.layer.0.attention.output.LayerNorm.weight encoder.layer.0.attention.output.LayerNorm.weight model.encoder.layer.0.attention.output.LayerNorm.weight transformer.encoder.layer.0.attention.output.LayerNorm.weight bert.encoder.layer.0.attention.output.LayerNorm.weight roberta.encoder.layer.0.attention.output.LayerNorm.weight]"
 	if got != want {
 		t.Errorf("got %s", got)
+	}
+}
+
+// One shard of an indexed folder, or the index, opens the whole model.
+func TestShardOpensFolder(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ConfigName), []byte(tiny.config()), 0o644)
+	specs := tiny.hfTensors("F32")
+	wm := map[string]string{}
+	for i, part := range [][]safetensors.Spec{specs[:10], specs[10:]} {
+		name := fmt.Sprintf("model-%05d-of-00002.safetensors", i+1)
+		if err := safetensors.WriteSparse(filepath.Join(dir, name), part, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range part {
+			wm[s.Name] = name
+		}
+	}
+	js, _ := json.Marshal(map[string]any{"weight_map": wm})
+	os.WriteFile(filepath.Join(dir, safetensors.IndexName), js, 0o644)
+	for _, p := range []string{filepath.Join(dir, "model-00002-of-00002.safetensors"), filepath.Join(dir, safetensors.IndexName), dir} {
+		m, err := Open(p, Options{})
+		if err != nil || len(m.Weights.Files) != 2 || !m.Check.Agrees {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+		}
 	}
 }
