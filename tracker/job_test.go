@@ -136,15 +136,19 @@ func TestSumGroupNodes(t *testing.T) {
 		}
 		return r
 	}
+	gpu := Energy{Component: "gpu", Device: "GPU-x", Joules: 400, HostJoules: 400, Share: 0.25, Provenance: MeasuredCounter, Scope: meter.ScopeDevice}
 	tot := SumGroup("j", []*Record{
-		mk("n0", "0", true, 10, node(1000)), mk("n0", "1", false, 10),
+		mk("n0", "0", true, 10, node(1000)), mk("n0", "1", false, 10, gpu),
 		mk("n1", "2", true, 30, node(500)), mk("n1", "3", false, 30),
 	})
-	if tot.EnergyJoules != 1500 || len(tot.Nodes) != 2 {
+	if tot.EnergyJoules != 1900 || len(tot.Nodes) != 2 || len(tot.GPUs) != 1 {
 		t.Fatalf("%+v", tot)
 	}
+	if g := tot.GPUs[0]; g.Node != "n0" || g.Rank != "1" || g.Joules != 400 || g.Attributed != 100 {
+		t.Errorf("GPU %+v", g)
+	}
 	// n0: 20 of 40 busy CPU seconds -> half; n1: 60 of 40 -> capped at 1.
-	if tot.Nodes[0].Share != 0.5 || tot.Nodes[0].Attributed != 500 || tot.Nodes[1].Share != 1 || tot.AttributedJoules != 1000 {
+	if tot.Nodes[0].Share != 0.5 || tot.Nodes[0].Attributed != 500 || tot.Nodes[1].Share != 1 || tot.AttributedJoules != 1100 {
 		t.Errorf("attribution: %+v", tot.Nodes)
 	}
 }

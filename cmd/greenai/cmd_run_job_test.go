@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/store/storetest"
 	"github.com/greenai/greenai/internal/tfevents"
 	"github.com/greenai/greenai/tracker"
@@ -59,12 +60,51 @@ func (n fakeNode) set(t *testing.T, pkgUJ, dramUJ uint64) {
 	}
 }
 
-// TestRunDistributedJob simulates a Slurm job of 2 nodes × 4 ranks on this
-// machine: every rank is a real greenai process, each simulated node has
-// its own fake powercap tree (GREENAI_SYSFS), and all ranks share one real
-// PostgreSQL store. Exactly one rank per node must measure the node, and
-// the job's total must be the exact sum of the counters' advances.
+// launchers are the ways the simulated job's ranks learn who they are:
+// each gives a rank's environment and the job and node keys greenai
+// should make of it.
+var launchers = []struct {
+	name string
+	job  string
+	env  func(node, local, rank int) []string
+	node func(node int) string
+}{
+	{"slurm", "slurm:4242", func(node, local, rank int) []string {
+		return []string{"SLURM_JOB_ID=4242", "SLURM_PROCID=" + strconv.Itoa(rank), "SLURM_NODEID=" + strconv.Itoa(node),
+			"SLURM_LOCALID=" + strconv.Itoa(local), "SLURMD_NODENAME=simnode" + strconv.Itoa(node), "SLURM_NTASKS_PER_NODE=4"}
+	}, func(node int) string { return fmt.Sprintf("simnode%d#%d", node, node) }},
+	{"torchrun", "torchelastic:sim42", func(node, local, rank int) []string {
+		return []string{"TORCHELASTIC_RUN_ID=sim42", "RANK=" + strconv.Itoa(rank), "LOCAL_RANK=" + strconv.Itoa(local),
+			"GROUP_RANK=" + strconv.Itoa(node), "LOCAL_WORLD_SIZE=4"}
+	}, func(node int) string { return fmt.Sprintf("%s#%d", meter.Hostname(), node) }},
+	// Open MPI gives no node index: simulated nodes on one host are told
+	// apart by GREENAI_NODE, as a real cluster's host names do.
+	{"mpi", "mpi:77", func(node, local, rank int) []string {
+		return []string{"OMPI_MCA_ess_base_jobid=77", "OMPI_COMM_WORLD_RANK=" + strconv.Itoa(rank),
+			"OMPI_COMM_WORLD_LOCAL_RANK=" + strconv.Itoa(local), "OMPI_COMM_WORLD_LOCAL_SIZE=4", "GREENAI_NODE=mpinode" + strconv.Itoa(node)}
+	}, func(node int) string { return fmt.Sprintf("mpinode%d", node) }},
+}
+
+// noLauncher clears every launcher variable the test's own environment
+// might hold.
+var noLauncher = []string{"SLURM_JOB_ID=", "SLURM_STEP_ID=", "SLURM_PROCID=", "SLURM_NODEID=", "SLURM_LOCALID=", "SLURMD_NODENAME=",
+	"SLURM_NTASKS_PER_NODE=", "TORCHELASTIC_RUN_ID=", "RANK=", "LOCAL_RANK=", "GROUP_RANK=", "LOCAL_WORLD_SIZE=",
+	"OMPI_MCA_ess_base_jobid=", "PMIX_NAMESPACE=", "OMPI_COMM_WORLD_RANK=", "OMPI_COMM_WORLD_LOCAL_RANK=",
+	"OMPI_COMM_WORLD_LOCAL_SIZE=", "PBS_JOBID=", "LSB_JOBID=", "PMI_RANK=", "GREENAI_NODE="}
+
+// TestRunDistributedJob simulates a job of 2 nodes × 4 ranks on this
+// machine under Slurm, torchrun and MPI: every rank is a real greenai
+// process, each simulated node has its own fake powercap tree
+// (GREENAI_SYSFS), and all ranks share one real PostgreSQL store. Exactly
+// one rank per node must measure the node, and the job's total must be the
+// exact sum of the counters' advances.
 func TestRunDistributedJob(t *testing.T) {
+	for _, l := range launchers {
+		t.Run(l.name, func(t *testing.T) { testDistributedJob(t, l.job, l.env, l.node) })
+	}
+}
+
+func testDistributedJob(t *testing.T, jobID string, launcherEnv func(node, local, rank int) []string, nodeKey func(int) string) {
 	db := storetest.PostgresURL(t)
 	const nodes, perNode = 2, 4
 	type counters struct{ pkg0, dram0 uint64 }
@@ -77,20 +117,14 @@ func TestRunDistributedJob(t *testing.T) {
 		fake[i] = newFakeNode(t, start[i].pkg0, start[i].dram0)
 	}
 	ready, goFile := t.TempDir(), filepath.Join(t.TempDir(), "go")
-	script := `touch "$READY/$SLURM_PROCID"; while [ ! -e "$GO" ]; do sleep 0.02; done; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done`
+	script := `touch "$READY/$$"; while [ ! -e "$GO" ]; do sleep 0.02; done; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done`
 
 	var cmds []*bytesCmd
 	for node := 0; node < nodes; node++ {
 		for local := 0; local < perNode; local++ {
 			rank := node*perNode + local
-			env := []string{
-				"SLURM_JOB_ID=4242", "SLURM_STEP_ID=", "SLURM_PROCID=" + strconv.Itoa(rank),
-				"SLURM_NODEID=" + strconv.Itoa(node), "SLURM_LOCALID=" + strconv.Itoa(local),
-				"SLURMD_NODENAME=simnode" + strconv.Itoa(node), "SLURM_NTASKS_PER_NODE=" + strconv.Itoa(perNode),
-				"RANK=", "LOCAL_RANK=", "GROUP_RANK=", "TORCHELASTIC_RUN_ID=", "GREENAI_NODE=",
-				"CUDA_VISIBLE_DEVICES=", "GREENAI_SYSFS=" + fake[node].sys, "GREENAI_DB=" + db,
-				"READY=" + ready, "GO=" + goFile,
-			}
+			env := append(append(append([]string{}, noLauncher...), launcherEnv(node, local, rank)...),
+				"CUDA_VISIBLE_DEVICES=", "GREENAI_SYSFS="+fake[node].sys, "GREENAI_DB="+db, "READY="+ready, "GO="+goFile)
 			c := &bytesCmd{cmd: greenai(t, env, "run", "--interval", "50ms", "--quiet", "--", "sh", "-c", script)}
 			c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
 			if err := c.cmd.Start(); err != nil {
@@ -134,7 +168,7 @@ func TestRunDistributedJob(t *testing.T) {
 		}
 	}
 
-	out, _, err := runCLI(t, "runs", "show", "--db", db, "--json", "slurm:4242")
+	out, _, err := runCLI(t, "runs", "show", "--db", db, "--json", jobID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +190,8 @@ func TestRunDistributedJob(t *testing.T) {
 	}
 	for i, n := range tot.Nodes {
 		want := float64(advance[i].pkg0+advance[i].dram0) / 1e6
-		if n.Node != fmt.Sprintf("simnode%d#%d", i, i) || n.Ranks != perNode || n.Leader == "" || math.Abs(n.Joules-want) > 1e-6 {
-			t.Errorf("node %d: %+v, want simnode%d#%d, %d ranks, a leader, %v J", i, n, i, i, perNode, want)
+		if n.Node != nodeKey(i) || n.Ranks != perNode || n.Leader == "" || math.Abs(n.Joules-want) > 1e-6 {
+			t.Errorf("node %d: %+v, want %s, %d ranks, a leader, %v J", i, n, nodeKey(i), perNode, want)
 		}
 		if n.Share <= 0 || n.Share > 1 || n.Attributed > n.Joules+1e-9 {
 			t.Errorf("node %d: share %v, attributed %v of %v J", i, n.Share, n.Attributed, n.Joules)
@@ -166,7 +200,7 @@ func TestRunDistributedJob(t *testing.T) {
 
 	// Exactly one leader per node; the other ranks say who measured.
 	var recs []*tracker.Record
-	out, _, err = runCLI(t, "runs", "--db", db, "--json", "--group", "slurm:4242")
+	out, _, err = runCLI(t, "runs", "--db", db, "--json", "--group", jobID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,16 +220,16 @@ func TestRunDistributedJob(t *testing.T) {
 			t.Errorf("rank %s: notes do not say who measured the node: %q", r.Rank, r.Notes)
 		}
 	}
-	if len(leaders) != nodes || leaders["simnode0#0"] != 1 || leaders["simnode1#1"] != 1 {
+	if len(leaders) != nodes || leaders[nodeKey(0)] != 1 || leaders[nodeKey(1)] != 1 {
 		t.Errorf("leaders per node %v, want exactly one on each", leaders)
 	}
 
-	text, _, err := runCLI(t, "runs", "show", "--db", db, "slurm:4242")
+	text, _, err := runCLI(t, "runs", "show", "--db", db, jobID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("runs show JOB:\n%s", text)
-	for _, s := range []string{"job slurm:4242: 8 run(s) on 2 node(s)", "simnode0#0", "simnode1#1", "attributed to the job"} {
+	for _, s := range []string{"job " + jobID + ": 8 run(s) on 2 node(s)", nodeKey(0), nodeKey(1), "attributed to the job"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("runs show JOB lacks %q:\n%s", s, text)
 		}

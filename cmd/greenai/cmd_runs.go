@@ -405,13 +405,11 @@ func showGroup(w io.Writer, t tracker.GroupTotal) {
 		tw.Flush()
 	}
 	if len(t.GPUs) > 0 {
-		fmt.Fprintln(w, "  GPUs:")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "    NODE\tGPU\tRANK\tENERGY\tATTRIBUTED\tPROVENANCE")
+		fmt.Fprintln(w, "  GPUs (each measured once):")
 		for _, g := range t.GPUs {
-			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\t%s\n", g.Node, g.Device, g.Rank, units.Joules(g.Joules), units.Joules(g.Attributed), g.Provenance)
+			writeWrapped(w, "    "+g.Device+" ", "      ", fmt.Sprintf("(node %s, rank %s)", g.Node, g.Rank), 80)
+			fmt.Fprintf(w, "      %s, attributed %s, %s\n", units.Joules(g.Joules), units.Joules(g.Attributed), g.Provenance)
 		}
-		tw.Flush()
 	}
 	for _, d := range t.Deduplicated {
 		fmt.Fprintf(w, "  note: %s\n", d)
