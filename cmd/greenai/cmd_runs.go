@@ -348,6 +348,16 @@ func showRun(w io.Writer, r *tracker.Record) {
 	line("tags", strings.Join(r.Tags, " "))
 	if r.Group != "" {
 		line("group", r.Group+" rank "+r.Rank)
+		if j := r.Job; j != nil {
+			role := "measured its own figures; the node's counters by rank " + j.LeaderRank
+			if j.NodeLeader {
+				role = "node leader: measured the node's counters"
+			}
+			if len(j.GPUs) > 0 {
+				role += "; GPUs " + strings.Join(j.GPUs, ", ")
+			}
+			line("job", fmt.Sprintf("node %s (%s launcher), %s; \"greenai runs show %s\" for the job", j.Node, j.Launcher, role, j.ID))
+		}
 	}
 	line("time", fmt.Sprintf("wall %.2f s, cpu %.2f s (user %.2f, sys %.2f), peak RSS %s", r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, units.Bytes(r.PeakRSSBytes)))
 	line("energy", units.Joules(r.EnergyJoules))
