@@ -355,6 +355,11 @@ var expertNames = map[string][2]string{
 	"ffn_down_exps": {"mlp.experts.%d.down_proj", "block_sparse_moe.experts.%d.w2"},
 }
 
+// MaxExperts bounds the experts a merged expert tensor is split into
+// (real models have up to a few hundred); a larger first dim is reported
+// as a tensor with no known Hugging Face name.
+const MaxExperts = 1 << 12
+
 // HFNames maps a GGUF tensor to the Hugging Face tensor(s) it holds, with
 // PyTorch shapes (GGUF stores dims reversed). A merged expert tensor
 // (blk.N.ffn_up_exps.weight, [experts, rows, cols]) becomes one tensor per
@@ -394,7 +399,7 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 		return []HFTensor{{Name: layers + layer + ".mlp.gate.e_score_correction_bias", Shape: shape}}, true
 	}
 	if e, isExp := expertNames[part]; isExp {
-		if len(shape) != 3 {
+		if len(shape) != 3 || shape[0] > MaxExperts {
 			return nil, false
 		}
 		pat := e[0]

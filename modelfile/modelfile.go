@@ -288,7 +288,9 @@ func openGGUF(path string, opts Options) (*Model, error) {
 		src = fmt.Sprintf("GGUF metadata of %q", v.S)
 	}
 	m := &Model{Path: path, Kind: GGUF, Graph: g, ConfigSource: src, ConfigJSON: data, HF: cfg}
-	m.Weights = ggufWeights(f)
+	if m.Weights, err = ggufWeights(f); err != nil {
+		return nil, err
+	}
 	m.Check = check(g, m.Weights, cfg)
 	return m, nil
 }
@@ -342,7 +344,11 @@ func safetensorsWeights(s *safetensors.Set) *Weights {
 	return w
 }
 
-func ggufWeights(f *gguf.File) *Weights {
+// maxEntries bounds the Hugging Face tensors a GGUF header expands to
+// (merged experts become one per expert; DeepSeek-V3 has 45,000).
+const maxEntries = 1 << 21
+
+func ggufWeights(f *gguf.File) (*Weights, error) {
 	st := f.Stats()
 	w := &Weights{Format: "gguf", Files: []string{f.Path}, Tensors: st.Tensors, Params: st.Elements, Bytes: st.Bytes}
 	if len(f.Parts) > 0 {
@@ -359,12 +365,15 @@ func ggufWeights(f *gguf.File) *Weights {
 			w.tensors = append(w.tensors, weightEntry{Stored: t.Name, Shape: t.Shape(), Params: t.Elements})
 			continue
 		}
+		if len(w.tensors)+len(names) > maxEntries {
+			return nil, fmt.Errorf("%s: tensor %q: the header expands to more than %d Hugging Face tensors", f.Path, t.Name, maxEntries)
+		}
 		for _, n := range names {
 			p, _ := onnx.NumElements(n.Shape)
 			w.tensors = append(w.tensors, weightEntry{Name: n.Name, Stored: t.Name, Shape: n.Shape, Params: p, Part: n.Part})
 		}
 	}
-	return w
+	return w, nil
 }
 
 func sortDTypes(d []DTypeCount) {
