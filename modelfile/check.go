@@ -212,6 +212,24 @@ func sameShape(a, b []int64) bool {
 	return true
 }
 
+// tiedCopies are the names under which checkpoints store copies of a tied
+// embedding (normalized): the LM head, T5's per-stack embed_tokens, BERT's
+// and RoBERTa's masked-LM decoders.
+var tiedCopies = map[string]bool{
+	"lm_head.weight": true, "encoder.embed_tokens.weight": true, "decoder.embed_tokens.weight": true,
+	"cls.predictions.decoder.weight": true, "lm_head.decoder.weight": true,
+}
+
+// storedEmbedding reports whether the file stores an input embedding.
+func storedEmbedding(stored map[string]bool) bool {
+	for _, n := range []string{"embed_tokens.weight", "wte.weight", "shared.weight", "embeddings.word_embeddings.weight"} {
+		if stored[n] {
+			return true
+		}
+	}
+	return false
+}
+
 // explainExtra says what a stored tensor outside the graph is.
 func explainExtra(e weightEntry, tied bool, stored map[string]bool) Entry {
 	out := Entry{Name: e.Name, Stored: storedName(e), Shape: e.Shape, Params: e.Params}
@@ -229,10 +247,10 @@ func explainExtra(e weightEntry, tied bool, stored map[string]bool) Entry {
 		out.Why, out.Known = "a causal-mask buffer, not a parameter", true
 	case strings.HasSuffix(name, "position_ids"):
 		out.Why, out.Known = "a position-ids buffer, not a parameter", true
-	case normalize(name) == "lm_head.weight" && tied:
-		out.Why, out.Known = "a second copy of the tied embedding: the config ties the LM head to the embedding (one parameter), the file stores both", true
-		if !stored["embed_tokens.weight"] && !stored["wte.weight"] && !stored["shared.weight"] {
-			out.Why, out.Known = "the config ties the LM head to the embedding, but the file stores the head and not the embedding", false
+	case tiedCopies[normalize(name)] && tied:
+		out.Why, out.Known = "a second copy of the tied embedding: the config ties it to the embedding (one parameter), the file stores both", true
+		if !storedEmbedding(stored) {
+			out.Why, out.Known = "the config ties it to the embedding, but the file stores it and not the embedding", false
 		}
 	case e.Name == "":
 		out.Why = "a GGUF tensor with no known Hugging Face name"
