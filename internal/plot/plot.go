@@ -619,6 +619,24 @@ func labelsOf(items []item, escape func(string) string) *labeller {
 		}
 	}
 	for _, it := range items {
+		switch {
+		case it.kind == frontItem:
+			// The staircase as drawn (plotter.PostStep).
+			var line [][2]float64
+			for i := range it.xs {
+				if i > 0 {
+					line = append(line, [2]float64{it.xs[i], it.ys[i-1]})
+				}
+				line = append(line, [2]float64{it.xs[i], it.ys[i]})
+			}
+			lb.lines = append(lb.lines, line)
+		case it.kind == lineItem || it.joined:
+			line := make([][2]float64, len(it.xs))
+			for i := range it.xs {
+				line[i] = [2]float64{it.xs[i], it.ys[i]}
+			}
+			lb.lines = append(lb.lines, line)
+		}
 		if it.kind != pointsItem && it.kind != frontItem {
 			continue
 		}
