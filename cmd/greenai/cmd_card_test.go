@@ -132,3 +132,29 @@ func pdflatex(t *testing.T, dir, file string) {
 		t.Fatalf("pdflatex %s: %v\n%s", file, err, out)
 	}
 }
+
+// TestCardEVPErrorsArePlain: evp and card errors name what and where in
+// plain words, without a Go package prefix or type name.
+func TestCardEVPErrorsArePlain(t *testing.T) {
+	for _, args := range [][]string{
+		{"card", reportData + "card_typo.yaml"},
+		{"card", "nosuch.yaml"},
+		{"card", reportData + "card.yaml", reportData + "nan_score.csv"},
+		{"evp", reportData + "nan_score.csv"},
+		{"evp", reportData + "empty.csv"},
+		{"evp", "nosuch.csv"},
+		{"evp", "--max-n", "-1", reportData + "trials.csv"},
+	} {
+		_, _, err := runCLI(t, args...)
+		if err == nil {
+			t.Errorf("%q: no error", args)
+			continue
+		}
+		msg := err.Error()
+		for _, bad := range []string{"report:", "evp:", "report.CardSpec", " yaml:", "unmarshal"} {
+			if strings.Contains(msg, bad) {
+				t.Errorf("%q: error %q contains %q", args, msg, bad)
+			}
+		}
+	}
+}
