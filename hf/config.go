@@ -101,6 +101,7 @@ type Config struct {
 	DecoderLayers          int64
 	RelBuckets, RelMaxDist int64
 	Pooler                 bool
+	PadToken               int64 // RoBERTa positions start at pad_token_id + 1
 	NumLabels              int64
 
 	raw map[string]any
@@ -121,6 +122,8 @@ func (e *ConfigError) Error() string {
 // families maps model_type to its resolver.
 var families = map[string]func(*reader, *Config) error{
 	"gpt2":        resolveGPT2,
+	"bert":        resolveBERT,
+	"roberta":     resolveBERT,
 	"llama":       resolveLlama,
 	"mistral":     resolveLlama,
 	"qwen2":       resolveLlama,
@@ -134,6 +137,7 @@ var families = map[string]func(*reader, *Config) error{
 	"qwen2_moe":   resolveMoE,
 	"qwen3_moe":   resolveMoE,
 	"deepseek_v3": resolveDeepSeek,
+	"t5":          resolveT5,
 }
 
 // ModelTypes lists the supported model_type values.
@@ -464,6 +468,9 @@ func resolveBERT(r *reader, c *Config) error {
 	c.Intermediate = r.pos("intermediate_size")
 	c.MaxPositions = r.pos("max_position_embeddings")
 	c.TypeVocab = r.nonNeg(2, "type_vocab_size")
+	if c.ModelType == "roberta" {
+		c.PadToken = r.nonNeg(1, "pad_token_id")
+	}
 	c.Act = r.act("gelu", "hidden_act")
 	if pe := r.str("absolute", "position_embedding_type"); pe != "absolute" {
 		r.fail("position_embedding_type", fmt.Sprintf("%q is not supported (only absolute)", pe))

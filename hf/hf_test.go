@@ -157,3 +157,26 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestBERTScratch(t *testing.T) {
+	ref, err := onnx.Open("../testdata/models/bert_base.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	_, want := countModel(t, ref)
+	c := loadConfig(t, "bert-base-uncased")
+	_, got := count(t, c, BuildOptions{Phase: Train, NoHead: true})
+	t.Logf("MACs diff %v", want.MACs.Sub(got.MACs))
+	t.Logf("FPO diff %v", want.FPO.Sub(got.FPO))
+	_, got = count(t, c, BuildOptions{Phase: Train})
+	t.Logf("params %d", got.Params.Params)
+}
+
+func TestT5Scratch(t *testing.T) {
+	c := loadConfig(t, "t5-base")
+	for _, ph := range []Phase{Train, Prefill, Decode} {
+		_, got := count(t, c, BuildOptions{Phase: ph})
+		t.Logf("%s params %d FPO %v", ph, got.Params.Params, got.FPO)
+	}
+}
