@@ -383,9 +383,10 @@ func (m *lm) attend(a attnSpec, q, k, v string) string {
 		qc := m.op(mod, "Unsqueeze", []string{q, m.ints(-1)}) // [.., sq, d, 1]
 		scores = m.op(mod, "MatMul", []string{k, qc})         // [.., sq, W, 1]
 	} else {
-		if a.window > 0 { // decode: the last w cached positions
-			k = m.op(mod, "Slice", []string{k, m.ints(-a.window), m.ints(math.MaxInt64), m.ints(2)})
-			v = m.op(mod, "Slice", []string{v, m.ints(-a.window), m.ints(math.MaxInt64), m.ints(2)})
+		if a.window > 0 { // decode: the last min(past+1, w) cached positions
+			last := m.decodeWindow(a.window)
+			k = m.op(mod, "Gather", []string{k, last}, aInt("axis", 2))
+			v = m.op(mod, "Gather", []string{v, last}, aInt("axis", 2))
 		}
 		if grouped {
 			k = m.op(mod, "Unsqueeze", []string{k, m.ints(2)})
@@ -449,15 +450,30 @@ func (m *lm) windowIndex(w int64) (string, string) {
 		return t[0], t[1]
 	}
 	const mod = "model.sliding_window"
+	W := m.op(mod, "Min", []string{m.seq, m.int0(w)})
 	r := m.op(mod, "Range", []string{m.int0(0), m.seq, m.int0(1)})
-	last := m.op(mod, "Slice", []string{r, m.ints(-w), m.ints(math.MaxInt64), m.ints(0)}) // [W]: s−W … s−1
-	idx := m.op(mod, "Add", []string{m.op(mod, "Unsqueeze", []string{r, m.ints(1)}), m.op(mod, "Unsqueeze", []string{last, m.ints(0)})})
-	idx = m.op(mod, "Sub", []string{idx, m.op(mod, "Sub", []string{m.seq, m.int0(1)})}) // i − W + 1 + j
+	j := m.op(mod, "Range", []string{m.int0(0), W, m.int0(1)})
+	idx := m.op(mod, "Add", []string{m.op(mod, "Unsqueeze", []string{r, m.ints(1)}), m.op(mod, "Unsqueeze", []string{j, m.ints(0)})})
+	idx = m.op(mod, "Sub", []string{idx, m.op(mod, "Sub", []string{W, m.int0(1)})}) // i − W + 1 + j
 	valid := m.op(mod, "GreaterOrEqual", []string{idx, m.int0(0)})
 	idx = m.op(mod, "Max", []string{idx, m.int0(0)})
 	valid = m.op(mod, "Unsqueeze", []string{valid, m.ints(-1)}) // [s, W, 1]
 	m.win[w] = [2]string{idx, valid}
 	return idx, valid
+}
+
+// decodeWindow is the positions [min(past+1, w)] a decode step's window
+// reads: the last w of the past+1 cached ones.
+func (m *lm) decodeWindow(w int64) string {
+	if t, ok := m.win[-w]; ok {
+		return t[0]
+	}
+	const mod = "model.sliding_window"
+	L := m.op(mod, "Add", []string{m.start, m.seq})
+	W := m.op(mod, "Min", []string{L, m.int0(w)})
+	r := m.op(mod, "Range", []string{m.op(mod, "Sub", []string{L, W}), L, m.int0(1)})
+	m.win[-w] = [2]string{r, ""}
+	return r
 }
 
 // toTokens flattens [b, s, h] to [b·s, h].

@@ -180,3 +180,23 @@ func TestT5Scratch(t *testing.T) {
 		t.Logf("%s params %d FPO %v", ph, got.Params.Params, got.FPO)
 	}
 }
+
+func TestAllScratch(t *testing.T) {
+	ents, _ := os.ReadDir("testdata")
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.Name(), ".json")
+		c := loadConfig(t, name)
+		for _, ph := range []Phase{Train, Prefill, Decode} {
+			if ph == Decode && (c.ModelType == "bert" || c.ModelType == "roberta") {
+				continue
+			}
+			m, err := Build(c, BuildOptions{Phase: ph})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, r := countModel(t, m)
+			p := CountParams(c, m)
+			t.Logf("%s %s params %d (%d) active %d FPO %v", name, ph, p.Total, r.Params.Params, p.Active, r.FPO)
+		}
+	}
+}

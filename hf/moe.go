@@ -12,10 +12,11 @@ import (
 // experts together process exactly T·k token-slots whatever the routing.
 // The graph expresses that as the expert MLP applied once to all T·k slots
 // (the slots are the tokens repeated k times) with the weights of expert 0;
-// every other expert's MLP is applied to an empty [0, hidden] slice. So the
-// count is the active (top-k) one, never all experts; all experts' weights
-// are parameters and receive gradients and optimizer updates in training.
-// The per-scope breakdown therefore charges the routed compute to expert 0.
+// the other experts' weights are applied to an empty batch (a Sum broadcast
+// against a [0, 1, 1] tensor: zero elements). So the count is the active
+// (top-k) one, never all experts, while all experts' weights are parameters
+// that receive gradients and optimizer updates in training. The per-scope
+// breakdown therefore charges the routed compute to expert 0.
 func (m *lm) moe(x, mod string, layer int64) string {
 	c := m.c
 	e := c.MoE
@@ -49,9 +50,23 @@ func (m *lm) moe(x, mod string, layer int64) string {
 	slots := m.op(moeMod, "Expand", []string{m.op(moeMod, "Unsqueeze", []string{x, m.ints(1)}), m.ints(1, e.TopK, 1)})
 	slots = m.op(moeMod, "Reshape", []string{slots, m.ints(-1, h)})
 	outs := []string{m.expertMLP(slots, fmt.Sprintf(expertFmt, 0), e.Intermediate, n)}
-	empty := m.op(moeMod, "Slice", []string{slots, m.ints(0), m.ints(0), m.ints(0)}) // [0, hidden]
-	for j := int64(1); j < e.Experts; j++ {
-		outs = append(outs, m.expertMLP(empty, fmt.Sprintf(expertFmt, j), e.Intermediate, n))
+	if e.Experts > 1 {
+		// The other experts see no token-slot: their weights enter one Sum
+		// broadcast against an empty [0, 1, 1] batch (no FPO, no bytes),
+		// one Sum per weight shape, so they stay parameters that receive
+		// gradients and updates.
+		empty := m.op(moeMod, "Reshape", []string{m.op(moeMod, "Slice", []string{slots, m.ints(0), m.ints(0), m.ints(0)}), m.ints(-1, 1, 1)})
+		in := []string{empty}  // [inter, hidden] weights
+		out := []string{empty} // [hidden, inter] weights
+		for j := int64(1); j < e.Experts; j++ {
+			ex := fmt.Sprintf(expertFmt, j)
+			in = append(in, m.param(ex+"."+n.gate+".weight", e.Intermediate, h), m.param(ex+"."+n.up+".weight", e.Intermediate, h))
+			out = append(out, m.param(ex+"."+n.down+".weight", h, e.Intermediate))
+		}
+		idle := moeMod + ".experts"
+		outs = append(outs,
+			m.op(idle, "Reshape", []string{m.op(idle, "Sum", in), m.ints(-1, h)}),
+			m.op(idle, "Reshape", []string{m.op(idle, "Sum", out), m.ints(-1, h)}))
 	}
 	y := m.op(moeMod, "Concat", outs, aInt("axis", 0)) // [T·k, hidden]
 	y = m.op(moeMod, "Reshape", []string{y, m.ints(-1, e.TopK, h)})

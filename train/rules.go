@@ -374,7 +374,11 @@ func binaryRule(n *fpo.Node, need []bool) ([]Grad, error) {
 		case "Mean":
 			local = ops(fpo.Mul, e)
 		}
-		g[i] = opsGrad(local.Add(ops(fpo.Add, e.Sub(k))))
+		reduce := e.Sub(k) // summing dy over the broadcast axes
+		if c, ok := e.IsConst(); ok && c == 0 {
+			reduce = sym.Expr{} // an empty output: the gradient is zeros, nothing to sum
+		}
+		g[i] = opsGrad(local.Add(ops(fpo.Add, reduce)))
 	}
 	return g, nil
 }
