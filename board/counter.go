@@ -153,11 +153,12 @@ func ChildMain(stdin io.Reader, stdout io.Writer, getenv func(string) string) in
 	return 0
 }
 
-// LimitChild applies the memory limit in $GREENAI_COUNT_MEMORY to this
-// process: an address-space limit (RLIMIT_AS, with headroom for the Go
+// LimitChild lowers this process's CPU priority (nice 10) and applies the
+// memory limit in $GREENAI_COUNT_MEMORY to it: an address-space limit (RLIMIT_AS, with headroom for the Go
 // runtime's own reservations), so that an allocation beyond it fails and
 // the process dies, and a matching soft limit for the garbage collector.
 func LimitChild(getenv func(string) string) {
+	lowerPriority()
 	v := getenv(EnvCountMemory)
 	n, err := strconv.ParseInt(v, 10, 64)
 	if v == "" || err != nil || n <= 0 {

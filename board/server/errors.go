@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -44,6 +45,10 @@ func asHTTP(err error, code int) *httpError {
 	}
 	if errors.Is(err, board.ErrNotFound) {
 		return &httpError{code: http.StatusNotFound, msg: err.Error()}
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away (nginx's 499); nobody reads the answer.
+		return &httpError{code: 499, msg: "client closed the request"}
 	}
 	return &httpError{code: http.StatusInternalServerError, msg: err.Error()}
 }

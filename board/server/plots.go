@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -55,12 +56,12 @@ func (s *Server) handlePareto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	s.serveCached(w, r, cacheKey(r, "svg"), func() ([]byte, string, error) {
-		b, err := s.st.Board(r.Context(), name)
+	s.serveCached(w, r, cacheKey(r, "svg"), func(ctx context.Context) ([]byte, string, error) {
+		b, err := s.st.Board(ctx, name)
 		if err != nil {
 			return nil, "", err
 		}
-		entries, err := s.st.Entries(r.Context(), name)
+		entries, err := s.st.Entries(ctx, name)
 		if err != nil {
 			return nil, "", err
 		}
@@ -91,9 +92,15 @@ func paretoSVG(b *board.Board, rows []board.Row) ([]byte, error) {
 		p.Dimmed("no entries", []float64{1}, []float64{0}, nil)
 	}
 	if len(fx) > 0 {
+		if len(fx) > 40 {
+			fl = nil
+		}
 		p.Points("Pareto-optimal", fx, fy, fl)
 	}
 	if len(dx) > 0 {
+		if len(dx) > 30 {
+			dl = nil // a crowd of labels reads as noise: name only the front
+		}
 		p.Dimmed("dominated", dx, dy, dl)
 	}
 	if len(fx) > 0 {

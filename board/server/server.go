@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 
 	"github.com/greenai/greenai/board"
@@ -63,16 +64,19 @@ type Config struct {
 
 // Server is a leaderboard web server.
 type Server struct {
-	cfg     Config
-	st      *board.Store
-	pool    *board.Pool
-	log     *slog.Logger
-	tmpl    map[string]*template.Template
-	mux     *http.ServeMux
-	reg     *prometheus.Registry
-	cache   *pageCache
-	limits  sync.Map // token id → *rate.Limiter
-	closing atomic.Bool
+	cfg   Config
+	st    *board.Store
+	pool  *board.Pool
+	log   *slog.Logger
+	tmpl  map[string]*template.Template
+	mux   *http.ServeMux
+	reg   *prometheus.Registry
+	cache *pageCache // board views: short-lived, invalidated by submissions
+	// entryCache holds entry pages: entries never change, so only its
+	// bound on staleness (maxStale) and its size evict them.
+	entryCache *pageCache
+	limits     sync.Map // token id → *rate.Limiter
+	closing    atomic.Bool
 
 	mRequests   *prometheus.CounterVec
 	mDuration   *prometheus.HistogramVec
@@ -121,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, st: cfg.Store, pool: board.NewPool(cfg.Counter, cfg.Workers), log: cfg.Logger, reg: cfg.Registry, cache: newPageCache(cfg.CacheTTL)}
+	s := &Server{cfg: cfg, st: cfg.Store, pool: board.NewPool(cfg.Counter, cfg.Workers), log: cfg.Logger, reg: cfg.Registry, cache: newPageCache(cfg.CacheTTL), entryCache: newPageCache(entryTTL(cfg.CacheTTL))}
 	if err := s.sweepUploads(); err != nil {
 		return nil, err
 	}
@@ -349,12 +353,16 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, `{"status":"ok"}`)
 }
 
-// pageCache keeps rendered pages for a short time.
+// pageCache keeps rendered pages for a short time. A page older than the
+// TTL, or rendered before a submission was committed here, is stale: it is
+// still served, while one refresh (per page) renders it again, so that a
+// burst of submissions never makes every reader render the board at once.
 type pageCache struct {
 	ttl time.Duration
 	mu  sync.Mutex
 	gen uint64
 	m   map[string]cached
+	sf  singleflight.Group
 }
 
 type cached struct {
@@ -364,25 +372,38 @@ type cached struct {
 	gen   uint64
 }
 
+func entryTTL(board time.Duration) time.Duration {
+	if board < 0 {
+		return board
+	}
+	return maxStale
+}
+
+// maxStale is the age beyond which a stale page is not served while it is
+// refreshed: the reader waits for the new one.
+const maxStale = 30 * time.Second
+
 func newPageCache(ttl time.Duration) *pageCache {
 	return &pageCache{ttl: ttl, m: map[string]cached{}}
 }
 
-func (c *pageCache) get(key string) (cached, bool) {
+// get returns the cached page and whether it is fresh.
+func (c *pageCache) get(key string) (v cached, found, fresh bool) {
 	if c.ttl < 0 {
-		return cached{}, false
+		return cached{}, false, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	if !ok || v.gen != c.gen || time.Since(v.at) > c.ttl {
-		return cached{}, false
+	v, found = c.m[key]
+	age := time.Since(v.at)
+	if !found || age > maxStale {
+		return cached{}, false, false
 	}
-	return v, true
+	return v, true, v.gen == c.gen && age <= c.ttl
 }
 
 // generation returns the current generation, to be passed to put: a page
-// rendered from data read before an invalidation is not stored.
+// rendered from data read before an invalidation is stored as stale.
 func (c *pageCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -395,18 +416,15 @@ func (c *pageCache) put(key string, gen uint64, body []byte, ctype string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
 	if len(c.m) > 2000 {
 		c.m = map[string]cached{}
 	}
 	c.m[key] = cached{body: body, ctype: ctype, at: time.Now(), gen: gen}
 }
 
+// invalidate marks every page stale.
 func (c *pageCache) invalidate() {
 	c.mu.Lock()
 	c.gen++
-	c.m = map[string]cached{}
 	c.mu.Unlock()
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -55,22 +56,42 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// serveCached serves a page from the cache or renders and caches it.
-func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, key string, f func() ([]byte, string, error)) {
-	if c, ok := s.cache.get(key); ok {
-		w.Header().Set("Content-Type", c.ctype)
-		_, _ = w.Write(c.body)
-		return
+// serveCached serves a page from the cache, or renders it (once for all
+// the readers that want it at the same time) and caches it.
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, key string, f func(ctx context.Context) ([]byte, string, error)) {
+	s.serveCachedIn(s.cache, w, r, key, f)
+}
+
+func (s *Server) serveCachedIn(cache *pageCache, w http.ResponseWriter, r *http.Request, key string, f func(ctx context.Context) ([]byte, string, error)) {
+	c, found, fresh := cache.get(key)
+	if !fresh {
+		refresh := func() (any, error) {
+			gen := cache.generation()
+			// The render outlives a reader that goes away: others wait on it.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
+			defer cancel()
+			body, ctype, err := f(ctx)
+			if err != nil {
+				return nil, err
+			}
+			v := cached{body: body, ctype: ctype}
+			cache.put(key, gen, body, ctype)
+			return v, nil
+		}
+		if found {
+			// Serve the stale page now; one refresh runs meanwhile.
+			go func() { _, _, _ = cache.sf.Do(key, refresh) }()
+		} else {
+			v, err, _ := cache.sf.Do(key, refresh)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			c = v.(cached)
+		}
 	}
-	gen := s.cache.generation()
-	body, ctype, err := f()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.cache.put(key, gen, body, ctype)
-	w.Header().Set("Content-Type", ctype)
-	_, _ = w.Write(body)
+	w.Header().Set("Content-Type", c.ctype)
+	_, _ = w.Write(c.body)
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -136,16 +157,20 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 		return
 	}
 	base := s.baseURL(r)
-	s.serveCached(w, r, cacheKey(r, format)+" "+base, func() ([]byte, string, error) {
-		b, err := s.st.Board(r.Context(), name)
+	s.serveCached(w, r, cacheKey(r, format)+" "+base, func(ctx context.Context) ([]byte, string, error) {
+		b, err := s.st.Board(ctx, name)
 		if err != nil {
 			return nil, "", err
 		}
-		entries, err := s.st.Entries(r.Context(), name)
+		entries, err := s.st.Entries(ctx, name)
 		if err != nil {
 			return nil, "", err
 		}
-		rows := board.Rank(b, entries, q)
+		hq := q
+		if format == "html" && hq.Limit == 0 {
+			hq.Limit = pageRows // the page shows the top; ?limit= shows more
+		}
+		rows := board.Rank(b, entries, hq)
 		var buf bytes.Buffer
 		switch format {
 		case "json":
@@ -163,12 +188,20 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 			return buf.Bytes(), "text/csv; charset=utf-8", nil
 		}
 		data := boardPage(b, rows, q, r.URL.Query(), len(entries))
+		if len(rows) == pageRows && q.Limit == 0 {
+			more := r.URL.Query()
+			more.Set("limit", "100000")
+			data["MoreURL"] = "/boards/" + b.Name + "?" + more.Encode()
+		}
 		if err := s.tmpl["board"].ExecuteTemplate(&buf, "layout", data); err != nil {
 			return nil, "", err
 		}
 		return buf.Bytes(), "text/html; charset=utf-8", nil
 	})
 }
+
+// pageRows is how many rows a board page shows unless ?limit= says.
+const pageRows = 100
 
 func queryJSON(q board.Query) map[string]any {
 	out := map[string]any{"sort": q.Sort}
@@ -422,33 +455,42 @@ func (s *Server) handleAPIEntry(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, e)
 }
 
+// handleEntry serves an entry page. Entries never change once stored, so
+// their pages are cached (in entryCache, which no submission invalidates).
 func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
 	id, format := splitFormat(r.PathValue("id"))
-	e, err := s.st.Entry(r.Context(), id)
+	base := s.baseURL(r)
+	s.serveCachedIn(s.entryCache, w, r, "entry "+format+" "+id+" "+base, func(ctx context.Context) ([]byte, string, error) {
+		return s.renderEntry(ctx, id, format, base)
+	})
+}
+
+func (s *Server) renderEntry(ctx context.Context, id, format, base string) ([]byte, string, error) {
+	e, err := s.st.Entry(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
+	var buf bytes.Buffer
 	switch format {
 	case "json":
-		writeJSON(w, http.StatusOK, e)
-		return
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(e); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), "application/json", nil
 	case "csv":
-		var buf bytes.Buffer
 		cw := csv.NewWriter(&buf)
 		_ = cw.Write([]string{"quantity", "value", "unit", "how obtained"})
 		for _, c := range card(e) {
 			_ = cw.Write([]string{c.What, c.Raw, c.Unit, c.How})
 		}
 		cw.Flush()
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		_, _ = w.Write(buf.Bytes())
-		return
+		return buf.Bytes(), "text/csv; charset=utf-8", nil
 	}
-	b, err := s.st.Board(r.Context(), e.Board)
+	b, err := s.st.Board(ctx, e.Board)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
 	var ops []map[string]string
 	if e.Counted != nil {
@@ -456,13 +498,16 @@ func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
 			ops = append(ops, map[string]string{"Op": o.Op, "Nodes": strconv.Itoa(o.Nodes), "FPO": qty(o.FPO, "FPO"), "MACs": qty(o.MACs, "MACs"), "Share": percent(o.FPO, e.Counted.FPO)})
 		}
 	}
-	base := s.baseURL(r)
 	badge := base + "/entries/" + e.ID + "/badge.svg"
-	s.render(w, r, "entry", http.StatusOK, map[string]any{
+	data := map[string]any{
 		"Title": e.Model + " on " + b.Title, "Board": b, "E": e, "Card": card(e), "Ops": ops, "HasTrials": len(e.Trials) > 0,
 		"HasCurves": len(curvePoints(e)) > 0, "Runs": runViews(e), "Badge": "/entries/" + e.ID + "/badge.svg",
 		"BadgeMarkdown": fmt.Sprintf("[![%s](%s)](%s/entries/%s)", e.Model, badge, base, e.ID),
-	})
+	}
+	if err := s.tmpl["entry"].ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), "text/html; charset=utf-8", nil
 }
 
 func (s *Server) handleOpsCSV(w http.ResponseWriter, r *http.Request) {
