@@ -160,7 +160,13 @@ func TestServeSIGKILL(t *testing.T) {
 			t.Errorf("resend %d: created = %v", i, res.Created)
 		}
 	}
-	if es := entriesOf(t, p.url); len(es) != 1 {
+	// Board views are cached and refreshed in the background: poll.
+	es := entriesOf(t, p.url)
+	for i := 0; i < 50 && len(es) != 1; i++ {
+		time.Sleep(100 * time.Millisecond)
+		es = entriesOf(t, p.url)
+	}
+	if len(es) != 1 {
 		t.Errorf("after resending: %d entries, want 1", len(es))
 	}
 	// SIGTERM: a graceful exit.
