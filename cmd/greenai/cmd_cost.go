@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/greenai/greenai/hf"
 	"io"
 	"sort"
 	"strconv"
@@ -78,6 +79,9 @@ Flags override the spec; without a spec they describe the experiment:
   --queries-per-day N  --days N  --examples-per-query N
   --accelerator NAME  --devices N  --precision P  --utilization U
   --cost-table FILE
+  --phase train       a language model given as config.json, model folder or
+                      GGUF is priced in its train phase (the only one cost
+                      prices; count prefill or decode with greenai fpo --phase)
   --json  --markdown  --latex   output format (default: a table)
   --devices-list                list the accelerator table
 
@@ -90,6 +94,11 @@ _macs beside them), train_to_infer_ratio, explanation; with trial_epochs
 also search_fpo_if_all_trials_completed and early_stopping_saved_fpo; with
 freeze frozen_names, freeze_saved_fpo and freeze_saved_per_step; for token
 models train_tokens and sequence_length; with an accelerator an estimate.
+For a language model built from a config, language_model holds the
+parameters (total, active for mixture-of-experts), and the exact training
+step beside the rules of thumb (Kaplan's 6·N·tokens, PaLM's 6N + 12·L·H·Q·T,
+Megatron's 96·B·s·l·h²·(1 + s/6h + V/16lh)), each labelled an approximation;
+the text table prints them after the price tag.
 
 Time and energy are printed only with --accelerator (or hardware:), always
 labelled as estimates with their assumptions: time = FPO / (peak rate ×
@@ -210,6 +219,8 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.BoolVar(&md, "markdown", false, "")
 	fs.BoolVar(&tex, "latex", false, "")
 	fs.BoolVar(&list, "devices-list", false, "")
+	var phase string
+	fs.StringVar(&phase, "phase", "train", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -237,7 +248,16 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := f.apply(fs, spec); err != nil {
 		return err
 	}
+	if p, err := hf.ParsePhase(phase); err != nil {
+		return usageError("--phase: %v", err)
+	} else if p != hf.Train {
+		return usageError("--phase %s: cost prices training (the train phase); count one %s step with: greenai fpo --phase %s MODEL", p, p, p)
+	}
 	pt, err := cost.Compute(spec)
+	if err != nil {
+		return err
+	}
+	llm, err := costLLM(spec, pt)
 	if err != nil {
 		return err
 	}
@@ -245,13 +265,20 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(pt.JSON())
+		doc := pt.JSON()
+		if llm != nil {
+			doc["language_model"] = llm.json()
+		}
+		return enc.Encode(doc)
 	case md:
 		pt.WriteMarkdown(stdout)
 	case tex:
 		pt.WriteLaTeX(stdout)
 	default:
 		pt.WriteText(stdout)
+		if llm != nil {
+			llm.writeText(stdout)
+		}
 	}
 	return nil
 }

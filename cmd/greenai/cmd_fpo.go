@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/greenai/greenai/hf"
 	"io"
 	"os"
 	"sort"
@@ -84,6 +85,7 @@ type fpoResult struct {
 	report   *fpo.Report
 	symbolic *fpo.Report // counted without --dim bindings (nil when the same as report)
 	file     *modelfile.Model
+	llm      *llmCount // for a config, folder or GGUF input
 }
 
 func runFPO(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -215,6 +217,9 @@ func countModel(path string, mf *modelFlags, opts fpo.Options) (*fpoResult, erro
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	r := &fpoResult{path: path, model: m, shapes: res, report: rep, file: file}
+	if file.HF != nil {
+		r.llm = newLLMCount(file.HF, hf.Summarize(file.HF, res), rep.FPO, mf.dims, false)
+	}
 	if len(mf.dims) > 0 {
 		free := *mf
 		free.dims = nil
@@ -315,6 +320,9 @@ func fpoJSON(r *fpoResult) map[string]any {
 		out["notes"] = rep.Notes
 	}
 	addSourceJSON(out, r.file)
+	if r.llm != nil {
+		out["language_model"] = r.llm.json()
+	}
 	if len(r.shapes.Warnings) > 0 {
 		out["warnings"] = r.shapes.Warnings
 	}
@@ -358,6 +366,9 @@ func writeFPOText(w io.Writer, r *fpoResult, top, depth int) {
 	}
 	if len(symRep.FPO.Vars()) > 0 {
 		fmt.Fprintf(w, "\nSymbolic (exact)\n  FPO  = %s\n  MACs = %s\n", symRep.FPO.String(), symRep.MACs.String())
+	}
+	if r.llm != nil {
+		r.llm.writeText(w)
 	}
 	fmt.Fprintln(w, "\nBy operator type")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -22,12 +22,18 @@ type modelFlags struct {
 	dims      multiFlag
 	inputData string
 	build     hf.BuildOptions // how a config becomes a graph (--phase sets the phase)
+	phaseSet  bool
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.inputs, "input", "fix an input's shape: `NAME=1x3x224x224` (dims may be symbols; repeatable)")
 	fs.Var(&f.dims, "dim", "bind a symbolic dimension: `NAME=VALUE` (repeatable)")
 	fs.StringVar(&f.inputData, "input-data", "", "read input_N.pb TensorProto files in `DIR` as the values of the graph inputs, in order")
+	fs.Func("phase", "language models: train, prefill or decode", func(s string) error {
+		p, err := hf.ParsePhase(s)
+		f.build.Phase, f.phaseSet = p, true
+		return err
+	})
 }
 
 const modelFlagsUsage = `  --input NAME=DIMS   fix an input's shape, dims separated by x: 1x3x224x224,
@@ -36,6 +42,11 @@ const modelFlagsUsage = `  --input NAME=DIMS   fix an input's shape, dims separa
   --input-data DIR    read DIR/input_0.pb, input_1.pb, … (serialized TensorProto,
                       as in ONNX's test suite) as the values of the graph inputs
                       that are not initializers, in order
+  --phase PHASE       for a config.json, model folder or GGUF file: train
+                      (forward over batch×sequence tokens, logits at every
+                      position; the default), prefill (a prompt: fills the
+                      KV cache, logits of the last position) or decode (one
+                      token per sequence with a KV cache of past tokens)
 `
 
 const modelInputsUsage = `MODEL is any of these, told apart by content, not by file name:
@@ -117,6 +128,10 @@ func openModel(path string, f *modelFlags) (*modelfile.Model, *shape.Result, err
 	mf, err := modelfile.Open(path, modelfile.Options{Build: f.build})
 	if err != nil {
 		return nil, nil, err
+	}
+	if f.phaseSet && mf.HF == nil {
+		mf.Close()
+		return nil, nil, usageError("--phase %s: %s is an ONNX graph; --phase applies to a config.json, a model folder or a GGUF file", f.build.Phase, path)
 	}
 	m := mf.Graph
 	opts, err := f.options(m)
