@@ -192,6 +192,9 @@ func Price(s *Spec, c *Counts) (pt *PriceTag, err error) {
 	for _, u := range fwd.Uncounted {
 		pt.Notes = append(pt.Notes, fmt.Sprintf("forward: node %s (%s) not counted: %s", u.Node, u.OpType, u.Reason))
 	}
+	for _, n := range fwd.Notes {
+		pt.Notes = append(pt.Notes, "forward: "+n)
+	}
 	for _, u := range tr.Uncounted {
 		pt.Notes = append(pt.Notes, fmt.Sprintf("backward: node %s (%s) not counted: %s", u.Node, u.OpType, u.Reason))
 	}

@@ -59,8 +59,11 @@ type Cost struct {
 	// Bytes moved by data-movement nodes (read plus written).
 	Bytes sym.Expr
 	Kind  Kind
-	// Formula explains the count in a few words (for --explain and docs).
-	Formula string
+	// Bound, when set, says that the count is a bound rather than exact
+	// and why (work that depends on data the shapes do not give, e.g.
+	// "upper bound: every pair of kept boxes tested"). Count reports it in
+	// the report's notes, naming the node.
+	Bound string
 }
 
 // Rule computes the cost of a node from its inferred shapes.

@@ -73,7 +73,9 @@ type Report struct {
 	ActivationPeak  sym.Expr
 	Unsupported     []shape.Unsupported
 	Uncounted       []Uncounted
-	Notes           []string
+	// Notes say what the totals assume: an If whose condition is unknown,
+	// counts that are bounds (per operator, with the first node).
+	Notes []string
 }
 
 // Count counts the FPO of an inferred model.
@@ -95,6 +97,7 @@ func Count(res *shape.Result, opts Options) (*Report, error) {
 		mx, mn := c.graph(res.Graph, "", sym.Const(1), "")
 		r.FPO, r.FPOMin = mx, mn
 	}()
+	r.Notes = append(r.Notes, c.boundNotes()...)
 	if err != nil {
 		return nil, fmt.Errorf("counting: the totals exceed 64-bit integers (%v): count without fixing the large dims (the symbolic total is exact) or at a smaller batch and scale", err)
 	}
@@ -110,8 +113,39 @@ func Count(res *shape.Result, opts Options) (*Report, error) {
 }
 
 type counter struct {
-	opts Options
-	r    *Report
+	opts   Options
+	r      *Report
+	bounds []*boundNote // in the order first met
+}
+
+// boundNote gathers the nodes of one operator whose count is the same
+// kind of bound.
+type boundNote struct {
+	op, bound, first string
+	nodes            int
+}
+
+func (c *counter) bound(op, node, bound string) {
+	for _, b := range c.bounds {
+		if b.op == op && b.bound == bound {
+			b.nodes++
+			return
+		}
+	}
+	c.bounds = append(c.bounds, &boundNote{op: op, bound: bound, first: node, nodes: 1})
+}
+
+// boundNotes says, per operator, which counts are bounds and why.
+func (c *counter) boundNotes() []string {
+	var out []string
+	for _, b := range c.bounds {
+		where := "node " + b.first
+		if b.nodes > 1 {
+			where = fmt.Sprintf("%d nodes (first %s)", b.nodes, b.first)
+		}
+		out = append(out, fmt.Sprintf("%s, %s: %s", b.op, where, b.bound))
+	}
+	return out
 }
 
 // graph counts a graph run `runs` times; it returns the max and min FPO
@@ -222,6 +256,9 @@ func (c *counter) node(nc *NodeCost) {
 		return
 	}
 	nc.Cost = cost
+	if cost.Bound != "" {
+		c.bound(key, nodeName(nr), cost.Bound)
+	}
 	per := conventions[c.opts.Convention].count(&Node{nr}, cost, &c.opts.Table)
 	nc.FPO = per.Mul(nc.Runs)
 	nc.MACs = cost.MACs.Mul(nc.Runs)

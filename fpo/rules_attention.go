@@ -55,40 +55,44 @@ func (a attnSize) core() (Ops, sym.Expr) {
 	return macOps(macs).Add(softmaxOps(a.b.Mul(a.hq).Mul(a.sq), a.t)), macs
 }
 
-// attnCost accumulates an attention node's cost and formula.
+// attnCost accumulates an attention node's cost, and what makes it a
+// bound rather than exact.
 type attnCost struct {
-	o    Ops
-	macs sym.Expr
-	f    string
+	o     Ops
+	macs  sym.Expr
+	bound string
 }
 
-func (c *attnCost) add(o Ops, what string) {
+func (c *attnCost) add(o Ops) {
 	c.o = c.o.Add(o)
-	c.f += " + " + what
 }
 
-func (c *attnCost) addMACs(m sym.Expr, what string) {
+func (c *attnCost) addMACs(m sym.Expr) {
 	c.macs = c.macs.Add(m)
-	c.add(macOps(m), what)
+	c.add(macOps(m))
 }
 
-func (c *attnCost) cost() Cost { return Cost{Ops: c.o, MACs: c.macs, Formula: c.f} }
+func (c *attnCost) cost() Cost { return Cost{Ops: c.o, MACs: c.macs, Bound: c.bound} }
+
+// sharedBufferBound is the bound of attention over a past buffer shared
+// with the present one: its length is the maximum, not the tokens so far.
+const sharedBufferBound = "upper bound: the past/present buffer counted at its full length"
 
 func newAttn(a attnSize) *attnCost {
 	o, m := a.core()
-	return &attnCost{o: o, macs: m, f: "Q·Kᵀ (B·Hq·Sq·T·Dk MACs), softmax over T, ·V (B·Hq·Sq·T·Dv MACs)"}
+	return &attnCost{o: o, macs: m} // Q·Kᵀ (B·Hq·Sq·T·Dk MACs), softmax over T, ·V (B·Hq·Sq·T·Dv MACs)
 }
 
 // perScore adds k primitives p per attention score.
-func (c *attnCost) perScore(a attnSize, p Prim, k int64, what string) {
-	c.add(ops(p, a.scores().MulInt(k)), what)
+func (c *attnCost) perScore(a attnSize, p Prim, k int64) {
+	c.add(ops(p, a.scores().MulInt(k)))
 }
 
 // softcap adds softcap·tanh(score/softcap) per score: 2 MUL, 1 TANH (and
 // the reciprocal of the cap once).
 func (c *attnCost) softcap(a attnSize) {
 	s := a.scores()
-	c.add(ops(Mul, s.MulInt(2), Tanh, s, Div, 1), "softcap·tanh(score/softcap) per score")
+	c.add(ops(Mul, s.MulInt(2), Tanh, s, Div, 1)) // softcap·tanh(score/softcap) per score
 }
 
 // onnxAttentionRule: ai.onnx Attention (23+). Q and K are both scaled by
@@ -145,27 +149,27 @@ func onnxAttentionRule(n *Node) (Cost, error) {
 	if n.Node.Attr("scale") == nil {
 		scalar = ops(Sqrt, 2, Div, 1)
 	}
-	c.add(ops(Mul, qn.Add(kn)).Add(scalar), "Q·√scale and K·√scale")
+	c.add(ops(Mul, qn.Add(kn)).Add(scalar)) // Q·√scale and K·√scale
 	if n.AttrFloat("softcap", 0) != 0 {
 		c.softcap(a)
 	}
 	if m := n.In(3); m != nil {
 		if m.DType == onnx.Bool {
-			c.perScore(a, Cmp, 1, "boolean mask (1 select per score)")
+			c.perScore(a, Cmp, 1) // boolean mask (1 select per score)
 		} else {
-			c.perScore(a, Add, 1, "additive mask (1 ADD per score)")
+			c.perScore(a, Add, 1) // additive mask (1 ADD per score)
 		}
 	}
 	if n.AttrInt("is_causal", 0) != 0 {
-		c.perScore(a, Cmp, 1, "causal mask (1 select per score)")
+		c.perScore(a, Cmp, 1) // causal mask (1 select per score)
 	}
 	for _, w := range []string{"left_window_size", "right_window_size"} {
 		if n.AttrInt(w, -1) >= 0 {
-			c.perScore(a, Cmp, 1, w+" (1 select per score)")
+			c.perScore(a, Cmp, 1)
 		}
 	}
 	if n.has(6) {
-		c.perScore(a, Cmp, 1, "nonpad_kv_seqlen mask (1 select per score)")
+		c.perScore(a, Cmp, 1) // nonpad_kv_seqlen mask (1 select per score)
 	}
 	return c.cost(), nil
 }
@@ -207,6 +211,7 @@ func msAttentionRule(pastIdx int, quantized bool) Rule {
 		}
 		b, s := x[0], x[1]
 		a := attnSize{b: b, hq: sym.Const(heads), sq: s, t: s, dk: headSize(qh, heads), dv: headSize(vh, heads)}
+		var bound string
 		if n.has(pastIdx) {
 			p, err := n.inShape(pastIdx, "past", 5)
 			if err != nil {
@@ -214,39 +219,41 @@ func msAttentionRule(pastIdx int, quantized bool) Rule {
 			}
 			if n.AttrInt("past_present_share_buffer", 0) != 0 {
 				a.t = p[3]
+				bound = sharedBufferBound
 			} else {
 				a.t = p[3].Add(s)
 			}
 		}
 		c := newAttn(a)
+		c.bound = bound
 		rows := b.Mul(s)
 		projected := rows.Mul(qh.Add(kh).Add(vh))
-		c.addMACs(projected.Mul(x[2]), "input projection (B·S·I·(Hq+Hk+Hv) MACs)")
+		c.addMACs(projected.Mul(x[2])) // input projection (B·S·I·(Hq+Hk+Hv) MACs)
 		if quantized {
 			if n.has(6) {
-				c.add(ops(Add, sym.Product(x...)), "input zero point (1 ADD per input element)")
+				c.add(ops(Add, sym.Product(x...))) // input zero point (1 ADD per input element)
 			}
 			if n.has(7) {
-				c.add(ops(Add, sym.Product(w...)), "weight zero point (1 ADD per weight)")
+				c.add(ops(Add, sym.Product(w...))) // weight zero point (1 ADD per weight)
 			}
-			c.add(ops(Mul, projected), "dequantization (1 MUL per projected element)")
+			c.add(ops(Mul, projected)) // dequantization (1 MUL per projected element)
 		}
 		if n.has(2) {
-			c.add(ops(Add, projected), "bias (1 ADD per projected element)")
+			c.add(ops(Add, projected)) // bias (1 ADD per projected element)
 		}
-		c.perScore(a, Mul, 1, "scale (1 MUL per score)")
+		c.perScore(a, Mul, 1) // scale (1 MUL per score)
 		maskIdx, biasIdx := 3, 5
 		if quantized {
 			maskIdx, biasIdx = 5, -1
 		}
 		if n.has(maskIdx) || n.AttrInt("unidirectional", 0) != 0 {
-			c.perScore(a, Add, 1, "mask (1 ADD per score)")
+			c.perScore(a, Add, 1) // mask (1 ADD per score)
 		}
 		if biasIdx > 0 && n.has(biasIdx) {
-			c.perScore(a, Add, 1, "attention_bias (1 ADD per score)")
+			c.perScore(a, Add, 1) // attention_bias (1 ADD per score)
 		}
 		if n.AttrInt("do_rotary", 0) != 0 {
-			c.add(ops(Mul, rows.Mul(qh.Add(kh)).MulInt(2), Add, rows.Mul(qh.Add(kh))), "rotary embedding of Q and K (2 MUL + 1 ADD per element)")
+			c.add(ops(Mul, rows.Mul(qh.Add(kh)).MulInt(2), Add, rows.Mul(qh.Add(kh)))) // rotary embedding of Q and K (2 MUL + 1 ADD per element)
 		}
 		return c.cost(), nil
 	}
@@ -296,6 +303,7 @@ func msMHARule(pastIdx, biasIdx, maskIdx, attnBiasIdx int) Rule {
 		if v != nil && v.Rank == 3 {
 			biased = biased.Add(sym.Product(v.Shape...))
 		}
+		var bound string
 		if n.has(pastIdx) {
 			p, err := n.inShape(pastIdx, "past_key", 4)
 			if err != nil {
@@ -307,20 +315,22 @@ func msMHARule(pastIdx, biasIdx, maskIdx, attnBiasIdx int) Rule {
 			}
 			if share {
 				a.t = p[2]
+				bound = sharedBufferBound
 			} else {
 				a.t = p[2].Add(a.t)
 			}
 		}
 		c := newAttn(a)
+		c.bound = bound
 		if n.has(biasIdx) {
-			c.add(ops(Add, biased), "bias (1 ADD per element of Q, K, V)")
+			c.add(ops(Add, biased)) // bias (1 ADD per element of Q, K, V)
 		}
-		c.perScore(a, Mul, 1, "scale (1 MUL per score)")
+		c.perScore(a, Mul, 1) // scale (1 MUL per score)
 		if n.has(maskIdx) {
-			c.perScore(a, Add, 1, "mask (1 ADD per score)")
+			c.perScore(a, Add, 1) // mask (1 ADD per score)
 		}
 		if n.has(attnBiasIdx) {
-			c.perScore(a, Add, 1, "attention_bias (1 ADD per score)")
+			c.perScore(a, Add, 1) // attention_bias (1 ADD per score)
 		}
 		return c.cost(), nil
 	}
@@ -373,28 +383,28 @@ func gqaRule(sparse bool) Rule {
 		}
 		c := newAttn(a)
 		if sparse {
-			c.f += " (dense: an upper bound of the block-sparse layout)"
+			c.bound = "upper bound: the block-sparse layout counted dense"
 		}
-		c.perScore(a, Mul, 1, "scale (1 MUL per score)")
-		c.perScore(a, Cmp, 1, "causal mask (1 select per score)")
+		c.perScore(a, Mul, 1) // scale (1 MUL per score)
+		c.perScore(a, Cmp, 1) // causal mask (1 select per score)
 		if n.AttrInt("local_window_size", -1) >= 0 {
-			c.perScore(a, Cmp, 1, "local window (1 select per score)")
+			c.perScore(a, Cmp, 1) // local window (1 select per score)
 		}
 		if !sparse && n.has(10) {
-			c.perScore(a, Add, 1, "attention_bias (1 ADD per score)")
+			c.perScore(a, Add, 1) // attention_bias (1 ADD per score)
 		}
 		if n.AttrFloat("softcap", 0) != 0 {
 			c.softcap(a)
 		}
 		rows := a.b.Mul(a.hq).Mul(a.sq)
 		if !sparse && n.has(11) {
-			c.add(ops(Add, rows, Exp, rows), "head sink (1 EXP + 1 ADD per row)")
+			c.add(ops(Add, rows, Exp, rows)) // head sink (1 EXP + 1 ADD per row)
 		} else if n.AttrInt("smooth_softmax", 0) != 0 {
-			c.add(ops(Add, rows), "smooth softmax (1 ADD per row)")
+			c.add(ops(Add, rows)) // smooth softmax (1 ADD per row)
 		}
 		if n.AttrInt("do_rotary", 0) != 0 {
 			rot := q[0].Mul(q[1]).Mul(h).MulInt(heads + kvHeads)
-			c.add(ops(Mul, rot.MulInt(2), Add, rot), "rotary embedding of Q and K (2 MUL + 1 ADD per element)")
+			c.add(ops(Mul, rot.MulInt(2), Add, rot)) // rotary embedding of Q and K (2 MUL + 1 ADD per element)
 		}
 		return c.cost(), nil
 	}
@@ -440,7 +450,7 @@ func packedAttentionRule(n *Node) (Cost, error) {
 	a := attnSize{b: b, hq: sym.Const(heads), sq: s, t: s, dk: headSize(qh, heads), dv: headSize(vh, heads)}
 	projected := x[0].Mul(qh.Add(kh).Add(vh))
 	c := packedAttn(n, a, 2, 5, projected)
-	c.addMACs(projected.Mul(x[1]), "projection of the packed tokens")
+	c.addMACs(projected.Mul(x[1])) // projection of the packed tokens
 	return c.cost(), nil
 }
 
@@ -449,13 +459,13 @@ func packedAttentionRule(n *Node) (Cost, error) {
 // the scale and the attention_bias at input attnBiasIdx per score.
 func packedAttn(n *Node, a attnSize, biasIdx, attnBiasIdx int, biased sym.Expr) *attnCost {
 	c := newAttn(a)
-	c.f += " (padded sequences: upper bound)"
+	c.bound = "upper bound: sequences counted at their padded length"
 	if n.has(biasIdx) {
-		c.add(ops(Add, biased), "bias")
+		c.add(ops(Add, biased)) // bias
 	}
-	c.perScore(a, Mul, 1, "scale (1 MUL per score)")
+	c.perScore(a, Mul, 1) // scale (1 MUL per score)
 	if n.has(attnBiasIdx) {
-		c.perScore(a, Add, 1, "attention_bias (1 ADD per score)")
+		c.perScore(a, Add, 1) // attention_bias (1 ADD per score)
 	}
 	return c
 }
@@ -517,13 +527,13 @@ func longformerRule(n *Node) (Cost, error) {
 	h := headSize(hidden, heads)
 	a := attnSize{b: x[0], hq: sym.Const(heads), sq: x[1], t: sym.Const(2*window + 1), dk: h, dv: h}
 	c := newAttn(a)
-	c.f = "sliding window: each query scores 2·window+1 keys; " + c.f
+	// Sliding window: each query scores 2·window+1 keys.
 	projected := x[0].Mul(x[1]).Mul(w[1])
-	c.addMACs(projected.Mul(x[2]).MulInt(2), "local and global projections")
-	c.add(ops(Add, projected.MulInt(2)), "their biases")
-	c.perScore(a, Mul, 1, "scale")
-	c.perScore(a, Add, 1, "mask")
-	c.f += "; global-token attention (data-dependent) not included: a lower bound"
+	c.addMACs(projected.Mul(x[2]).MulInt(2)) // local and global projections
+	c.add(ops(Add, projected.MulInt(2)))     // their biases
+	c.perScore(a, Mul, 1)                    // scale
+	c.perScore(a, Add, 1)                    // mask
+	c.bound = "lower bound: the global tokens' attention depends on the data and is not included"
 	return c.cost(), nil
 }
 
@@ -560,7 +570,7 @@ func rotaryRule(x, cos int, headsAttr string) Rule {
 		if hasHead && hasRot && !rot.Equal(head) {
 			rotated = sym.FloorDiv(numel, head).Mul(rot)
 		}
-		return Cost{Ops: ops(Mul, rotated.MulInt(2), Add, rotated), Formula: "2 MUL + 1 ADD per rotated element"}, nil
+		return Cost{Ops: ops(Mul, rotated.MulInt(2), Add, rotated)}, nil
 	}
 }
 
@@ -581,7 +591,7 @@ func gemmaRotaryRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	e := q.Add(k)
-	return Cost{Ops: ops(Trig, emb.MulInt(2), Mul, e.MulInt(2), Add, e), Formula: "sin, cos of emb; 2 MUL + 1 ADD per element of q and k"}, nil
+	return Cost{Ops: ops(Trig, emb.MulInt(2), Mul, e.MulInt(2), Add, e)}, nil
 }
 
 // linearAttentionRule: LinearAttention (27+) runs its recurrence token by
@@ -642,7 +652,7 @@ func linearAttentionRule(n *Node) (Cost, error) {
 	if n.Node.Attr("scale") == nil || n.AttrFloat("scale", 0) == 0 {
 		o = o.Add(ops(Sqrt, 1, Div, 1))
 	}
-	return Cost{Ops: o, MACs: macs, Formula: "recurrence per token and head: " + rule + " state update, qᵀS read-out"}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // relativePositionBiasRule: RelativePositionBias computes, per (query, key)
@@ -658,7 +668,7 @@ func relativePositionBiasRule(n *Node) (Cost, error) {
 	}
 	pairs := out[2].Mul(out[3])
 	per := ops(Add, 2, Cmp, 4, Div, 1, Log, 1, Mul, 2, Round, 1)
-	return Cost{Ops: per.Scale(pairs), Formula: "T5 bucket per (query, key) pair: " + per.String() + "; lookup per head is movement"}, nil
+	return Cost{Ops: per.Scale(pairs)}, nil
 }
 
 // gatedRelativePositionBiasRule: GatedRelativePositionBias: q = query_layer
@@ -685,7 +695,7 @@ func gatedRelativePositionBiasRule(n *Node) (Cost, error) {
 	o := ops(Add, qn).Add(macOps(macs)).Add(ops(Add, rows.Mul(d)))
 	o = o.Add(ops(Add, rows.Mul(d.AddInt(-2)))).Add(perElement["Sigmoid"].Scale(rows.MulInt(2)))
 	o = o.Add(ops(Mul, rows.MulInt(2), Add, rows.MulInt(2))).Add(ops(Mul, sym.Product(out...)))
-	return Cost{Ops: o, MACs: macs, Formula: "query bias, gate projection (MACs), sigmoid gates, gate·rel_pos"}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // embedLayerNormRule: EmbedLayerNormalization gathers the word, position
@@ -713,17 +723,14 @@ func embedLayerNormRule(quantized bool) Rule {
 		}
 		o := ops(Add, numel.MulInt(tables-1))
 		o = o.Add(normalizeOps(numel, tokens, false)).Add(ops(Mul, numel, Add, numel))
-		f := "embedding sums, layer norm per token with gamma and beta"
 		if quantized {
 			deq := numel.MulInt(tables).Add(hidden.MulInt(2))
 			o = o.Add(dequantizeOps(deq, true))
-			f = "dequantization of the gathered embeddings, gamma and beta; " + f
 		}
 		if n.has(7) { // mask (input 7 in both variants)
 			o = o.Add(ops(Add, tokens.Sub(ids[0])))
-			f += "; mask sums"
 		}
-		return Cost{Ops: o, Formula: f}, nil
+		return Cost{Ops: o}, nil
 	}
 }
 
@@ -734,10 +741,10 @@ func removePaddingRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: ops(Add, x[0]), Formula: "cumulated sequence lengths: B ADD; the packing itself is data movement"}, nil
+	return Cost{Ops: ops(Add, x[0])}, nil
 }
 
 // restorePaddingRule: RestorePadding scatters the tokens back (movement).
 func restorePaddingRule(n *Node) (Cost, error) {
-	return movementOf(n, "unpacking is data movement"), nil
+	return movementOf(n), nil // unpacking is data movement
 }

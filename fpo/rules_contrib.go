@@ -14,12 +14,12 @@ import (
 
 func init() {
 	Register("", causalConvRule, "CausalConvWithState")
-	Register("", perElementRule(perElement["Swish"].Add(ops(Mul, 1)), "Swish(A)·B"), "SwiGLU")
+	Register("", perElementRule(perElement["Swish"].Add(ops(Mul, 1))), "SwiGLU") // Swish(A)·B
 	Register("", groupNormRule, "SimplifiedLayerNormalization")
 	ms := "com.microsoft"
 	Register(ms, biasDropoutRule, "BiasDropout")
 	Register(ms, biasSoftmaxRule, "BiasSoftmax")
-	Register(ms, perElementRule(ops(Add, 2, Mul, 1).Add(perElement["Gelu"]), "(left + bias)·gelu(right + bias)"), "BiasSplitGelu")
+	Register(ms, perElementRule(ops(Add, 2, Mul, 1).Add(perElement["Gelu"])), "BiasSplitGelu") // (left + bias)·gelu(right + bias)
 	Register(ms, cdistRule, "CDist")
 	Register(ms, withActivation(gemmRule, "activation"), "FusedGemm")
 	Register(ms, withActivation(matmulRule(0, 1), "activation"), "FusedMatMulActivation")
@@ -48,12 +48,11 @@ func withActivation(base Rule, attr string) Rule {
 		if err != nil {
 			return Cost{}, err
 		}
-		o, f, err := fusedActivationOps(n, attr, e)
+		o, err := fusedActivationOps(n, attr, e)
 		if err != nil {
 			return Cost{}, err
 		}
 		c.Ops = c.Ops.Add(o)
-		c.Formula += f
 		return c, nil
 	}
 }
@@ -73,20 +72,17 @@ func causalConvRule(n *Node) (Cost, error) {
 	}
 	macs := out.Mul(w[2])
 	o := macOps(macs)
-	f := "B·C·L·k MACs"
 	if n.has(2) {
 		o[Add] = o[Add].Add(out)
-		f += " + bias"
 	}
 	switch a := strings.ToLower(n.AttrString("activation", "none")); a {
 	case "silu", "swish":
 		o = o.Add(siluOps.Scale(out))
-		f += " + SiLU"
 	case "none", "":
 	default:
 		return Cost{}, fmt.Errorf("unknown activation %q", a)
 	}
-	return Cost{Ops: o, MACs: macs, Formula: f}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // biasDropoutRule: BiasDropout: x + bias (1 ADD), dropout (training: 1
@@ -98,18 +94,15 @@ func biasDropoutRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	o := ops(Add, e)
-	f := "bias"
 	if n.has(2) {
 		o[Add] = o[Add].Add(e)
-		f += " + residual"
 	}
 	if t, ok := scalarInt(n.In(4)); ok {
 		if v, ok := t.IsConst(); ok && v != 0 {
 			o = o.Add(ops(Rand, e, Cmp, e, Mul, e))
-			f += " + training dropout (draw, compare, scale)"
 		}
 	}
-	return Cost{Ops: o, Formula: f + " per element"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // biasSoftmaxRule: BiasSoftmax: scores + bias (1 ADD per element), then a
@@ -119,7 +112,7 @@ func biasSoftmaxRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: ops(Add, rows.Mul(L)).Add(softmaxOps(rows, L)), Formula: "bias ADD per element + softmax"}, nil
+	return Cost{Ops: ops(Add, rows.Mul(L)).Add(softmaxOps(rows, L))}, nil
 }
 
 // cdistRule: CDist: per pair of rows (M·N), the K differences (K ADD),
@@ -144,7 +137,7 @@ func cdistRule(n *Node) (Cost, error) {
 	default:
 		return Cost{}, fmt.Errorf("unknown metric %q", metric)
 	}
-	return Cost{Ops: o, Formula: metric + " distance per pair of rows"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // gemmFastGeluRule: GemmFastGelu: X·W (MACs), + bias (1 ADD per output)
@@ -159,10 +152,8 @@ func gemmFastGeluRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	c.Ops = c.Ops.Add(perElement["FastGelu"].Scale(e))
-	c.Formula += " + FastGelu per output"
 	if n.has(2) {
 		c.Ops[Add] = c.Ops[Add].Add(e)
-		c.Formula += " + bias"
 	}
 	return c, nil
 }
@@ -182,20 +173,16 @@ func msGroupNormRule(n *Node) (Cost, error) {
 	}
 	numel := sym.Product(s...)
 	o := normalizeOps(numel, s[0].MulInt(groups), false).Add(ops(Mul, numel, Add, numel))
-	f := "normalization per group, gamma and beta per element"
 	if n.Node.OpType == "SkipGroupNorm" {
 		o[Add] = o[Add].Add(numel)
-		f = "skip, " + f
 		if n.has(4) {
 			o[Add] = o[Add].Add(numel)
-			f = "bias, " + f
 		}
 	}
 	if n.AttrInt("activation", 0) == 1 {
 		o = o.Add(siluOps.Scale(numel))
-		f += ", SiLU"
 	}
-	return Cost{Ops: o, Formula: f}, nil
+	return Cost{Ops: o}, nil
 }
 
 // isAllFiniteRule: one test per element of every input (1 CMP) and the
@@ -212,7 +199,7 @@ func isAllFiniteRule(n *Node) (Cost, error) {
 		}
 		total = total.Add(e)
 	}
-	return Cost{Ops: ops(Cmp, total.MulInt(2).AddInt(-1)), Formula: "1 test per element + AND of all"}, nil
+	return Cost{Ops: ops(Cmp, total.MulInt(2).AddInt(-1))}, nil
 }
 
 // moeRule: MoE. Every row (token) goes to its k best experts: their
@@ -283,7 +270,7 @@ func moeRule(n *Node) (Cost, error) {
 	if n.AttrInt("normalize_routing_weights", 0) != 0 {
 		o = o.Add(ops(Add, rows.MulInt(k-1), Div, routed))
 	}
-	return Cost{Ops: o, MACs: macs, Formula: fmt.Sprintf("top-%d routing; per routed row: FC1, %s, FC3 (if given), FC2, weighted sum", k, act)}, nil
+	return Cost{Ops: o, MACs: macs, Bound: "upper bound: the top-k expert selection counted as k·(E−1) comparisons"}, nil
 }
 
 // murmurHashRule: MurmurHash3 (x86, 32 bit) per key: per 4-byte block
@@ -297,17 +284,19 @@ func murmurHashRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	blocks := int64(1)
-	f := "per key: 3 MUL + 1 ADD + 7 bitwise per 4-byte block, finalization 2 MUL + 7 bitwise"
+	var bound string
 	if v := n.In(0); v != nil {
 		switch {
 		case v.DType == onnx.String:
-			f += " (strings: one block assumed)"
+			bound = "lower bound: each string counted as one 4-byte block (its length is data)"
 		case v.DType.Bits() > 32:
 			blocks = int64(v.DType.Bits() / 32)
 		}
 	}
+	// Per key: 3 MUL + 1 ADD + 7 bitwise per 4-byte block, finalization 2
+	// MUL + 7 bitwise.
 	per := ops(Mul, 3*blocks+2, Add, blocks, Cmp, 7*blocks+7)
-	return Cost{Ops: per.Scale(e), Formula: f}, nil
+	return Cost{Ops: per.Scale(e), Bound: bound}, nil
 }
 
 // ngramRepeatBlockRule: NGramRepeatBlock compares, per sequence, the last
@@ -324,7 +313,7 @@ func ngramRepeatBlockRule(n *Node) (Cost, error) {
 		return Cost{}, fmt.Errorf("ngram_size %d: want positive", ng)
 	}
 	starts := sym.Max(ids[1].AddInt(1-ng), sym.Const(0))
-	return Cost{Ops: ops(Cmp, ids[0].Mul(starts).MulInt(ng-1)), Formula: "(L−n+1)·(n−1) token comparisons per sequence (upper bound)"}, nil
+	return Cost{Ops: ops(Cmp, ids[0].Mul(starts).MulInt(ng-1)), Bound: "upper bound: every comparison of n−1 tokens is counted in full, though it stops at the first mismatch"}, nil
 }
 
 // nhwcFusedConvRule: a channels-last convolution (MACs and bias) plus the
@@ -340,7 +329,6 @@ func nhwcFusedConvRule(n *Node) (Cost, error) {
 			return Cost{}, err
 		}
 		c.Ops[Add] = c.Ops[Add].Add(e)
-		c.Formula += " + Z"
 	}
 	return c, nil
 }

@@ -112,7 +112,7 @@ func unaryRule(op string) Rule {
 		if op == "Gelu" && n.AttrString("approximate", "none") == "tanh" {
 			p = ops(Mul, 6, Add, 2, Tanh, 1) // ½x(1+tanh(√(2/π)(x+0.044715x³)))
 		}
-		return Cost{Ops: p.Scale(e), Formula: fmt.Sprintf("%s per element", p)}, nil
+		return Cost{Ops: p.Scale(e)}, nil
 	}
 }
 
@@ -140,7 +140,7 @@ func clipRule(n *Node) (Cost, error) {
 			bounds++
 		}
 	}
-	return Cost{Ops: ops(Cmp, e.MulInt(int64(bounds))), Formula: fmt.Sprintf("%d comparison(s) per element", bounds)}, nil
+	return Cost{Ops: ops(Cmp, e.MulInt(int64(bounds)))}, nil
 }
 
 func dropoutRule(n *Node) (Cost, error) {
@@ -155,13 +155,13 @@ func dropoutRule(n *Node) (Cost, error) {
 	}
 	if !training {
 		b, _ := bytesOf(n.Out(0))
-		return Cost{Kind: Movement, Bytes: b.MulInt(2), Formula: "inference: identity"}, nil
+		return Cost{Kind: Movement, Bytes: b.MulInt(2)}, nil
 	}
 	e, err := n.OutNumel(0)
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: ops(Rand, e, Cmp, e, Mul, e), Formula: "training: 1 draw, 1 comparison, 1 scaling per element"}, nil
+	return Cost{Ops: ops(Rand, e, Cmp, e, Mul, e)}, nil
 }
 
 func binaryRule(op string) Rule {
@@ -192,7 +192,7 @@ func binaryRule(op string) Rule {
 				}
 			}
 		}
-		return Cost{Ops: p.Scale(e), Formula: fmt.Sprintf("%s per output element", p)}, nil
+		return Cost{Ops: p.Scale(e)}, nil
 	}
 }
 
@@ -213,11 +213,11 @@ func variadicRule(n *Node) (Cost, error) {
 	per := e.MulInt(k - 1)
 	switch n.Node.OpType {
 	case "Sum":
-		return Cost{Ops: ops(Add, per), Formula: "k−1 additions per element"}, nil
+		return Cost{Ops: ops(Add, per)}, nil
 	case "Mean":
-		return Cost{Ops: ops(Add, per, Mul, e), Formula: "k−1 additions and one scaling by 1/k per element"}, nil
+		return Cost{Ops: ops(Add, per, Mul, e)}, nil
 	}
-	return Cost{Ops: ops(Cmp, per), Formula: "k−1 comparisons per element"}, nil
+	return Cost{Ops: ops(Cmp, per)}, nil
 }
 
 // zero is a convenience for rules.

@@ -173,15 +173,16 @@ func requantizeOps(e sym.Expr) Ops {
 // ⌈n·log2 n⌉ (the information-theoretic bound that merge sort and heap
 // sort stay within up to a constant; counted as an upper bound). A
 // logarithm of a symbolic n is not a polynomial: then the insertion-sort
-// worst case n(n−1)/2 is counted, a looser upper bound.
+// worst case n(n−1)/2 is counted, a looser upper bound. The string says
+// which bound was counted (for Cost.Bound); it is "" for n ≤ 1.
 func sortCmps(n sym.Expr) (sym.Expr, string) {
 	if v, ok := n.IsConst(); ok {
 		if v <= 1 {
-			return sym.Const(0), "⌈n·log2 n⌉ comparisons (sort, upper bound)"
+			return sym.Const(0), ""
 		}
-		return sym.Const(int64(math.Ceil(float64(v) * math.Log2(float64(v))))), "⌈n·log2 n⌉ comparisons (sort, upper bound)"
+		return sym.Const(int64(math.Ceil(float64(v) * math.Log2(float64(v))))), "upper bound: a sort of n items counted as ⌈n·log2 n⌉ comparisons"
 	}
-	return sym.FloorDiv(n.Mul(n.AddInt(-1)), sym.Const(2)), "n(n−1)/2 comparisons (sort of a symbolic length n, upper bound)"
+	return sym.FloorDiv(n.Mul(n.AddInt(-1)), sym.Const(2)), "upper bound: a sort of a symbolic length n counted as n(n−1)/2 comparisons"
 }
 
 // ceilLog2 returns ⌈log2 v⌉ for a concrete v ≥ 1.
@@ -234,35 +235,31 @@ func activationOps(name string) (Ops, bool) {
 var siluOps = ops(Exp, 1, Add, 1, Div, 1, Mul, 1)
 
 // fusedActivationOps prices the activation attribute of a fused operator
-// over e outputs, returning the cost and a formula fragment.
-func fusedActivationOps(n *Node, attr string, e sym.Expr) (Ops, string, error) {
+// over e outputs.
+func fusedActivationOps(n *Node, attr string, e sym.Expr) (Ops, error) {
 	act := n.AttrString(attr, "")
 	p, ok := activationOps(act)
 	if !ok {
-		return Ops{}, "", fmt.Errorf("unknown %s %q", attr, act)
+		return Ops{}, fmt.Errorf("unknown %s %q", attr, act)
 	}
-	if act == "" {
-		return Ops{}, "", nil
-	}
-	return p.Scale(e), " + fused " + act + " per output", nil
+	return p.Scale(e), nil
 }
 
 // movementOf prices pure data movement: 0 FPO, the bytes written (and as
 // many read).
-func movementOf(n *Node, formula string) Cost {
+func movementOf(n *Node) Cost {
 	c, _ := movementRule(n)
-	c.Formula = formula
 	return c
 }
 
 // perElementRule builds a rule that charges p per element of output 0.
-func perElementRule(p Ops, formula string) Rule {
+func perElementRule(p Ops) Rule {
 	return func(n *Node) (Cost, error) {
 		e, err := n.OutNumel(0)
 		if err != nil {
 			return Cost{}, err
 		}
-		return Cost{Ops: p.Scale(e), Formula: fmt.Sprintf("%s per element: %s", p, formula)}, nil
+		return Cost{Ops: p.Scale(e)}, nil
 	}
 }
 

@@ -67,7 +67,7 @@ func gridSampleRule(n *Node) (Cost, error) {
 		return Cost{}, fmt.Errorf("unknown mode %q", mode)
 	}
 	o := perAxis.Scale(locations.MulInt(r)).Add(perElem.Scale(elements))
-	return Cost{Ops: o, Formula: mode + ": coordinates per location and axis, interpolation per output element"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // affineGridRule: AffineGrid maps every grid point of the d spatial axes
@@ -85,7 +85,7 @@ func affineGridRule(n *Node) (Cost, error) {
 	macs := points.MulInt(d * d)
 	base := sym.Sum(out[1 : len(out)-1]...)
 	o := macOps(macs).Add(ops(Mul, base, Add, base, Div, d))
-	return Cost{Ops: o, MACs: macs, Formula: "θ·[x, 1] per grid point: d² MACs; base grid coordinates"}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // roiSamples returns the sampling points per output bin along an axis of
@@ -133,11 +133,11 @@ func roiAlignRule(n *Node) (Cost, error) {
 	} else {
 		o = o.Add(ops(Mul, samples.MulInt(4), Add, samples.MulInt(3))).Add(ops(Add, combine, Mul, outputs))
 	}
-	f := "bilinear samples per bin"
+	c := Cost{Ops: o}
 	if n.AttrInt("sampling_ratio", 0) <= 0 {
-		f += " (adaptive count taken for a region spanning the feature map: upper bound)"
+		c.Bound = "upper bound: the adaptive sample count is taken for a region spanning the feature map"
 	}
-	return Cost{Ops: o, Formula: f}, nil
+	return c, nil
 }
 
 // maxRoiPoolRule: MaxRoiPool. Per region: the corners scaled and rounded
@@ -166,7 +166,7 @@ func maxRoiPoolRule(n *Node) (Cost, error) {
 	o := ops(Mul, rois.MulInt(4), Round, rois.MulInt(4), Add, rois.MulInt(2), Cmp, rois.MulInt(2), Div, rois.MulInt(2))
 	o = o.Add(ops(Mul, bins.MulInt(4), Round, bins.MulInt(4), Add, bins.MulInt(4), Cmp, bins.MulInt(8)))
 	o = o.Add(ops(Cmp, sym.Product(out...).Mul(rows.Mul(cols).AddInt(-1))))
-	return Cost{Ops: o, Formula: "max over each bin of a region spanning the feature map (upper bound)"}, nil
+	return Cost{Ops: o, Bound: "upper bound: each bin is taken to span the feature map"}, nil
 }
 
 // col2ImRule: Col2Im adds every column element into its image position
@@ -177,7 +177,7 @@ func col2ImRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: ops(Add, e), Formula: "1 ADD per column element accumulated into the image (upper bound: padding drops some)"}, nil
+	return Cost{Ops: ops(Add, e), Bound: "upper bound: every column element is counted as added, though those falling in the padding are dropped"}, nil
 }
 
 // imageDecoderRule: decoding a compressed image (entropy decoding, inverse
@@ -205,5 +205,5 @@ func cropAndResizeRule(n *Node) (Cost, error) {
 		e := sym.Product(out...)
 		o = o.Add(ops(Add, e.MulInt(6), Mul, e.MulInt(3)))
 	}
-	return Cost{Ops: o, Formula: "coordinates per region row and column, 3 lerps per output element (bilinear)"}, nil
+	return Cost{Ops: o}, nil
 }

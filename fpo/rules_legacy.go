@@ -10,11 +10,11 @@ import (
 // ONNX Runtime still run them.
 
 func init() {
-	Register("", perElementRule(ops(Mul, 1, Add, 1), "α·x + β"), "Affine")
-	Register("", perElementRule(ops(Mul, 2, Tanh, 1), "α·tanh(β·x)"), "ScaledTanh")
-	Register("", perElementRule(ops(Mul, 2, Exp, 1, Add, 1, Log, 1), "α·log(1 + e^{β·x})"), "ParametricSoftplus")
-	Register("", perElementRule(ops(Mul, 1), "scale·x"), "Scale")
-	Register("", perElementRule(ops(Mul, 1, Add, 1), "scale·x + bias[c]"), "ImageScaler")
+	Register("", perElementRule(ops(Mul, 1, Add, 1)), "Affine")                             // α·x + β
+	Register("", perElementRule(ops(Mul, 2, Tanh, 1)), "ScaledTanh")                        // α·tanh(β·x)
+	Register("", perElementRule(ops(Mul, 2, Exp, 1, Add, 1, Log, 1)), "ParametricSoftplus") // α·log(1 + e^{β·x})
+	Register("", perElementRule(ops(Mul, 1)), "Scale")                                      // scale·x
+	Register("", perElementRule(ops(Mul, 1, Add, 1)), "ImageScaler")                        // scale·x + bias[c]
 	Register("", movementRule, "Crop", "DynamicSlice", "ConstantFill", "GivenTensorFill")
 	Register("", gruUnitRule, "GRUUnit")
 	Register("", fcRule, "FC")
@@ -30,7 +30,7 @@ func gruUnitRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	per := perElement["Sigmoid"].Add(perElement["Tanh"]).Add(ops(Mul, 2, Add, 2, Cmp, 1))
-	return Cost{Ops: per.Scale(e), Formula: per.String() + " per hidden unit"}, nil
+	return Cost{Ops: per.Scale(e)}, nil
 }
 
 // fcRule: Caffe2's FC, Y = X·Wᵀ + b with X flattened to (M, K) at axis:
@@ -57,5 +57,5 @@ func fcRule(n *Node) (Cost, error) {
 	if n.has(2) {
 		o[Add] = o[Add].Add(out)
 	}
-	return Cost{Ops: o, MACs: macs, Formula: "M·N·K MACs + bias"}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }

@@ -53,10 +53,8 @@ func convRule(x, w, b int) Rule {
 		}
 		macs := out.Mul(perOut)
 		o := ops(Mul, macs, Add, macs)
-		f := "output elements × (C_in/group)·∏kernel MACs"
 		if b >= 0 && n.In(b) != nil {
 			o[Add] = o[Add].Add(out)
-			f += " + 1 bias ADD per output element"
 		}
 		if n.Node.OpType == "DeformConv" {
 			// Bilinear sampling of each input channel at every tap of every
@@ -83,18 +81,16 @@ func convRule(x, w, b int) Rule {
 			}
 			pairs := sym.FloorDiv(offsets, sym.Const(2))
 			o = o.Add(ops(Add, pairs.MulInt(6), Round, pairs.MulInt(2), Mul, pairs.MulInt(4)))
-			f += " + bilinear sampling of every input channel at every tap"
 		}
 		if n.Node.OpType == "FusedConv" {
 			act := strings.ToLower(n.AttrString("activation", ""))
 			if act != "" {
 				if p, ok := perElement[fusedActivation(act)]; ok {
 					o = o.Add(p.Scale(out))
-					f += " + fused " + act
 				}
 			}
 		}
-		return Cost{Ops: o, MACs: macs, Formula: f}, nil
+		return Cost{Ops: o, MACs: macs}, nil
 	}
 }
 
@@ -137,7 +133,7 @@ func convTransposeRule(n *Node) (Cost, error) {
 		}
 		o[Add] = o[Add].Add(out)
 	}
-	return Cost{Ops: o, MACs: macs, Formula: "input elements × (C_out/group)·∏kernel MACs + bias"}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // matmulMACs returns ∏(output dims) × K for a numpy-style matmul whose
@@ -173,7 +169,7 @@ func matmulRule(a, _ int) Rule {
 			out, _ := n.OutNumel(0)
 			o[Mul] = o[Mul].Add(out)
 		}
-		return Cost{Ops: o, MACs: macs, Formula: "output elements × K MACs"}, nil
+		return Cost{Ops: o, MACs: macs}, nil
 	}
 }
 
@@ -185,23 +181,19 @@ func gemmRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	o := ops(Mul, macs, Add, macs)
-	f := "M·N·K MACs"
 	if n.AttrFloat("alpha", 1) != 1 {
 		o[Mul] = o[Mul].Add(out)
-		f += " + α scaling"
 	}
 	if n.In(2) != nil {
 		beta := n.AttrFloat("beta", 1)
 		if beta != 0 {
 			o[Add] = o[Add].Add(out)
-			f += " + C"
 			if beta != 1 {
 				o[Mul] = o[Mul].Add(out)
-				f += " + β scaling"
 			}
 		}
 	}
-	return Cost{Ops: o, MACs: macs, Formula: f}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // gemmMACs returns the M·N outputs of a Gemm-like product of A (input 0,
@@ -243,7 +235,7 @@ func matmulNBitsRule(n *Node) (Cost, error) {
 		out, _ := n.OutNumel(0)
 		o[Add] = o[Add].Add(out)
 	}
-	return Cost{Ops: o, MACs: macs, Formula: "rows·K·N MACs + dequantization of the K·N weights"}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // einsumRule contracts the operands left to right. A pairwise contraction
@@ -336,7 +328,7 @@ func einsumRule(n *Node) (Cost, error) {
 			}
 		}
 		adds = in.Sub(out)
-		return Cost{Ops: ops(Add, adds), Formula: "single-operand einsum: one ADD per summed element"}, nil
+		return Cost{Ops: ops(Add, adds)}, nil
 	}
 	for i := 1; i < len(terms); i++ {
 		next := indices(terms[i])
@@ -368,7 +360,7 @@ func einsumRule(n *Node) (Cost, error) {
 		}
 		cur = keep
 	}
-	return Cost{Ops: ops(Mul, macs, Add, macs), MACs: macs, Formula: "pairwise contractions left to right: ∏(all indices) MACs each"}, nil
+	return Cost{Ops: ops(Mul, macs, Add, macs), MACs: macs}, nil
 }
 
 func countPresent(n *Node) int {

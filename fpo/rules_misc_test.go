@@ -90,11 +90,11 @@ func TestMLRules(t *testing.T) {
 		aInt("n_targets", 1))
 	runOpsCases(t, []opsCase{
 		// Per example 2 + 1 comparisons and 2 leaf weights; 5 examples.
-		{name: "tree regressor", opsets: ml, node: regressor(), inputs: vals(f32(5, 2)), ops: "add=10, cmp=15", formula: "upper bound"},
+		{name: "tree regressor", opsets: ml, node: regressor(), inputs: vals(f32(5, 2)), ops: "add=10, cmp=15", bound: "upper bound"},
 		// AVERAGE divides per target (5 MUL); base values add 5.
 		{name: "tree regressor average", opsets: ml, node: regressor(aString("aggregate_function", "AVERAGE"), aFloats("base_values", 0.5)),
-			inputs: vals(f32(5, 2)), ops: "add=15, mul=5, cmp=15"},
-		{name: "tree ensemble 5", opsets: ml5, node: tree5, inputs: vals(f32(2, 3)), ops: "add=2, cmp=8"},
+			inputs: vals(f32(5, 2)), ops: "add=15, mul=5, cmp=15", bound: "upper bound"},
+		{name: "tree ensemble 5", opsets: ml5, node: tree5, inputs: vals(f32(2, 3)), ops: "add=2, cmp=8", bound: "upper bound"},
 		// 2×3 coefficients·features per class: 18 MACs, 6 intercepts, a softmax
 		// over 3 (2 rows: 4 CMP, 6 + 4 ADD, 6 EXP, 6 DIV), argmax 2 CMP per row.
 		{name: "linear classifier", opsets: ml, node: opNode("ai.onnx.ml", "LinearClassifier", []string{"l", "s"},
@@ -157,7 +157,7 @@ func TestContribRules(t *testing.T) {
 		// per routed row (8): 384 MACs; relu 6 CMP; combine 4 MUL + 4 ADD;
 		// selection 2·2 CMP per row.
 		{name: "mixture of experts", opsets: msOpsets(), node: opNode("com.microsoft", "MoE", nil, aInt("k", 2), aString("activation_type", "relu")),
-			inputs: vals(f32(4, 4), f32(4, 3), f32(3, 4, 6), nil, f32(3, 6, 4)), ops: "add=416, mul=416, cmp=64", macs: 384},
+			inputs: vals(f32(4, 4), f32(4, 3), f32(3, 4, 6), nil, f32(3, 6, 4)), ops: "add=416, mul=416, cmp=64", macs: 384, bound: "upper bound"},
 		// int32 keys: 5 MUL, 1 ADD, 14 bitwise per key.
 		{name: "murmur hash", opsets: msOpsets(), node: opNode("com.microsoft", "MurmurHash3", nil), inputs: vals(typed(onnx.Int32, 3)), ops: "add=3, mul=15, cmp=42"},
 		// 2·3 + 4 elements tested, AND of 10.
@@ -189,8 +189,8 @@ func TestDataDependentFormulasSayUpperBound(t *testing.T) {
 		{"longformer", costOf(t, msOpsets(), opNode("com.microsoft", "LongformerAttention", nil, aInt("num_heads", 2), aInt("window", 1)),
 			f32(1, 4, 8), f32(8, 24), f32(24), f32(1, 4), f32(8, 24), f32(24), typed(onnx.Int32, 1, 4))},
 	} {
-		if !strings.Contains(c.cost.Formula, "bound") {
-			t.Errorf("%s: formula %q states no bound", c.name, c.cost.Formula)
+		if !strings.Contains(c.cost.Bound, "bound") {
+			t.Errorf("%s: Bound %q states no bound", c.name, c.cost.Bound)
 		}
 	}
 }

@@ -16,9 +16,9 @@ func init() {
 	d := "ai.onnx.ml"
 	Register(d, movementRule, "ArrayFeatureExtractor", "CastMap", "CategoryMapper", "DictVectorizer",
 		"FeatureVectorizer", "LabelEncoder", "OneHotEncoder", "ZipMap")
-	Register(d, perElementRule(ops(Cmp, 1), "x > threshold"), "Binarizer")
-	Register(d, perElementRule(ops(Cmp, 1), "x = replaced value (or NaN) selects the imputed value"), "Imputer")
-	Register(d, perElementRule(ops(Add, 1, Mul, 1), "(x − offset)·scale"), "Scaler")
+	Register(d, perElementRule(ops(Cmp, 1)), "Binarizer")      // x > threshold
+	Register(d, perElementRule(ops(Cmp, 1)), "Imputer")        // x = replaced value (or NaN) selects the imputed value
+	Register(d, perElementRule(ops(Add, 1, Mul, 1)), "Scaler") // (x − offset)·scale
 	Register(d, mlNormalizerRule, "Normalizer")
 	Register(d, linearModelRule(true), "LinearClassifier")
 	Register(d, linearModelRule(false), "LinearRegressor")
@@ -82,7 +82,7 @@ func mlNormalizerRule(n *Node) (Cost, error) {
 		return Cost{}, fmt.Errorf("unknown norm %q", norm)
 	}
 	per = per.Add(ops(Div, f, Cmp, 1))
-	return Cost{Ops: per.Scale(rows), Formula: "per row: the norm, a zero test, F divisions"}, nil
+	return Cost{Ops: per.Scale(rows)}, nil
 }
 
 // linearModelRule: LinearClassifier and LinearRegressor: N·k·F MACs for
@@ -127,7 +127,7 @@ func linearModelRule(classifier bool) Rule {
 		if classifier {
 			o[Cmp] = o[Cmp].Add(rows.Mul(sym.Max(k.AddInt(-1), sym.Const(1))))
 		}
-		return Cost{Ops: o, MACs: macs, Formula: "N·k·F MACs + intercepts + post_transform (+ argmax label)"}, nil
+		return Cost{Ops: o, MACs: macs}, nil
 	}
 }
 
@@ -181,7 +181,7 @@ func svmRule(classifier bool) Rule {
 		}
 		var per Ops
 		var macs sym.Expr
-		f1 := "linear model"
+		var bound string
 		if sv > 0 {
 			kern, km, err := svmKernelOps(n.AttrString("kernel_type", "LINEAR"), f)
 			if err != nil {
@@ -189,17 +189,15 @@ func svmRule(classifier bool) Rule {
 			}
 			per = kern.Scale(sym.Const(sv))
 			macs = km.MulInt(sv)
-			f1 = "S kernels"
 			if classifier {
 				pairs := k * (k - 1) / 2
 				dm := sym.Const((k - 1) * sv)
 				macs = macs.Add(dm)
 				per = per.Add(macOps(dm)).Add(ops(Add, pairs, Cmp, pairs+k-1))
-				f1 += ", one-vs-one decisions and votes"
 				if pa, _ := n.AttrFloats("prob_a"); len(pa) > 0 {
 					iters := max(100, k)
 					per = per.Add(ops(Mul, pairs+iters*k*k, Add, 2*pairs+iters*k*k, Exp, pairs, Div, pairs))
-					f1 += ", Platt probabilities and coupling (upper bound)"
+					bound = "upper bound: Platt coupling counted for its full iteration budget"
 				}
 			} else {
 				macs = macs.AddInt(sv)
@@ -226,7 +224,7 @@ func svmRule(classifier bool) Rule {
 		if err != nil {
 			return Cost{}, err
 		}
-		return Cost{Ops: o.Add(pt), MACs: macs.Mul(rows), Formula: f1 + " per example + post_transform"}, nil
+		return Cost{Ops: o.Add(pt), MACs: macs.Mul(rows), Bound: bound}, nil
 	}
 }
 
@@ -302,8 +300,7 @@ func treeEnsembleRule(n *Node) (Cost, error) {
 	if n.Node.OpType == "TreeEnsembleClassifier" {
 		o[Cmp] = o[Cmp].Add(rows.Mul(sym.Max(targets.AddInt(-1), sym.Const(1))))
 	}
-	return Cost{Ops: o, Formula: fmt.Sprintf("%d trees: %d comparisons on their longest paths and %d leaf contributions per example (upper bound), %s aggregation",
-		len(trees), cmps, leafOps, strings.ToLower(agg))}, nil
+	return Cost{Ops: o, Bound: "upper bound: every example is counted along each tree's costliest root-to-leaf path"}, nil
 }
 
 // treeCost is one tree's worst case: comparisons on its costliest

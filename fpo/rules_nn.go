@@ -36,13 +36,13 @@ func poolRule(n *Node) (Cost, error) {
 	}
 	switch n.Node.OpType {
 	case "MaxPool", "NhwcMaxPool":
-		return Cost{Ops: ops(Cmp, out.MulInt(k-1)), Formula: "∏kernel−1 comparisons per output"}, nil
+		return Cost{Ops: ops(Cmp, out.MulInt(k-1))}, nil
 	case "AveragePool":
-		return Cost{Ops: ops(Add, out.MulInt(k-1), Mul, out), Formula: "∏kernel−1 additions and 1 scaling per output"}, nil
+		return Cost{Ops: ops(Add, out.MulInt(k-1), Mul, out)}, nil
 	}
 	p := n.AttrInt("p", 2)
 	per := lpPowOps(p).Scale(sym.Const(k)).Add(ops(Add, k-1)).Add(lpRootOps(p))
-	return Cost{Ops: per.Scale(out), Formula: "|x|^p per tap, sum, p-th root per output"}, nil
+	return Cost{Ops: per.Scale(out)}, nil
 }
 
 func lpPowOps(p int64) Ops {
@@ -73,12 +73,12 @@ func globalPoolRule(n *Node) (Cost, error) {
 	red := in.Sub(out)
 	switch n.Node.OpType {
 	case "GlobalMaxPool":
-		return Cost{Ops: ops(Cmp, red), Formula: "H·W−1 comparisons per channel"}, nil
+		return Cost{Ops: ops(Cmp, red)}, nil
 	case "GlobalAveragePool":
-		return Cost{Ops: ops(Add, red, Mul, out), Formula: "H·W−1 additions and 1 scaling per channel"}, nil
+		return Cost{Ops: ops(Add, red, Mul, out)}, nil
 	}
 	p := n.AttrInt("p", 2)
-	return Cost{Ops: lpPowOps(p).Scale(in).Add(ops(Add, red)).Add(lpRootOps(p).Scale(out)), Formula: "|x|^p, sum and root per channel"}, nil
+	return Cost{Ops: lpPowOps(p).Scale(in).Add(ops(Add, red)).Add(lpRootOps(p).Scale(out))}, nil
 }
 
 // channels returns N·C (elements per spatial position) and the element count.
@@ -105,15 +105,13 @@ func batchNormRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	o := ops(Add, c.MulInt(2), Sqrt, c, Div, c, Mul, c).Add(ops(Mul, numel, Add, numel))
-	f := "per channel: scale and shift; per element: 1 MUL + 1 ADD"
 	training := n.AttrInt("training_mode", 0) != 0 || (n.Opset < 14 && n.Opset >= 9 && countOutputs(n) > 1) || (n.Opset < 9 && n.AttrInt("is_test", 0) == 0 && countOutputs(n) > 1)
 	if training {
 		// mean: numel−C ADD + C MUL; variance: numel ADD (x−μ), numel MUL,
 		// numel−C ADD, C MUL; running stats: 2·(2 MUL + 1 ADD) per channel.
 		o = o.Add(ops(Add, numel.MulInt(3).Sub(c.MulInt(2)), Mul, numel.Add(c.MulInt(2)))).Add(ops(Mul, c.MulInt(4), Add, c.MulInt(2)))
-		f += "; training: batch mean and variance, running-statistics update"
 	}
-	return Cost{Ops: o, Formula: f}, nil
+	return Cost{Ops: o}, nil
 }
 
 func countOutputs(n *Node) int {
@@ -168,7 +166,7 @@ func groupNormRule(n *Node) (Cost, error) {
 	if biasIdx >= 0 && n.In(biasIdx) != nil {
 		o = o.Add(ops(Add, numel))
 	}
-	return Cost{Ops: o, Formula: "per group: mean, variance, 1/√(var+ε); per element: normalize, scale, shift"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // normGroups returns the number of independent normalization groups.
@@ -220,11 +218,11 @@ func softmaxRule(n *Node) (Cost, error) {
 	}
 	switch n.Node.OpType {
 	case "Hardmax":
-		return Cost{Ops: ops(Cmp, rows.Mul(L).Sub(rows)), Formula: "L−1 comparisons per row"}, nil
+		return Cost{Ops: ops(Cmp, rows.Mul(L).Sub(rows))}, nil
 	case "LogSoftmax":
-		return Cost{Ops: logSoftmaxOps(rows, L), Formula: "max, shift, exp, sum, log, subtract"}, nil
+		return Cost{Ops: logSoftmaxOps(rows, L)}, nil
 	}
-	return Cost{Ops: softmaxOps(rows, L), Formula: "max, shift, exp, sum, divide"}, nil
+	return Cost{Ops: softmaxOps(rows, L)}, nil
 }
 
 // softmaxRows returns the rows and row length of a softmax over input i:
@@ -357,7 +355,7 @@ func rnnRule(n *Node) (Cost, error) {
 	if n.In(3) != nil {
 		o = o.Add(ops(Add, steps.Mul(h).MulInt(2*gates)))
 	}
-	return Cost{Ops: o, MACs: macs, Formula: fmt.Sprintf("per step, batch item and direction: %d·H·(I+H) MACs + cell", gates)}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // rnnActivation prices the i-th activation of the first direction (by its
@@ -388,7 +386,7 @@ func lrnRule(n *Node) (Cost, error) {
 	}
 	size := n.AttrInt("size", 1)
 	per := ops(Mul, size+1, Add, size, Pow, 1, Div, 1)
-	return Cost{Ops: per.Scale(e), Formula: "size squares, sum, scale, power, divide per element"}, nil
+	return Cost{Ops: per.Scale(e)}, nil
 }
 
 // lpNormRule: per element |x|^p, per row the sum and root, per element a division.
@@ -405,5 +403,5 @@ func lpNormRule(n *Node) (Cost, error) {
 	rows := sym.FloorDiv(numel, s[a])
 	p := n.AttrInt("p", 2)
 	o := lpPowOps(p).Scale(numel).Add(ops(Add, numel.Sub(rows))).Add(lpRootOps(p).Scale(rows)).Add(ops(Div, numel))
-	return Cost{Ops: o, Formula: "|x|^p, row sums, roots, division"}, nil
+	return Cost{Ops: o}, nil
 }

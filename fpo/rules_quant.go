@@ -55,7 +55,7 @@ func zeroPointOps(n *Node, pairs ...[2]int) (Ops, error) {
 // product: the zero points of the listed (value, zero point) input pairs
 // are subtracted from every element, and out (if not nil) prices the
 // conversion of each output accumulator.
-func integerProduct(base Rule, pairs [][2]int, out func(n *Node, e sym.Expr) (Ops, string)) Rule {
+func integerProduct(base Rule, pairs [][2]int, out func(n *Node, e sym.Expr) Ops) Rule {
 	return func(n *Node) (Cost, error) {
 		c, err := base(n)
 		if err != nil {
@@ -67,37 +67,31 @@ func integerProduct(base Rule, pairs [][2]int, out func(n *Node, e sym.Expr) (Op
 		}
 		if !zp[Add].Equal(sym.Const(0)) {
 			c.Ops = c.Ops.Add(zp)
-			c.Formula += " + zero points (1 ADD per input element)"
 		}
 		if out != nil {
 			e, err := n.OutNumel(0)
 			if err != nil {
 				return Cost{}, err
 			}
-			o, f := out(n, e)
-			c.Ops = c.Ops.Add(o)
-			c.Formula += f
+			c.Ops = c.Ops.Add(out(n, e))
 		}
 		return c, nil
 	}
 }
 
-// requantized: the accumulators are requantized to the output's scale.
-func requantized(n *Node, e sym.Expr) (Ops, string) {
-	return requantizeOps(e), " + requantization per output (MUL, ROUND, ADD, 2 CMP)"
-}
+// requantized: the accumulators are requantized to the output's scale
+// (MUL, ROUND, ADD, 2 CMP per output).
+func requantized(n *Node, e sym.Expr) Ops { return requantizeOps(e) }
 
 // dequantizedWithBias: the accumulators are scaled to reals (1 MUL) and
 // the bias at input b is added (1 ADD) when given.
-func dequantizedWithBias(b int) func(n *Node, e sym.Expr) (Ops, string) {
-	return func(n *Node, e sym.Expr) (Ops, string) {
+func dequantizedWithBias(b int) func(n *Node, e sym.Expr) Ops {
+	return func(n *Node, e sym.Expr) Ops {
 		o := ops(Mul, e)
-		f := " + dequantization per output (1 MUL)"
 		if n.has(b) {
 			o[Add] = o[Add].Add(e)
-			f += " + bias"
 		}
-		return o, f
+		return o
 	}
 }
 
@@ -108,7 +102,7 @@ func quantizeLinearRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: quantizeOps(e, n.has(2)), Formula: "x/scale, round, + zero point, saturate per element"}, nil
+	return Cost{Ops: quantizeOps(e, n.has(2))}, nil
 }
 
 // dequantizeLinearRule: y = (x − x_zero_point) · x_scale: MUL per element,
@@ -118,7 +112,7 @@ func dequantizeLinearRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: dequantizeOps(e, n.has(2)), Formula: "(x − zero point)·scale per element"}, nil
+	return Cost{Ops: dequantizeOps(e, n.has(2))}, nil
 }
 
 // dynamicQuantizeLinearOps: DynamicQuantizeLinear over e elements: the
@@ -137,7 +131,7 @@ func dynamicQuantizeLinearRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: dynamicQuantizeLinearOps(e), Formula: "min/max, scale and zero point, then quantize every element"}, nil
+	return Cost{Ops: dynamicQuantizeLinearOps(e)}, nil
 }
 
 // dynamicQuantizeMatMulRule: DynamicQuantizeMatMul quantizes A dynamically
@@ -154,7 +148,6 @@ func dynamicQuantizeMatMulRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	c.Ops = c.Ops.Add(dynamicQuantizeLinearOps(a)).Add(ops(Add, a))
-	c.Formula = "dynamic quantization of A, A's zero point; " + c.Formula
 	return c, nil
 }
 
@@ -169,7 +162,7 @@ func qlinearBinaryRule(p Prim) Rule {
 			return Cost{}, err
 		}
 		o := dequantizeOps(e, n.has(2)).Add(dequantizeOps(e, n.has(5))).Add(ops(p, e)).Add(quantizeOps(e, n.has(7)))
-		return Cost{Ops: o, Formula: fmt.Sprintf("dequantize both operands, %s, quantize, per output element", p)}, nil
+		return Cost{Ops: o}, nil
 	}
 }
 
@@ -184,7 +177,7 @@ func qlinearUnaryRule(act string) Rule {
 			return Cost{}, err
 		}
 		o := dequantizeOps(e, n.has(2)).Add(perElement[act].Scale(e)).Add(quantizeOps(e, n.has(4)))
-		return Cost{Ops: o, Formula: "dequantize, " + act + ", quantize per element"}, nil
+		return Cost{Ops: o}, nil
 	}
 }
 
@@ -197,7 +190,7 @@ func qlinearSoftmaxRule(n *Node) (Cost, error) {
 	}
 	e := rows.Mul(L)
 	o := dequantizeOps(e, n.has(2)).Add(softmaxOps(rows, L)).Add(quantizeOps(e, n.has(4)))
-	return Cost{Ops: o, Formula: "dequantize, softmax, quantize"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // qlinearConcatRule: every input element is requantized to the output's
@@ -212,7 +205,7 @@ func qlinearConcatRule(n *Node) (Cost, error) {
 		}
 		o = o.Add(dequantizeOps(e, n.has(i+2))).Add(quantizeOps(e, n.has(1)))
 	}
-	return Cost{Ops: o, Formula: "requantization of every input element (upper bound: inputs at the output's scale are copied)"}, nil
+	return Cost{Ops: o, Bound: "upper bound: every input is counted as requantized, though one at the output's scale is copied"}, nil
 }
 
 // qlinearPoolRule: QLinearAveragePool, QLinearGlobalAveragePool and
@@ -236,7 +229,7 @@ func qlinearPoolRule(n *Node) (Cost, error) {
 	if n.has(2) {
 		o[Add] = o[Add].Add(out)
 	}
-	return Cost{Ops: o, Formula: "integer window sums, zero-point correction, requantization per output"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // qgemmRule: QGemm: A (input 0) times B (input 3): M·N·K integer MACs,
@@ -255,19 +248,16 @@ func qgemmRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	o = o.Add(zp)
-	f := "M·N·K integer MACs, zero points, scaling per output"
 	if n.has(6) {
 		o[Add] = o[Add].Add(out)
-		f += " + C"
 	}
 	if n.has(7) {
 		o = o.Add(ops(Round, out, Cmp, out.MulInt(2)))
 		if n.has(8) {
 			o[Add] = o[Add].Add(out)
 		}
-		f += " + quantization of Y"
 	}
-	return Cost{Ops: o, MACs: macs, Formula: f}, nil
+	return Cost{Ops: o, MACs: macs}, nil
 }
 
 // mulIntegerRule: MulInteger: (A − A_zero_point)·(B − B_zero_point) per
@@ -283,7 +273,7 @@ func mulIntegerRule(n *Node) (Cost, error) {
 			o[Add] = o[Add].Add(e)
 		}
 	}
-	return Cost{Ops: o, Formula: "1 MUL per output element + 1 ADD per zero point"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // matmulBnb4Rule: MatMulBnb4: every 4-bit weight is decoded by a table
@@ -303,7 +293,7 @@ func matmulBnb4Rule(n *Node) (Cost, error) {
 	}
 	rows := sym.Product(as[:len(as)-1]...)
 	macs := rows.MulInt(k * nn)
-	return Cost{Ops: macOps(macs).Add(ops(Mul, k*nn)), MACs: macs, Formula: "rows·K·N MACs + dequantization of the K·N weights (1 MUL each)"}, nil
+	return Cost{Ops: macOps(macs).Add(ops(Mul, k*nn)), MACs: macs}, nil
 }
 
 // gatherBlockQuantizedRule: the gather is data movement; every gathered
@@ -318,5 +308,5 @@ func gatherBlockQuantizedRule(n *Node) (Cost, error) {
 	if d := n.In(0); d != nil && (d.DType == onnx.Uint8 || d.DType == onnx.Uint4) {
 		zp = true
 	}
-	return Cost{Ops: dequantizeOps(e, zp), Formula: "gather (movement), (q − zero point)·scale per output element"}, nil
+	return Cost{Ops: dequantizeOps(e, zp)}, nil
 }

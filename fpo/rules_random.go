@@ -10,9 +10,9 @@ import (
 // Random generators and the operators on strings and tokens.
 
 func init() {
-	Register("", perElementRule(ops(Rand, 1, Mul, 1, Add, 1), "low + (high − low)·u"), "RandomUniform", "RandomUniformLike")
+	Register("", perElementRule(ops(Rand, 1, Mul, 1, Add, 1)), "RandomUniform", "RandomUniformLike") // low + (high − low)·u
 	Register("", randomNormalRule, "RandomNormal", "RandomNormalLike")
-	Register("", perElementRule(ops(Rand, 1, Cmp, 1), "u < p"), "Bernoulli")
+	Register("", perElementRule(ops(Rand, 1, Cmp, 1)), "Bernoulli") // u < p
 	Register("", multinomialRule, "Multinomial")
 	Register("", stringRule, "StringNormalizer", "StringConcat", "StringSplit", "RegexFullMatch")
 	Register("", tfIdfRule, "TfIdfVectorizer")
@@ -29,7 +29,7 @@ func randomNormalRule(n *Node) (Cost, error) {
 	}
 	pairs := sym.CeilDiv(e, sym.Const(2))
 	o := ops(Rand, pairs.MulInt(2), Log, pairs, Sqrt, pairs, Trig, pairs.MulInt(2), Mul, pairs.MulInt(4)).Add(ops(Mul, e, Add, e))
-	return Cost{Ops: o, Formula: "Box–Muller per pair of values, mean + scale·z per element"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // multinomialRule: per batch row of C log-probabilities, the unnormalized
@@ -52,14 +52,14 @@ func multinomialRule(n *Node) (Cost, error) {
 		search = sym.Const(ceilLog2(v))
 	}
 	o := ops(Exp, b.Mul(c), Add, b.Mul(c.AddInt(-1))).Add(ops(Rand, out, Mul, out, Cmp, out.Mul(search)))
-	return Cost{Ops: o, Formula: "exp and running sum per row; draw and binary search per sample"}, nil
+	return Cost{Ops: o}, nil
 }
 
 // stringRule: operators on strings (normalization, concatenation,
 // splitting, regular expressions) do no floating-point arithmetic: 0 FPO;
 // the bytes count one reference per string element read and written.
 func stringRule(n *Node) (Cost, error) {
-	return movementOf(n, "string processing: no floating-point arithmetic (0 FPO)"), nil
+	return movementOf(n), nil // string processing: no floating-point arithmetic (0 FPO)
 }
 
 // tfIdfRule: TfIdfVectorizer looks up every n-gram of every row (hashing
@@ -101,5 +101,5 @@ func tfIdfRule(n *Node) (Cost, error) {
 	default:
 		return Cost{}, fmt.Errorf("unknown mode %q", mode)
 	}
-	return Cost{Ops: o, Formula: "n-gram counts (upper bound: every n-gram found), " + mode + " weighting"}, nil
+	return Cost{Ops: o, Bound: "upper bound: every n-gram is counted as found in the pool"}, nil
 }

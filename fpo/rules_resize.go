@@ -41,16 +41,16 @@ func resizeRule(n *Node) (Cost, error) {
 	switch {
 	case k == 0 || mode == "nearest":
 		b, _ := bytesOf(n.Out(0))
-		return Cost{Kind: Movement, Bytes: b.MulInt(2), Formula: "nearest: data movement"}, nil
+		return Cost{Kind: Movement, Bytes: b.MulInt(2)}, nil
 	case strings.Contains(mode, "linear"):
 		lerps := int64(1)<<k - 1
-		return Cost{Ops: ops(Add, numel.MulInt(2*lerps), Mul, numel.MulInt(lerps)), Formula: fmt.Sprintf("%d lerps per output element", lerps)}, nil
+		return Cost{Ops: ops(Add, numel.MulInt(2*lerps), Mul, numel.MulInt(lerps))}, nil
 	case mode == "cubic":
 		taps := int64(1)
 		for i := int64(0); i < k; i++ {
 			taps *= 4
 		}
-		return Cost{Ops: ops(Mul, numel.MulInt(taps), Add, numel.MulInt(taps-1)), Formula: fmt.Sprintf("%d taps per output element", taps)}, nil
+		return Cost{Ops: ops(Mul, numel.MulInt(taps), Add, numel.MulInt(taps-1))}, nil
 	}
 	return Cost{}, fmt.Errorf("unknown mode %q", mode)
 }
@@ -61,11 +61,11 @@ func rangeRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: ops(Add, e), Formula: "one ADD per element"}, nil
+	return Cost{Ops: ops(Add, e)}, nil
 }
 
 // triluRule: keeps or zeroes each element by its position: a select.
 func triluRule(n *Node) (Cost, error) {
 	b, _ := bytesOf(n.Out(0))
-	return Cost{Kind: Movement, Bytes: b.MulInt(2), Formula: "masking by position: data movement"}, nil
+	return Cost{Kind: Movement, Bytes: b.MulInt(2)}, nil
 }

@@ -30,7 +30,7 @@ func nonZeroRule(n *Node) (Cost, error) {
 	if err != nil {
 		return Cost{}, err
 	}
-	return Cost{Ops: ops(Cmp, e), Formula: "1 CMP (x ≠ 0) per input element"}, nil
+	return Cost{Ops: ops(Cmp, e)}, nil
 }
 
 // axisLength returns the rows and the length along the axis attribute
@@ -67,10 +67,10 @@ func topKRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	if k, ok := out[a].IsConst(); ok && k == 1 {
-		return Cost{Ops: ops(Cmp, rows.Mul(L.AddInt(-1))), Formula: "K = 1: n−1 comparisons per row"}, nil
+		return Cost{Ops: ops(Cmp, rows.Mul(L.AddInt(-1)))}, nil
 	}
-	c, f := sortCmps(L)
-	return Cost{Ops: ops(Cmp, rows.Mul(c)), Formula: "per row: " + f}, nil
+	c, bound := sortCmps(L)
+	return Cost{Ops: ops(Cmp, rows.Mul(c)), Bound: bound}, nil
 }
 
 // uniqueRule: Unique sorts the m items (elements, or slices along axis)
@@ -91,12 +91,12 @@ func uniqueRule(n *Node) (Cost, error) {
 		m = s[ax]
 		slice = sym.Product(s[:ax]...).Mul(sym.Product(s[ax+1:]...))
 	}
-	c, f := sortCmps(m)
+	c, _ := sortCmps(m)
 	cmps := c.Add(m).AddInt(-1)
 	if v, ok := m.IsConst(); ok && v == 0 {
 		cmps = sym.Const(0)
 	}
-	return Cost{Ops: ops(Cmp, cmps.Mul(slice)), Formula: f + " + m−1 neighbour comparisons, per slice element"}, nil
+	return Cost{Ops: ops(Cmp, cmps.Mul(slice)), Bound: "upper bound: the items are sorted in ⌈m·log2 m⌉ comparisons (m(m−1)/2 for a symbolic m), and each comparison of slices counts every element"}, nil
 }
 
 // nmsRule: NonMaxSuppression per batch and class over n boxes: the score
@@ -142,7 +142,7 @@ func nmsRule(n *Node) (Cost, error) {
 		per = per.Add(ops(Mul, nb.MulInt(2), Add, nb.MulInt(4)))
 	}
 	per = per.Add(ops(Cmp, pairs.MulInt(7), Add, pairs.MulInt(4), Mul, pairs, Div, pairs))
-	return Cost{Ops: per.Scale(sets), Formula: "per batch and class: threshold, sort, areas, IoU tests (upper bound: every pair of kept boxes tested)"}, nil
+	return Cost{Ops: per.Scale(sets), Bound: "upper bound: every pair of kept boxes is counted as IoU-tested"}, nil
 }
 
 // cumulativeRule: CumSum (p = ADD) and CumProd (p = MUL) along the axis:
@@ -162,14 +162,14 @@ func cumulativeRule(p Prim) Rule {
 		if err != nil {
 			return Cost{}, err
 		}
-		per, f := L.AddInt(-1), "L−1 per row"
+		per := L.AddInt(-1) // per row
 		if n.AttrInt("exclusive", 0) != 0 {
-			per, f = sym.Max(L.AddInt(-2), sym.Const(0)), "exclusive: max(L−2, 0) per row"
+			per = sym.Max(L.AddInt(-2), sym.Const(0))
 		}
 		if v, ok := L.IsConst(); ok && v == 0 {
 			per = sym.Const(0)
 		}
-		return Cost{Ops: ops(p, rows.Mul(per)), Formula: fmt.Sprintf("%s %s", f, p)}, nil
+		return Cost{Ops: ops(p, rows.Mul(per))}, nil
 	}
 }
 
@@ -205,7 +205,7 @@ func detRule(n *Node) (Cost, error) {
 		return Cost{}, err
 	}
 	per := luOps(order).Add(ops(Mul, order.AddInt(-1)))
-	return Cost{Ops: per.Scale(batch), Formula: "LU with partial pivoting + product of the pivots, per matrix"}, nil
+	return Cost{Ops: per.Scale(batch)}, nil
 }
 
 // inverseRule: Inverse by LU decomposition (luOps) and, for each of the n
@@ -220,5 +220,5 @@ func inverseRule(n *Node) (Cost, error) {
 	n2 := order.Mul(order)
 	solve := n2.Mul(order.AddInt(-1))
 	per := luOps(order).Add(ops(Mul, solve, Add, solve, Div, n2))
-	return Cost{Ops: per.Scale(batch), Formula: "LU with partial pivoting + n triangular solve pairs, per matrix"}, nil
+	return Cost{Ops: per.Scale(batch)}, nil
 }

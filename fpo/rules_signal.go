@@ -10,8 +10,8 @@ import (
 func init() {
 	Register("", dftRule, "DFT")
 	Register("", stftRule, "STFT")
-	Register("", windowRule(ops(Mul, 2, Add, 1, Trig, 1), "a − b·cos(2πn/N)"), "HannWindow", "HammingWindow")
-	Register("", windowRule(ops(Mul, 4, Add, 2, Trig, 2), "0.42 − 0.5·cos(2πn/N) + 0.08·cos(4πn/N)"), "BlackmanWindow")
+	Register("", windowRule(ops(Mul, 2, Add, 1, Trig, 1)), "HannWindow", "HammingWindow") // a − b·cos(2πn/N)
+	Register("", windowRule(ops(Mul, 4, Add, 2, Trig, 2)), "BlackmanWindow")              // 0.42 − 0.5·cos(2πn/N) + 0.08·cos(4πn/N)
 	Register("", melWeightMatrixRule, "MelWeightMatrix")
 }
 
@@ -24,17 +24,17 @@ func init() {
 // output bin sums N products of an input with a twiddle (a complex MAC: 4
 // MUL + 4 ADD, 2 MUL + 2 ADD for a real input); the N twiddles cost 2N
 // TRIG and N MUL. The angle step 2π/N is 1 DIV.
-func transformOps(N, outputs sym.Expr, complexIn bool) (Ops, string) {
+func transformOps(N, outputs sym.Expr, complexIn bool) Ops {
 	if v, ok := N.IsConst(); ok && v >= 2 && v&(v-1) == 0 {
 		bf := sym.Const(v / 2 * ceilLog2(v))
-		return ops(Mul, bf.MulInt(4).AddInt(v/2), Add, bf.MulInt(6), Trig, v, Div, 1), "radix-2 FFT"
+		return ops(Mul, bf.MulInt(4).AddInt(v/2), Add, bf.MulInt(6), Trig, v, Div, 1) // radix-2 FFT
 	}
 	terms := outputs.Mul(N)
 	per := int64(4)
 	if !complexIn {
 		per = 2
 	}
-	return ops(Mul, terms.MulInt(per).Add(N), Add, terms.MulInt(per), Trig, N.MulInt(2), Div, 1), "direct DFT (length not a known power of two)"
+	return ops(Mul, terms.MulInt(per).Add(N), Add, terms.MulInt(per), Trig, N.MulInt(2), Div, 1) // direct DFT
 }
 
 // dftRule: DFT over one axis of (…, N, 1|2): each transform is priced by
@@ -83,14 +83,12 @@ func dftRule(n *Node) (Cost, error) {
 	}
 	transforms := sym.Product(in[:a]...).Mul(sym.Product(in[a+1 : r-1]...))
 	complexIn := !in[r-1].Equal(sym.Const(1))
-	per, how := transformOps(N, out[a], complexIn)
+	per := transformOps(N, out[a], complexIn)
 	o := per.Scale(transforms)
-	f := how + " per transform"
 	if n.AttrInt("inverse", 0) != 0 {
 		o = o.Add(ops(Mul, sym.Product(out...)))
-		f += " + 1/N scaling"
 	}
-	return Cost{Ops: o, Formula: f}, nil
+	return Cost{Ops: o}, nil
 }
 
 // stftRule: STFT: each of the B·frames frames is multiplied by the window
@@ -120,29 +118,27 @@ func stftRule(n *Node) (Cost, error) {
 	}
 	frames := out[0].Mul(out[1])
 	complexIn := !sig[2].Equal(sym.Const(1))
-	per, how := transformOps(fl, out[2], complexIn)
+	per := transformOps(fl, out[2], complexIn)
 	o := per.Scale(frames)
-	f := how + " per frame"
 	if n.has(2) {
 		k := int64(1)
 		if complexIn {
 			k = 2
 		}
 		o = o.Add(ops(Mul, frames.Mul(fl).MulInt(k)))
-		f = "window product, " + f
 	}
-	return Cost{Ops: o, Formula: f}, nil
+	return Cost{Ops: o}, nil
 }
 
 // windowRule: the window generators evaluate their cosine sum per element
 // (the angle n·2π/N is 1 MUL, each cosine 1 TRIG), after 2π/N (1 DIV).
-func windowRule(per Ops, formula string) Rule {
+func windowRule(per Ops) Rule {
 	return func(n *Node) (Cost, error) {
 		e, err := n.OutNumel(0)
 		if err != nil {
 			return Cost{}, err
 		}
-		return Cost{Ops: per.Scale(e).Add(ops(Div, 1)), Formula: formula + " per element: " + per.String()}, nil
+		return Cost{Ops: per.Scale(e).Add(ops(Div, 1))}, nil
 	}
 }
 
@@ -163,5 +159,5 @@ func melWeightMatrixRule(n *Node) (Cost, error) {
 	o := ops(Div, 3, Add, 3, Log, 2, Mul, 2)
 	o = o.Add(ops(Mul, points.MulInt(4), Add, points.MulInt(2), Exp, points, Div, points, Round, points))
 	o = o.Add(ops(Add, e, Div, e, Cmp, e))
-	return Cost{Ops: o, Formula: "mel band edges, filter points, triangle ramps per element (upper bound)"}, nil
+	return Cost{Ops: o, Bound: "upper bound: every matrix element is counted as on a triangle ramp, though those outside are written as zeros"}, nil
 }

@@ -50,37 +50,31 @@ func lossRule(softmax bool) Rule {
 			return Cost{}, err
 		}
 		var o Ops
-		f := "per element: negate"
 		if softmax {
 			o = logSoftmaxOps(e, x[1])
-			f = "log-softmax over C; " + f
 		}
 		o[Mul] = o[Mul].Add(e)
 		if n.has(2) {
 			o[Mul] = o[Mul].Add(e)
-			f += ", weight"
 		}
 		ignore := n.Node.Attr("ignore_index") != nil
 		if ignore {
 			o[Cmp] = o[Cmp].Add(e)
-			f += ", ignore_index select"
 		}
 		em1 := sym.Max(e.AddInt(-1), sym.Const(0))
 		switch red := n.AttrString("reduction", "mean"); red {
 		case "none":
 		case "sum":
 			o[Add] = o[Add].Add(em1)
-			f += "; sum"
 		case "mean":
 			o = o.Add(ops(Add, em1, Div, 1))
 			if n.has(2) || ignore {
 				o[Add] = o[Add].Add(em1)
 			}
-			f += "; mean"
 		default:
 			return Cost{}, fmt.Errorf("unknown reduction %q", red)
 		}
-		return Cost{Ops: o, Formula: f}, nil
+		return Cost{Ops: o}, nil
 	}
 }
 
@@ -105,7 +99,7 @@ func optimizerRule(groups int, per, scalar Ops) Rule {
 		if n.Node.OpType == "Momentum" && n.AttrString("mode", "standard") == "nesterov" {
 			p = p.Add(ops(Mul, 1, Add, 1))
 		}
-		return Cost{Ops: p.Scale(e).Add(scalar), Formula: p.String() + " per updated element"}, nil
+		return Cost{Ops: p.Scale(e).Add(scalar)}, nil
 	}
 }
 
