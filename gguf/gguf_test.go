@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -304,11 +305,22 @@ func TestHFConfigMissingKey(t *testing.T) {
 	if !errors.As(err, &e) || e.Kind != ErrMissingKey || e.Key != "llama.feed_forward_length" {
 		t.Errorf("got %v", err)
 	}
-	g := &File{Path: "y.gguf", meta: map[string]int{}, tensor: map[string]int{}}
-	g.Metadata = []KV{{"general.architecture", Str("rwkv7")}}
-	g.meta["general.architecture"] = 0
-	if _, err := g.HFConfig(); !errors.Is(err, ErrMetadata) {
-		t.Errorf("unmapped architecture: %v", err)
+	// An architecture without a mapping (encoders, encoder-decoders, RNNs)
+	// is an error naming general.architecture, its value and what is mapped.
+	for _, arch := range []string{"rwkv7", "bert", "t5"} {
+		g := &File{Path: "y.gguf", meta: map[string]int{}, tensor: map[string]int{}}
+		g.Metadata = []KV{{"general.architecture", Str(arch)}}
+		g.meta["general.architecture"] = 0
+		_, err := g.HFConfig()
+		if !errors.Is(err, ErrMetadata) || !errors.As(err, &e) || e.Key != "general.architecture" {
+			t.Errorf("unmapped architecture %s: %v", arch, err)
+			continue
+		}
+		for _, want := range []string{`key "general.architecture"`, fmt.Sprintf("architecture %q has no mapping", arch), "mapped: ", "deepseek2", "llama", "qwen3moe"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("unmapped architecture %s: %q lacks %q", arch, err, want)
+			}
+		}
 	}
 }
 
