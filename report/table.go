@@ -18,6 +18,10 @@ import (
 type Cell struct {
 	Text string
 	Raw  string
+	// Span, on a row's first cell, makes the row one line of text across
+	// the table in WriteText (a detail under the row above); the other
+	// formats write it as an ordinary cell.
+	Span bool
 }
 
 // Text returns a cell holding plain text.
@@ -66,6 +70,20 @@ type Table struct {
 	// Inline writes LaTeX without a floating table environment (the
 	// caption becomes a bold line above the tabular).
 	Inline bool
+
+	// Terminal layout (WriteText only).
+	//
+	// Indent goes before every header and row line. HideHeader prints the
+	// rows only (Markdown, LaTeX and CSV still name the columns). Heading
+	// prints the caption as a heading line directly above the table
+	// instead of a paragraph. Width, when positive, is the terminal width
+	// the table must fit: the widest left-aligned column is wrapped at
+	// word boundaries (continuation lines leave the other cells empty), and
+	// notes are wrapped too.
+	Indent     string
+	HideHeader bool
+	Heading    bool
+	Width      int
 }
 
 // AddRow appends a row.
@@ -113,22 +131,51 @@ func (t *Table) cell(row []Cell, i int) Cell {
 func (t *Table) WriteText(w io.Writer) error {
 	var b strings.Builder
 	if t.Caption != "" {
-		b.WriteString(t.Caption + "\n\n")
+		if t.Width > 0 {
+			b.WriteString(Wrap(t.Caption, t.Width, "  "))
+		} else {
+			b.WriteString(t.Caption + "\n")
+		}
+		if !t.Heading {
+			b.WriteString("\n")
+		}
+	}
+	rows := make([][]string, 0, len(t.Rows))
+	span := map[int]bool{}
+	for _, r := range t.Rows {
+		if len(r) > 0 && r[0].Span {
+			span[len(rows)] = true
+			rows = append(rows, []string{r[0].Text})
+			continue
+		}
+		cells := make([]string, len(t.Header))
+		for i := range cells {
+			cells[i] = t.cell(r, i).Text
+		}
+		rows = append(rows, cells)
 	}
 	widths := make([]int, len(t.Header))
 	for i, h := range t.Header {
-		widths[i] = len([]rune(h))
-		for _, r := range t.Rows {
-			widths[i] = max(widths[i], len([]rune(t.cell(r, i).Text)))
+		if !t.HideHeader {
+			widths[i] = runeLen(h)
 		}
+		for k, r := range rows {
+			if !span[k] {
+				widths[i] = max(widths[i], runeLen(r[i]))
+			}
+		}
+	}
+	if t.Width > 0 && len(span) == 0 {
+		rows = t.wrapRows(rows, widths)
 	}
 	line := func(cells []string) {
 		var l strings.Builder
+		l.WriteString(t.Indent)
 		for i, c := range cells {
 			if i > 0 {
 				l.WriteString("  ")
 			}
-			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			pad := strings.Repeat(" ", max(0, widths[i]-runeLen(c)))
 			if t.align(i) == 'r' {
 				l.WriteString(pad + c)
 			} else {
@@ -137,19 +184,102 @@ func (t *Table) WriteText(w io.Writer) error {
 		}
 		b.WriteString(strings.TrimRight(l.String(), " ") + "\n")
 	}
-	line(t.Header)
-	for _, r := range t.Rows {
-		cells := make([]string, len(t.Header))
-		for i := range cells {
-			cells[i] = t.cell(r, i).Text
+	if !t.HideHeader {
+		line(t.Header)
+	}
+	for k, r := range rows {
+		if span[k] {
+			b.WriteString(strings.TrimRight(t.Indent+r[0], " ") + "\n")
+			continue
 		}
-		line(cells)
+		line(r)
 	}
 	for _, n := range t.Notes {
-		b.WriteString("\n" + n + "\n")
+		b.WriteString("\n")
+		if t.Width > 0 {
+			b.WriteString(Wrap(n, t.Width, ""))
+		} else {
+			b.WriteString(n)
+		}
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+// wrapRows narrows the widest left-aligned column until the table fits
+// t.Width, wrapping its cells onto continuation rows. widths is updated.
+func (t *Table) wrapRows(rows [][]string, widths []int) [][]string {
+	total := runeLen(t.Indent) + 2*max(0, len(widths)-1)
+	for _, w := range widths {
+		total += w
+	}
+	if total <= t.Width {
+		return rows
+	}
+	flex := -1
+	for i := range widths {
+		if t.align(i) == 'l' && (flex < 0 || widths[i] > widths[flex]) {
+			flex = i
+		}
+	}
+	if flex < 0 {
+		return rows
+	}
+	avail := widths[flex] - (total - t.Width)
+	if avail < 16 {
+		avail = min(16, widths[flex])
+	}
+	var out [][]string
+	for _, r := range rows {
+		parts := strings.Split(strings.TrimRight(Wrap(r[flex], avail, ""), "\n"), "\n")
+		for k, p := range parts {
+			row := make([]string, len(r))
+			if k == 0 {
+				copy(row, r)
+			}
+			row[flex] = p
+			out = append(out, row)
+		}
+	}
+	widths[flex] = 0
+	if !t.HideHeader {
+		widths[flex] = runeLen(t.Header[flex])
+	}
+	for _, r := range out {
+		widths[flex] = max(widths[flex], runeLen(r[flex]))
+	}
+	return out
+}
+
+// Wrap breaks s into lines of at most width runes at spaces (a word longer
+// than width stands alone on its line), keeping s's leading spaces, each
+// line after the first starting with indent, and ends it with a newline.
+func Wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	lead := s[:len(s)-len(strings.TrimLeft(s, " "))]
+	b.WriteString(lead)
+	col := runeLen(lead)
+	first := true
+	for _, word := range strings.Fields(s) {
+		n := runeLen(word)
+		switch {
+		case first:
+			first = false
+		case col+1+n > width:
+			b.WriteString("\n" + indent)
+			col = runeLen(indent)
+		default:
+			b.WriteString(" ")
+			col++
+		}
+		b.WriteString(word)
+		col += n
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // WriteMarkdown writes a GitHub-flavoured Markdown table, the caption in

@@ -267,7 +267,7 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		enc.SetIndent("", "  ")
 		doc := pt.JSON()
 		if llm != nil {
-			doc["language_model"] = llm.json()
+			doc["language_model"] = llm
 		}
 		return enc.Encode(doc)
 	case md:
@@ -277,7 +277,9 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	default:
 		pt.WriteText(stdout)
 		if llm != nil {
-			llm.writeText(stdout)
+			if err := llm.WriteText(stdout, termWidth()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

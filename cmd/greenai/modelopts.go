@@ -11,6 +11,7 @@ import (
 	"github.com/greenai/greenai/hf"
 	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops" // every operator's rule
 	"github.com/greenai/greenai/sym"
@@ -151,6 +152,27 @@ func openModel(path string, f *modelFlags) (*modelfile.Model, *shape.Result, err
 	return mf, res, nil
 }
 
+// addSource records what a config, folder or GGUF input was read from and
+// its weights check in the document (nothing for an ONNX file).
+func addSource(d *report.FPODoc, m *modelfile.Model) {
+	if m == nil || m.Kind == modelfile.ONNX {
+		return
+	}
+	d.Source = &report.SourceDoc{Kind: string(m.Kind), Config: m.ConfigSource}
+	if m.HF != nil {
+		d.Source.ModelType = m.HF.ModelType
+	}
+	d.Weights, d.WeightsCheck = m.Weights, m.Check
+}
+
+// orNoneList joins names, or says "none".
+func orNoneList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
 // addSourceJSON adds what a config, folder or GGUF input was read from and
 // its weights check to a JSON document (nothing for an ONNX file).
 func addSourceJSON(out map[string]any, m *modelfile.Model) {
@@ -168,12 +190,4 @@ func addSourceJSON(out map[string]any, m *modelfile.Model) {
 	if m.Check != nil {
 		out["weights_check"] = m.Check
 	}
-}
-
-// orNoneList joins names, or says "none".
-func orNoneList(names []string) string {
-	if len(names) == 0 {
-		return "none"
-	}
-	return strings.Join(names, ", ")
 }

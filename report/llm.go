@@ -1,0 +1,115 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/greenai/greenai/hf"
+	"github.com/greenai/greenai/sym"
+	"github.com/greenai/greenai/units"
+)
+
+// LLMDoc is what a language model built from a Hugging Face config (a
+// config.json, model folder or GGUF file) adds to a count: its phase, its
+// parameters (active and total for mixture-of-experts), the KV cache, and
+// the exact count set beside the usual rules of thumb, which are
+// approximations and labelled as such.
+type LLMDoc struct {
+	ModelType string         `json:"model_type"`
+	Phase     string         `json:"phase"`
+	Params    hf.ParamCounts `json:"params"`
+	// NonEmbedding is the N of the rules of thumb.
+	NonEmbedding int64 `json:"non_embedding_params"`
+	Tokens       Count `json:"tokens"`
+	KVCacheRead  Count `json:"kv_cache_read_bytes"`
+	KVCacheAfter Count `json:"kv_cache_after_bytes"`
+	// ExactFPO is the graph's count of what ExactIs names ("forward pass",
+	// or a training step's forward and backward passes).
+	ExactFPO Count     `json:"exact_fpo"`
+	ExactIs  string    `json:"exact_is"`
+	Rules    []RuleDoc `json:"rules_of_thumb"`
+}
+
+// RuleDoc is one rule of thumb evaluated for the model.
+type RuleDoc struct {
+	Name    string `json:"name"`
+	Source  string `json:"source"`
+	Formula string `json:"formula"`
+	FPO     Count  `json:"fpo"`
+	// Approximation is always true: a rule of thumb is an estimate.
+	Approximation bool   `json:"approximation"`
+	Note          string `json:"note,omitempty"`
+	// OffBy is how far the rule is from the exact count ("+3.2%"), when
+	// both are numbers.
+	OffBy string `json:"off_by,omitempty"`
+}
+
+// NewLLM builds the language-model section of a count of a model built
+// for cfg, summarized in s. exact is the count the rules are compared
+// with and exactIs names it; bind holds the dims the user bound, which the
+// rules are evaluated at; training selects the rules for a training step
+// (forward + backward) rather than a forward pass.
+func NewLLM(cfg *hf.Config, s *hf.Summary, exact sym.Expr, exactIs string, bind map[string]int64, training bool) *LLMDoc {
+	d := &LLMDoc{ModelType: s.ModelType, Phase: s.Phase, Params: s.Params, NonEmbedding: s.NonEmbedding,
+		Tokens: C(s.Tokens), KVCacheRead: C(s.KVCacheIn), KVCacheAfter: C(s.KVCacheOut),
+		ExactFPO: C(exact), ExactIs: exactIs, Rules: []RuleDoc{}}
+	for _, a := range hf.Subst(hf.RulesOfThumb(cfg, s, training), bind) {
+		d.Rules = append(d.Rules, RuleDoc{Name: a.Name, Source: a.Source, Formula: a.Formula, FPO: C(a.FPO),
+			Approximation: true, Note: a.Note, OffBy: offBy(a.FPO, exact)})
+	}
+	return d
+}
+
+// offBy is how far an estimate is from the exact count, when both are numbers.
+func offBy(approx, exact sym.Expr) string {
+	a, ok1 := approx.IsConst()
+	e, ok2 := exact.IsConst()
+	if !ok1 || !ok2 || e == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%+.1f%%", 100*(float64(a)-float64(e))/float64(e))
+}
+
+// WriteText renders the section for a terminal of the given width (0: no
+// limit).
+func (d *LLMDoc) WriteText(w io.Writer, width int) error {
+	var b strings.Builder
+	b.WriteString("\n")
+	pt := &Table{Caption: fmt.Sprintf("Language model (%s, phase %s)", d.ModelType, d.Phase), Heading: true, HideHeader: true,
+		Indent: "  ", Width: width, Header: []string{"Quantity", "Value", "Exact"}}
+	if d.Params.Active != d.Params.Total {
+		pt.AddRow(Text("Params total"), Text(units.Count(d.Params.Total)), Text(fmt.Sprint(d.Params.Total)))
+		pt.AddRow(Text("Params active"), Text(units.Count(d.Params.Active)), Text(fmt.Sprintf("%d per token (top-k experts)", d.Params.Active)))
+	}
+	pt.AddRow(Text("Non-embedding params"), Text(units.Count(d.NonEmbedding)), Text(fmt.Sprintf("%d (the N of the rules below)", d.NonEmbedding)))
+	if !d.KVCacheRead.Equal(sym.Expr{}) {
+		pt.AddRow(Text("KV cache read"), Text(units.Expr(d.KVCacheRead.Expr)), Text("bytes (past tokens)"))
+	}
+	if !d.KVCacheAfter.Equal(sym.Expr{}) {
+		pt.AddRow(Text("KV cache after the step"), Text(units.Expr(d.KVCacheAfter.Expr)), Text("bytes"))
+	}
+	if err := pt.WriteText(&b); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	rt := &Table{Caption: "Exact count vs rules of thumb (the rules are approximations)", Heading: true, HideHeader: true,
+		Indent: "  ", Width: width, Header: []string{"Count", "FPO", "Off by"}}
+	rt.Notes = append(rt.Notes, "counted: "+d.ExactIs)
+	rt.AddRow(Text("exact (this graph)"), Text(units.Expr(d.ExactFPO.Expr)), Text(""))
+	for _, a := range d.Rules {
+		rt.AddRow(Text("≈ "+a.Name), Text(units.Expr(a.FPO.Expr)), Text(a.OffBy))
+	}
+	for _, a := range d.Rules {
+		n := fmt.Sprintf("%s: %s (%s)", a.Name, a.Formula, a.Source)
+		if a.Note != "" {
+			n += ". " + a.Note
+		}
+		rt.Notes = append(rt.Notes, n)
+	}
+	if err := rt.WriteText(&b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,195 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/shape"
+)
+
+// checkSchema checks a JSON value against the subset of JSON Schema that
+// docs/schema uses: required keys, declared properties (no undeclared key
+// where "properties" is given and additionalProperties is not), types,
+// const and enum, $ref into $defs, oneOf, items, additionalProperties.
+func checkSchema(root, s map[string]any, v any, path string) []string {
+	if ref, ok := s["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/$defs/")
+		s = root["$defs"].(map[string]any)[name].(map[string]any)
+	}
+	var errs []string
+	if c, ok := s["const"]; ok && fmt.Sprint(c) != fmt.Sprint(v) {
+		errs = append(errs, fmt.Sprintf("%s: %v, want %v", path, v, c))
+	}
+	if e, ok := s["enum"].([]any); ok {
+		found := false
+		for _, x := range e {
+			found = found || fmt.Sprint(x) == fmt.Sprint(v)
+		}
+		if !found {
+			errs = append(errs, fmt.Sprintf("%s: %v not in %v", path, v, e))
+		}
+	}
+	if alts, ok := s["oneOf"].([]any); ok {
+		n := 0
+		for _, a := range alts {
+			if len(checkSchema(root, a.(map[string]any), v, path)) == 0 {
+				n++
+			}
+		}
+		if n != 1 {
+			errs = append(errs, fmt.Sprintf("%s: %v matches %d of oneOf", path, v, n))
+		}
+	}
+	if t, ok := s["type"]; ok {
+		types := []any{t}
+		if l, ok := t.([]any); ok {
+			types = l
+		}
+		okType := false
+		for _, ty := range types {
+			okType = okType || jsonType(v, ty.(string))
+		}
+		if !okType {
+			return append(errs, fmt.Sprintf("%s: %T is not %v", path, v, t))
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		props, _ := s["properties"].(map[string]any)
+		for _, r := range asList(s["required"]) {
+			if _, ok := x[r.(string)]; !ok {
+				errs = append(errs, fmt.Sprintf("%s: lacks required %q", path, r))
+			}
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if p, ok := props[k].(map[string]any); ok {
+				errs = append(errs, checkSchema(root, p, x[k], path+"."+k)...)
+			} else if ap, ok := s["additionalProperties"].(map[string]any); ok {
+				errs = append(errs, checkSchema(root, ap, x[k], path+"."+k)...)
+			} else if props != nil {
+				errs = append(errs, fmt.Sprintf("%s: key %q is not in the schema", path, k))
+			}
+		}
+	case []any:
+		if it, ok := s["items"].(map[string]any); ok {
+			for i, e := range x {
+				errs = append(errs, checkSchema(root, it, e, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return errs
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func jsonType(v any, t string) bool {
+	switch t {
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	case "array":
+		_, ok := v.([]any)
+		return ok
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "integer":
+		f, ok := v.(float64)
+		return ok && f == float64(int64(f))
+	case "number":
+		_, ok := v.(float64)
+		return ok
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "null":
+		return v == nil
+	}
+	return false
+}
+
+// validate marshals doc and checks it against docs/schema/NAME.
+func validate(t *testing.T, name string, doc any) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "docs", "schema", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	json.Unmarshal(b, &v)
+	for _, e := range checkSchema(schema, schema, v, "$") {
+		t.Errorf("%s: %s", name, e)
+	}
+}
+
+func countModel(t *testing.T, path string, dims map[string]int64, conv fpo.Convention) (*shape.Result, *fpo.Report) {
+	t.Helper()
+	m, err := onnx.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	res, err := shape.Infer(m, shape.Options{Dims: dims})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := fpo.Count(res, fpo.Options{Convention: conv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, rep
+}
+
+func TestFPODocSchema(t *testing.T) {
+	res, rep := countModel(t, "../testdata/models/resnet18.onnx", map[string]int64{"batch": 1}, fpo.ConvFvcore)
+	validate(t, "fpo.schema.json", NewFPO("resnet18.onnx", res, rep, nil))
+	res, rep = countModel(t, "../testdata/models/gpt2_small.onnx", nil, fpo.ConvFPO)
+	d := NewFPO("gpt2_small.onnx", res, rep, nil)
+	validate(t, "fpo.schema.json", d)
+	if d.SharesAt["batch"] != 1 || d.SharesAt["sequence"] != 1 || d.Symbolic == nil {
+		t.Errorf("shares_at %v, symbolic %v", d.SharesAt, d.Symbolic)
+	}
+}
+
+// The checker itself finds a missing key, an undeclared key and a wrong type.
+func TestCheckSchemaCatches(t *testing.T) {
+	data, _ := os.ReadFile("../docs/schema/fpo.schema.json")
+	var schema map[string]any
+	json.Unmarshal(data, &schema)
+	res, rep := countModel(t, "../testdata/models/resnet18.onnx", map[string]int64{"batch": 1}, fpo.ConvFPO)
+	b, _ := json.Marshal(NewFPO("r", res, rep, nil))
+	var v map[string]any
+	json.Unmarshal(b, &v)
+	delete(v, "nodes")
+	v["surprise"] = 1
+	v["totals"].(map[string]any)["params"] = "many"
+	errs := strings.Join(checkSchema(schema, schema, v, "$"), "\n")
+	for _, want := range []string{`lacks required "nodes"`, `key "surprise"`, "$.totals.params"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("checker missed %q; found:\n%s", want, errs)
+		}
+	}
+}
