@@ -493,11 +493,7 @@ func (d *FPODoc) writeText(w io.Writer, v FPOView) error {
 	var b strings.Builder
 	pf := &polyFit{v: v}
 	b.WriteString(kvLine("Model", d.Model, v.Width))
-	var ins []string
-	for _, in := range d.Inputs {
-		ins = append(ins, in.Name+" "+in.Type)
-	}
-	b.WriteString(kvLine("Inputs", strings.Join(ins, "; "), v.Width))
+	b.WriteString(kvLine("Inputs", inputsText(d.Inputs), v.Width))
 	b.WriteString(kvLine("Convention", fmt.Sprintf("%s (%s)", d.Totals.Convention, fpo.ConventionDoc(fpo.Convention(d.Totals.Convention))), v.Width))
 	b.WriteString("\n")
 	tot := d.totalsTable(pf)
@@ -725,6 +721,32 @@ func nodeLabel(n NodeDoc) string {
 		name = n.Graph + "/" + name
 	}
 	return name
+}
+
+// inputsText lists a graph's inputs with their types. Inputs that share
+// one type, three or more (a decode step's KV-cache tensors), are listed
+// once as "N × type (first … last)".
+func inputsText(in []ValueDoc) string {
+	var order []string
+	byType := map[string][]string{}
+	for _, v := range in {
+		if _, ok := byType[v.Type]; !ok {
+			order = append(order, v.Type)
+		}
+		byType[v.Type] = append(byType[v.Type], v.Name)
+	}
+	var parts []string
+	for _, typ := range order {
+		names := byType[typ]
+		if len(names) < 3 {
+			for _, n := range names {
+				parts = append(parts, n+" "+typ)
+			}
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%d × %s (%s … %s)", len(names), typ, names[0], names[len(names)-1]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // kvLine writes "Key          value", the value wrapped to width under itself.

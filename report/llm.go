@@ -95,20 +95,20 @@ func (d *LLMDoc) WriteText(w io.Writer, width int) error {
 	b.WriteString("\n")
 	rt := &Table{Caption: "Exact count vs rules of thumb (the rules are approximations)", Heading: true, HideHeader: true,
 		Indent: "  ", Width: width, Header: []string{"Count", "FPO", "Off by"}}
-	rt.Notes = append(rt.Notes, "counted: "+d.ExactIs)
 	rt.AddRow(Text("exact (this graph)"), Text(units.Expr(d.ExactFPO.Expr)), Text(""))
 	for _, a := range d.Rules {
 		rt.AddRow(Text("≈ "+a.Name), Text(units.Expr(a.FPO.Expr)), Text(a.OffBy))
 	}
+	if err := rt.WriteText(&b); err != nil {
+		return err
+	}
+	b.WriteString(wrapIndent("  counted: "+d.ExactIs, width, "    "))
 	for _, a := range d.Rules {
-		n := fmt.Sprintf("%s: %s (%s)", a.Name, a.Formula, a.Source)
+		n := fmt.Sprintf("  %s: %s (%s)", a.Name, a.Formula, a.Source)
 		if a.Note != "" {
 			n += ". " + a.Note
 		}
-		rt.Notes = append(rt.Notes, n)
-	}
-	if err := rt.WriteText(&b); err != nil {
-		return err
+		b.WriteString(wrapIndent(n, width, "    "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -197,11 +197,10 @@ func (t *Table) WriteText(w io.Writer) error {
 	for _, n := range t.Notes {
 		b.WriteString("\n")
 		if t.Width > 0 {
-			b.WriteString(Wrap(n, t.Width, ""))
+			b.WriteString(Wrap(n, t.Width, "")) // ends with a newline
 		} else {
-			b.WriteString(n)
+			b.WriteString(n + "\n")
 		}
-		b.WriteString("\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -23,7 +23,7 @@ func TestFPOPhases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"past_key_values.0.key bfloat16[batch, 2, past, 16]", "Language model (llama, phase decode)",
+	for _, want := range []string{"4 × bfloat16[batch, 2, past, 16]", "(past_key_values.0.key … past_key_values.1.value)", "Language model (llama, phase decode)",
 		"KV cache read", "≈ Kaplan", "≈ PaLM", "approximations"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("fpo --phase decode lacks %q:\n%s", want, out)
