@@ -67,6 +67,14 @@ type opCase struct {
 	ins    []in
 	nout   int   // outputs (default 1)
 	opset  int64 // version of the operator's domain (default: 1 for com.microsoft, 3 for ai.onnx.ml, 21 for ai.onnx)
+	// rejected: ONNX Runtime refuses the model (its error contains
+	// rejected[0]) and greenai must refuse the node too, with an error
+	// that contains rejected[1].
+	rejected [2]string
+	// noCPU: ONNX Runtime's CPU kernel refuses this variant at run time
+	// (its error contains noCPU) although the operator's schema accepts
+	// it; greenai's shape is checked by the unit tests only.
+	noCPU string
 }
 
 const (
@@ -170,7 +178,12 @@ func (c *opCase) build() []byte {
 		case v.init:
 			t := onnxbuild.Tensor{Name: name, DataType: int32(v.dt), Dims: v.dims}
 			if v.ints == nil && v.floats == nil && v.strs == nil {
-				v.ints = make([]int64, numel(v.dims)) // zeros
+				switch v.dt { // zeros
+				case onnx.Float, onnx.Double, onnx.Float16:
+					v.floats = make([]float64, numel(v.dims))
+				default:
+					v.ints = make([]int64, numel(v.dims))
+				}
 			}
 			if v.dt == onnx.String {
 				t.Strings = v.strs
@@ -290,6 +303,31 @@ func compare(t *testing.T, path string, r ortcheck.Result) int {
 	return n
 }
 
+// rejectedByBoth checks that ONNX Runtime refused the model with an error
+// containing want[0], and that greenai refuses its node with an error
+// containing want[1].
+func rejectedByBoth(t *testing.T, path string, r ortcheck.Result, want [2]string) {
+	t.Helper()
+	if !strings.Contains(r.Error, want[0]) {
+		t.Errorf("ONNX Runtime should refuse this model (%q), but gave: error %q, outputs %v", want[0], r.Error, r.Outputs)
+	}
+	_, res, err := inferred(path)
+	if err != nil {
+		if !strings.Contains(err.Error(), want[1]) {
+			t.Errorf("greenai: %v; want an error containing %q", err, want[1])
+		}
+		return
+	}
+	if len(res.Failures) == 0 {
+		t.Fatalf("greenai accepts a node ONNX Runtime refuses (%s)", r.Error)
+	}
+	for _, f := range res.Failures {
+		if !strings.Contains(f.Err, want[1]) {
+			t.Errorf("greenai: node %s: %v; want an error containing %q", f.Node, f.Err, want[1])
+		}
+	}
+}
+
 // TestOperatorsAgainstORT builds a one-node model for every com.microsoft,
 // quantized and ai.onnx.ml operator greenai has a shape rule for, runs it
 // in ONNX Runtime and compares the output types and dims with greenai's.
@@ -348,6 +386,16 @@ func TestOperatorsAgainstORT(t *testing.T) {
 				if !strings.Contains(r.Error, want) {
 					t.Errorf("%s is listed as not runnable in ONNX Runtime's CPU build (%q), but it gave: %q", k, want, r.Error)
 				}
+				return
+			}
+			if c.noCPU != "" {
+				if !strings.Contains(r.Error, c.noCPU) {
+					t.Errorf("case is listed as not runnable in ONNX Runtime's CPU build (%q), but it gave: %q", c.noCPU, r.Error)
+				}
+				return
+			}
+			if c.rejected[0] != "" {
+				rejectedByBoth(t, filepath.Join(dir, c.name+".onnx"), r, c.rejected)
 				return
 			}
 			if r.Error != "" {

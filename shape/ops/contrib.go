@@ -897,6 +897,16 @@ func msInferFusedMatMul(c *shape.Ctx) error {
 		c.SetOutput(0, shape.UnknownRank(dt))
 		return nil
 	}
+	// ONNX Runtime moves batch axes only between operands of one rank
+	// (MatMulComputeHelper: "Two inputs should have same rank and rank >= 3
+	// if transBatchA or transBatchB is true"); it does not broadcast them.
+	if tba, tbb := c.AttrInt("transBatchA", 0) != 0, c.AttrInt("transBatchB", 0) != 0; (tba || tbb) && (a.Rank != b.Rank || a.Rank < 3) {
+		attr := "transBatchA"
+		if !tba {
+			attr = "transBatchB"
+		}
+		return fmt.Errorf("%s=1 needs A and B of one rank, at least 3; A has rank %d, B rank %d", attr, a.Rank, b.Rank)
+	}
 	at := shape.Tensor(dt, msFusedOperand(a.Shape, c.AttrInt("transA", 0) != 0, c.AttrInt("transBatchA", 0) != 0)...)
 	bt := shape.Tensor(b.DType, msFusedOperand(b.Shape, c.AttrInt("transB", 0) != 0, c.AttrInt("transBatchB", 0) != 0)...)
 	s, _, err := mmShape(at, bt)
@@ -922,6 +932,11 @@ func msInferGemm(ia, ib int) func(*shape.Ctx) error {
 			dt = onnx.Float
 			if y := c.Input(8); y != nil && y.DType != onnx.Undefined {
 				dt = y.DType
+			}
+			// C is the bias already quantized to the accumulator: int32
+			// with scale alpha/beta·a_scale·b_scale and zero point 0.
+			if cv := c.Input(6); cv != nil && cv.DType != onnx.Undefined && cv.DType != onnx.Int32 {
+				return fmt.Errorf("input 6 (C) is %s, want int32: QGemm's C is quantized with zero point 0 and scale alpha/beta·A_scale·B_scale", shape.TypeString(cv))
 			}
 		}
 		ta, tb := c.AttrInt("transA", 0) != 0, c.AttrInt("transB", 0) != 0
@@ -1284,21 +1299,58 @@ func msInferGatherBlockQuantized(c *shape.Ctx) error {
 		c.SetOutput(0, shape.UnknownRank(dt))
 		return nil
 	}
+	if data.Rank == 0 {
+		return fmt.Errorf("data has rank 0, want at least 1")
+	}
 	axis, err := shape.NormAxis(c.AttrInt("gather_axis", 0), data.Rank)
 	if err != nil {
 		return fmt.Errorf("attribute gather_axis: %v", err)
 	}
-	out := append(append(append([]sym.Expr{}, data.Shape[:axis]...), idx.Shape...), data.Shape[axis+1:]...)
+	qaxis, err := shape.NormAxis(c.AttrInt("quantize_axis", 1), data.Rank)
+	if err != nil {
+		return fmt.Errorf("attribute quantize_axis: %v", err)
+	}
+	if axis == qaxis {
+		return fmt.Errorf("attributes gather_axis and quantize_axis are both axis %d; they must differ", axis)
+	}
+	block := c.AttrInt("block_size", 128)
+	if block < 16 || block&(block-1) != 0 {
+		return fmt.Errorf("attribute block_size: %d, want a power of 2, at least 16", block)
+	}
+	// The unpacked data: uint8 packs 8/bits values per byte along its last
+	// axis (ONNX Runtime's MatMulNBits layout), which it only gathers along
+	// axis 0 and quantizes along the last axis.
+	full := append([]sym.Expr{}, data.Shape...)
 	if data.DType == onnx.Uint8 {
 		bits := c.AttrInt("bits", 4)
 		if bits != 2 && bits != 4 && bits != 8 {
 			return fmt.Errorf("attribute bits: %d, want 2, 4 or 8 for uint8 data", bits)
 		}
-		if len(out) == 0 {
-			return fmt.Errorf("packed uint8 data needs a last axis")
+		if axis != 0 {
+			return fmt.Errorf("attribute gather_axis: %d, but uint8 data is gathered along axis 0 only", c.AttrInt("gather_axis", 0))
 		}
-		out[len(out)-1] = out[len(out)-1].MulInt(8 / bits)
+		if qaxis != data.Rank-1 {
+			return fmt.Errorf("attribute quantize_axis: %d, but uint8 data is quantized along its last axis (%d) only", c.AttrInt("quantize_axis", 1), data.Rank-1)
+		}
+		full[data.Rank-1] = full[data.Rank-1].MulInt(8 / bits)
 	}
+	// scales: the unpacked data's shape with ceil(n/block_size) blocks
+	// along quantize_axis.
+	if sc := in[2]; sc.Rank >= 0 {
+		if sc.Rank != data.Rank {
+			return fmt.Errorf("scales have rank %d, data rank %d; want equal ranks", sc.Rank, data.Rank)
+		}
+		for i := range full {
+			want := full[i]
+			if i == qaxis {
+				want = sym.CeilDiv(want, sym.Const(block))
+			}
+			if err := mmDimsMatch(fmt.Sprintf("scales dim %d vs the data's (quantize_axis %d, block_size %d)", i, qaxis, block), sc.Shape[i], want); err != nil {
+				return err
+			}
+		}
+	}
+	out := append(append(append([]sym.Expr{}, full[:axis]...), idx.Shape...), full[axis+1:]...)
 	c.SetOutput(0, shape.Tensor(dt, out...))
 	return nil
 }

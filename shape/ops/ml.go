@@ -38,11 +38,15 @@ func init() {
 		shape.Op{Domain: d, Type: "SVMClassifier", Since: 1, Infer: mlInferSVMClassifier},
 		shape.Op{Domain: d, Type: "SVMRegressor", Since: 1, Infer: mlInferSVMRegressor},
 		shape.Op{Domain: d, Type: "Scaler", Since: 1, Infer: mlInferSameFloat},
-		shape.Op{Domain: d, Type: "TreeEnsemble", Since: 5, Infer: mlInferTargets(true)},
-		// TreeEnsembleClassifier/Regressor 1, 3 and 5 (deprecated) only differ
-		// in *_as_tensor attributes, which do not change shapes or types.
-		shape.Op{Domain: d, Type: "TreeEnsembleClassifier", Since: 1, Infer: mlInferTreeEnsembleClassifier},
-		shape.Op{Domain: d, Type: "TreeEnsembleRegressor", Since: 1, Infer: mlInferTargets(false)},
+		shape.Op{Domain: d, Type: "TreeEnsemble", Since: 5, Infer: mlInferTargets(true, 2)},
+		// TreeEnsembleClassifier/Regressor 1, 3 and 5 (deprecated) differ in
+		// *_as_tensor attributes, which do not change shapes or types, and
+		// in the input: version 1 takes [N, F] or one example [F], version 3
+		// (ONNX's shape inference, as ONNX Runtime applies it) [N, F] only.
+		shape.Op{Domain: d, Type: "TreeEnsembleClassifier", Since: 1, Infer: mlInferTreeEnsembleClassifier(0)},
+		shape.Op{Domain: d, Type: "TreeEnsembleClassifier", Since: 3, Infer: mlInferTreeEnsembleClassifier(2)},
+		shape.Op{Domain: d, Type: "TreeEnsembleRegressor", Since: 1, Infer: mlInferTargets(false, 0)},
+		shape.Op{Domain: d, Type: "TreeEnsembleRegressor", Since: 3, Infer: mlInferTargets(false, 2)},
 		shape.Op{Domain: d, Type: "ZipMap", Since: 1, Infer: mlInferZipMap},
 	)
 }
@@ -360,6 +364,14 @@ func mlInferFeatureVectorizer(c *shape.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// One type parameter T1 binds every input: ONNX Runtime refuses mixed
+	// element types.
+	first := c.Input(0)
+	for i := 1; i < c.NumInputs(); i++ {
+		if v := c.Input(i); v != nil && v.DType != onnx.Undefined && first.DType != onnx.Undefined && v.DType != first.DType {
+			return fmt.Errorf("input %d is %s but input 0 is %s: all inputs must have one element type (cast them first)", i, v.DType, first.DType)
+		}
+	}
 	c.SetOutput(0, shape.Tensor(onnx.Float, n, sym.Const(total)))
 	return nil
 }
@@ -673,9 +685,10 @@ func mlTargets(c *shape.Ctx) (sym.Expr, error) {
 
 // mlInferTargets: (N, n_targets) scores of TreeEnsemble (the input's type)
 // and TreeEnsembleRegressor (float32).
-func mlInferTargets(inputType bool) func(*shape.Ctx) error {
+// rank 2 requires an [N, F] input; 0 also accepts one example [F].
+func mlInferTargets(inputType bool, rank int) func(*shape.Ctx) error {
 	return func(c *shape.Ctx) error {
-		x, n, err := mlBatch(c, 0)
+		x, n, err := mlTreeBatch(c, rank)
 		if err != nil {
 			return err
 		}
@@ -692,18 +705,34 @@ func mlInferTargets(inputType bool) func(*shape.Ctx) error {
 	}
 }
 
-func mlInferTreeEnsembleClassifier(c *shape.Ctx) error {
-	_, n, err := mlBatch(c, 0)
+func mlInferTreeEnsembleClassifier(rank int) func(*shape.Ctx) error {
+	return func(c *shape.Ctx) error {
+		_, n, err := mlTreeBatch(c, rank)
+		if err != nil {
+			return err
+		}
+		lt, classes := mlLabelType(c, "classlabels_strings", "classlabels_int64s")
+		if classes == 0 {
+			return fmt.Errorf("one of classlabels_strings and classlabels_int64s must be set")
+		}
+		c.SetOutput(0, shape.Tensor(lt, n))
+		c.SetOutput(1, shape.Tensor(onnx.Float, n, sym.Const(int64(classes))))
+		return nil
+	}
+}
+
+// mlTreeBatch is mlBatch for the tree ensembles: ONNX Runtime's kernel
+// takes [N, F] or [F] (rank 0), and ONNX's shape inference of the later
+// versions [N, F] only (rank 2).
+func mlTreeBatch(c *shape.Ctx, rank int) (*shape.Value, sym.Expr, error) {
+	x, n, err := mlBatch(c, 2)
 	if err != nil {
-		return err
+		return nil, sym.Expr{}, err
 	}
-	lt, classes := mlLabelType(c, "classlabels_strings", "classlabels_int64s")
-	if classes == 0 {
-		return fmt.Errorf("one of classlabels_strings and classlabels_int64s must be set")
+	if rank == 2 && x.Rank == 1 {
+		return nil, sym.Expr{}, fmt.Errorf("input 0: rank 1, want [N, F] (%s in ai.onnx.ml opset %d takes no single example [F]; reshape it to [1, F])", c.Node.OpType, c.Opset)
 	}
-	c.SetOutput(0, shape.Tensor(lt, n))
-	c.SetOutput(1, shape.Tensor(onnx.Float, n, sym.Const(int64(classes))))
-	return nil
+	return x, n, nil
 }
 
 // --- ZipMap ---
