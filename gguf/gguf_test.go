@@ -324,6 +324,32 @@ func TestHFConfigMissingKey(t *testing.T) {
 	}
 }
 
+// BLOOM's MLP is 4·hidden by construction; a file that says otherwise is
+// an error naming the key, not a silently different model.
+func TestHFConfigBloomFFN(t *testing.T) {
+	meta := []KV{{"general.architecture", Str("bloom")}, {"bloom.block_count", U32(2)}, {"bloom.embedding_length", U32(64)},
+		{"bloom.attention.head_count", U32(4)}, {"bloom.feed_forward_length", U32(200)}}
+	ts := []Tensor{{Name: "token_embd.weight", Dims: []int64{64, 100}, Type: tF16}}
+	h, n, err := EncodeHeader(meta, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(bytes.NewReader(append(h, make([]byte, n)...)), int64(len(h))+n, "bloom.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.HFConfig()
+	var e *Error
+	if !errors.As(err, &e) || e.Key != "bloom.feed_forward_length" || !strings.Contains(err.Error(), "4 × embedding_length = 256") {
+		t.Errorf("got %v", err)
+	}
+	f.Metadata[len(f.Metadata)-1].Value = U32(256)
+	cfg, err := f.HFConfigMap()
+	if err != nil || cfg["model_type"] != "bloom" || cfg["hidden_size"] != int64(64) || cfg["vocab_size"] != int64(100) || cfg["tie_word_embeddings"] != true {
+		t.Errorf("config %v, %v", cfg, err)
+	}
+}
+
 func TestExpertNames(t *testing.T) {
 	meta := []KV{{"general.architecture", Str("qwen3moe")}}
 	ts := []Tensor{{Name: "blk.0.ffn_up_exps.weight", Dims: []int64{64, 32, 4}, Type: tF16}, {Name: "rope_freqs.weight", Dims: []int64{32}, Type: tF32}}

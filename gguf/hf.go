@@ -120,6 +120,10 @@ var families = map[string]hfFamily{
 		{"n_group", "expert_group_count"},
 		{"topk_group", "expert_group_used_count"},
 	}, nil},
+	// BLOOM's MLP is always 4·hidden (feed_forward_length is checked).
+	"bloom": {"bloom", "BloomForCausalLM", [][2]string{
+		{"n_layer", "block_count"}, {"hidden_size", "embedding_length"}, {"n_head", "attention.head_count"},
+	}, [][2]string{{"layer_norm_epsilon", "attention.layer_norm_epsilon"}}, nil},
 	"gpt2": {"gpt2", "GPT2LMHeadModel", [][2]string{
 		{"n_layer", "block_count"}, {"n_embd", "embedding_length"}, {"n_head", "attention.head_count"},
 	}, [][2]string{
@@ -245,6 +249,15 @@ func (f *File) HFConfigMap() (map[string]any, error) {
 			cfg["norm_topk_prob"] = v.B
 		}
 	}
+	if arch == "bloom" {
+		ff, ok, err := f.intKey("bloom.feed_forward_length")
+		if err != nil {
+			return nil, err
+		}
+		if h := cfg["hidden_size"].(int64); ok && ff != 4*h {
+			return nil, f.metaErr(ErrMetadata, "bloom.feed_forward_length", "is %d; BLOOM's MLP is 4 × embedding_length = %d", ff, 4*h)
+		}
+	}
 	vocab, err := f.vocabSize()
 	if err != nil {
 		return nil, err
@@ -344,6 +357,7 @@ var archBlockNames = map[string]map[string]string{
 	"gemma3":   {"ffn_norm": "pre_feedforward_layernorm"},
 	"phi3":     {"ffn_up": "mlp.gate_up_proj"},
 	"qwen2moe": {"ffn_gate_shexp": "mlp.shared_expert.gate_proj", "ffn_up_shexp": "mlp.shared_expert.up_proj", "ffn_down_shexp": "mlp.shared_expert.down_proj", "ffn_gate_inp_shexp": "mlp.shared_expert_gate"},
+	"bloom":    {"attn_norm": "input_layernorm", "attn_qkv": "self_attention.query_key_value", "attn_output": "self_attention.dense", "ffn_norm": "post_attention_layernorm", "ffn_up": "mlp.dense_h_to_4h", "ffn_down": "mlp.dense_4h_to_h"},
 	"gpt2":     {"attn_norm": "ln_1", "attn_qkv": "attn.c_attn", "attn_output": "attn.c_proj", "ffn_norm": "ln_2", "ffn_up": "mlp.c_fc", "ffn_down": "mlp.c_proj"},
 }
 
@@ -370,7 +384,7 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	mixtral := arch == "llama" && f.Tensor("blk.0.ffn_gate_inp.weight") != nil
 	shape := t.Shape()
 	prefix, layers := "model.", "model.layers."
-	if arch == "gpt2" {
+	if arch == "gpt2" || arch == "bloom" {
 		prefix, layers = "transformer.", "transformer.h."
 	}
 	base, suffix, found := cutLast(t.Name)
@@ -380,6 +394,11 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	switch base {
 	case "token_embd":
 		return []HFTensor{{Name: prefix + hfTop(arch, "embed") + suffix, Shape: shape}}, true
+	case "token_embd_norm":
+		if arch != "bloom" {
+			return nil, false
+		}
+		return []HFTensor{{Name: prefix + "word_embeddings_layernorm" + suffix, Shape: shape}}, true
 	case "position_embd":
 		return []HFTensor{{Name: prefix + "wpe" + suffix, Shape: shape}}, true
 	case "output_norm":
@@ -425,8 +444,11 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 }
 
 func hfTop(arch, what string) string {
-	if arch == "gpt2" {
+	switch arch {
+	case "gpt2":
 		return map[string]string{"embed": "wte", "norm": "ln_f"}[what]
+	case "bloom":
+		return map[string]string{"embed": "word_embeddings", "norm": "ln_f"}[what]
 	}
 	return map[string]string{"embed": "embed_tokens", "norm": "norm"}[what]
 }

@@ -239,3 +239,73 @@ func TestInitializersShapeOnly(t *testing.T) {
 		t.Errorf("%d tensors, want 291", len(names))
 	}
 }
+
+// ALiBi (BLOOM): hidden 32, 4 heads of 8, 2 layers, vocabulary 50. Per
+// layer and token: query_key_value 32·96, dense 32·32, the 4h MLP 2·32·128
+// (12288 MACs); scores and weighted values 4 heads · 8 dims each per
+// (query, key) pair: 64·batch·sequence². ALiBi adds no MACs: its bias is one
+// ADD per score (4 heads · sequence queries · sequence keys per batch item
+// and layer; in decode 4 · (past+1)), built once from the key positions
+// (4 slopes × keys MULs) and the slopes (base^1…base^4, base = 2^(−8/4):
+// 4 POW).
+func TestALiBi(t *testing.T) {
+	const tinyBloom = `{"model_type": "bloom", "vocab_size": 50, "hidden_size": 32, "n_layer": 2, "n_head": 4}`
+	c := parse(t, tinyBloom)
+	pow := int64(fpo.DefaultTable()[fpo.Pow])
+	for _, tc := range []struct {
+		ph                 Phase
+		macs, add, mul, pw string
+	}{
+		{Train, "2*(12288*batch*sequence + 64*batch*sequence^2) + 1600*batch*sequence", "4*batch*sequence^2", "4*sequence", "4"},
+		{Prefill, "2*(12288*batch*sequence + 64*batch*sequence^2) + 1600*batch", "4*batch*sequence^2", "4*sequence", "4"},
+		{Decode, "2*(12288*batch + 64*batch*(past+1)) + 1600*batch", "4*batch*(past+1)", "4*(past+1)", "4"},
+	} {
+		_, r := count(t, c, BuildOptions{Phase: tc.ph})
+		evalEq(t, tc.ph.String()+" MACs", r.MACs, expr(t, tc.macs))
+		var adds, muls, pows int
+		for _, n := range r.Nodes {
+			switch name := n.Node.Node.Name; {
+			case strings.HasPrefix(name, "/transformer/h.") && strings.Contains(name, "/self_attention/Add"):
+				adds++
+				evalEq(t, tc.ph.String()+" "+name, n.FPO, expr(t, tc.add))
+			case strings.HasPrefix(name, "/transformer/alibi/Mul"):
+				muls++
+				evalEq(t, tc.ph.String()+" "+name, n.FPO, expr(t, tc.mul))
+			case strings.HasPrefix(name, "/transformer/alibi/Pow"):
+				pows++
+				evalEq(t, tc.ph.String()+" "+name, n.FPO, expr(t, tc.pw).MulInt(pow))
+			}
+		}
+		if adds != 2 || muls != 1 || pows != 1 {
+			t.Errorf("%s: %d bias adds (want one per layer), %d bias builds, %d slope powers (want 1 each)", tc.ph, adds, muls, pows)
+		}
+	}
+	// 6 heads (not a power of two): 4 slopes base^1…base^4 and 2 more, the
+	// odd powers 1 and 3 of 2^(−4/4) (transformers' build_alibi_tensor).
+	c6 := parse(t, `{"model_type": "bloom", "vocab_size": 50, "hidden_size": 48, "n_layer": 1, "n_head": 6}`)
+	m, err := Build(c6, BuildOptions{Phase: Prefill})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, r := countModel(t, m)
+	bases := map[float32]bool{}
+	consts := map[string]float32{}
+	for _, n := range m.Graph.Nodes {
+		if n.OpType == "Constant" && len(n.Attrs) == 1 && n.Attrs[0].Name == "value_float" {
+			consts[n.Outputs[0]] = n.Attrs[0].F
+		}
+		if n.OpType == "Pow" {
+			bases[consts[n.Inputs[0]]] = true
+		}
+	}
+	if len(bases) != 2 || !bases[0.25] || !bases[0.5] {
+		t.Errorf("slope bases %v, want 2^(-2) and 2^(-1)", bases)
+	}
+	var pw sym.Expr
+	for _, n := range r.Nodes {
+		if strings.HasPrefix(n.Node.Node.Name, "/transformer/alibi/Pow") {
+			pw = pw.Add(n.FPO)
+		}
+	}
+	evalEq(t, "6-head slope powers", pw, sym.Const(6*pow))
+}

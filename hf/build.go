@@ -85,6 +85,8 @@ func Build(cfg *Config, opts BuildOptions) (*onnx.Model, error) {
 		err = m.bert()
 	case "t5":
 		err = m.t5()
+	case "bloom":
+		err = m.bloom()
 	default:
 		err = m.decoder()
 	}
@@ -120,6 +122,7 @@ type lm struct {
 	mask   string // causal bool [sequence, sequence] (train, prefill)
 	rope   map[string][2]string
 	win    map[int64][2]string // window → (gather indices, valid mask)
+	alibi  string              // ALiBi bias [heads, 1, keys]
 	shapes map[string]string
 	layer  int
 	cache  []string // decode/prefill: names of present outputs in order
@@ -324,6 +327,7 @@ type attnSpec struct {
 	scale          float64 // score scale (0: 1/√d)
 	causal         bool
 	bias           string // added to the scores ([heads, sq, sk] or broadcastable)
+	alibi          bool   // add ALiBi's linear position bias to the scores
 	cache          string // KV-cache name prefix (past_key_values.N); "" for none
 	cacheInputs    bool   // decode: concatenate the cache inputs
 	cachedKV       bool   // cross-attention in decode: k and v are the cache inputs
@@ -403,6 +407,13 @@ func (m *lm) attend(a attnSpec, q, k, v string) string {
 	}
 	if a.bias != "" {
 		scores = m.op(mod, "Add", []string{scores, a.bias})
+	}
+	if a.alibi {
+		bias := m.alibiBias(a.heads) // [heads, 1, sk]
+		if grouped {
+			bias = m.op(mod, "Reshape", []string{bias, m.ints(a.kv, g, 1, -1)})
+		}
+		scores = m.op(mod, "Add", []string{scores, bias})
 	}
 	axis := int64(-1)
 	switch {
@@ -667,4 +678,89 @@ func (m *lm) isMoELayer(i int64) bool {
 		return i%e.Step == 0 // layer_idx % moe_layer_freq == 0
 	}
 	return (i+1)%e.Step == 0 // (layer_idx + 1) % decoder_sparse_step == 0
+}
+
+// alibiBias is ALiBi's bias [heads, 1, keys] (Press et al. 2022), as
+// transformers' build_alibi_tensor computes it on every forward: for the
+// largest power of two n ≤ heads, slopes base^1…base^n with base =
+// 2^(−8/n); for the remaining r heads, the odd powers 1, 3, …, 2r−1 of
+// 2^(−4/n); the bias of key position j is slope·j. It is built once per
+// graph from the key positions (0 … sequence−1, or 0 … past in decode) and
+// added to every layer's scaled scores (1 ADD per score).
+//
+// transformers derives the positions from the attention mask and builds
+// the bias per batch item (batch·heads·keys MULs); the inputs here are
+// unpadded, so it is built once (heads·keys MULs).
+func (m *lm) alibiBias(heads int64) string {
+	if m.alibi != "" {
+		return m.alibi
+	}
+	const mod = "transformer.alibi"
+	n := int64(1)
+	for n*2 <= heads {
+		n *= 2
+	}
+	powers := func(start, end, step int64) string {
+		return m.op(mod, "Cast", []string{m.op(mod, "Range", []string{m.int0(start), m.int0(end), m.int0(step)})}, aInt("to", int64(onnx.Float)))
+	}
+	slopes := m.op(mod, "Pow", []string{m.scalar(math.Pow(2, -8/float64(n))), powers(1, 1+n, 1)})
+	if n != heads {
+		r := min(n, heads-n)
+		extra := m.op(mod, "Pow", []string{m.scalar(math.Pow(2, -4/float64(n))), powers(1, 1+2*r, 2)})
+		slopes = m.op(mod, "Concat", []string{slopes, extra}, aInt("axis", 0))
+	}
+	end := m.seq
+	if m.ph == Decode {
+		end = m.op(mod, "Add", []string{m.start, m.seq})
+	}
+	keys := m.op(mod, "Cast", []string{m.op(mod, "Range", []string{m.int0(0), end, m.int0(1)})}, aInt("to", int64(onnx.Float)))
+	bias := m.op(mod, "Mul", []string{m.op(mod, "Unsqueeze", []string{slopes, m.ints(1, 2)}), m.op(mod, "Unsqueeze", []string{keys, m.ints(0, 1)})})
+	if m.dt != onnx.Float {
+		bias = m.op(mod, "Cast", []string{bias}, aInt("to", int64(m.dt)))
+	}
+	m.alibi = bias
+	return bias
+}
+
+// --- BLOOM ---
+
+// bloom builds BLOOM: word embeddings and their LayerNorm, pre-norm
+// LayerNorm blocks (the residual is the normed input when
+// apply_residual_connection_post_layernorm), a fused query_key_value whose
+// output is per head [q, k, v], multi-head attention with ALiBi, a
+// dense_h_to_4h → tanh GELU → dense_4h_to_h MLP, the final ln_f and the LM
+// head tied to the word embeddings.
+func (m *lm) bloom() error {
+	c := m.c
+	m.tokens("input_ids")
+	m.declareCache(c.Layers, func(int64) (int64, int64, int64) { return c.Heads, c.HeadDim, c.HeadDim })
+	h, H, d := c.Hidden, c.Heads, c.HeadDim
+	wte := m.param("transformer.word_embeddings.weight", c.Vocab, h)
+	x := m.op("transformer.word_embeddings", "Gather", []string{wte, m.ids}, aInt("axis", 0))
+	x = m.toTokens(m.norm(x, "transformer.word_embeddings_layernorm", h), h)
+	for i := int64(0); i < c.Layers; i++ {
+		mod := fmt.Sprintf("transformer.h.%d", i)
+		att := mod + ".self_attention"
+		a := m.norm(x, mod+".input_layernorm", h)
+		res := x
+		if c.ResidualPostNorm {
+			res = a
+		}
+		// view(batch, seq, heads, 3, head_dim): q, k, v interleaved per head.
+		qkv := m.heads4(m.linear(a, att+".query_key_value", h, 3*h, true), att, H, 3*d)
+		p := m.node(att, "Split", []string{qkv, m.ints(d, d, d)}, 3, aInt("axis", -1))
+		spec := attnSpec{module: att, heads: H, kv: H, d: d, vd: d, causal: true, alibi: true}
+		m.cacheSpec(&spec, i)
+		o := m.attend(spec, p[0], p[1], p[2])
+		x = m.op(mod, "Add", []string{res, m.linear(o, att+".dense", h, h, true)})
+		f := m.norm(x, mod+".post_attention_layernorm", h)
+		res = x
+		if c.ResidualPostNorm {
+			res = f
+		}
+		f = m.act(m.linear(f, mod+".mlp.dense_h_to_4h", h, c.Intermediate, true), mod+".mlp", c.Act)
+		x = m.op(mod, "Add", []string{res, m.linear(f, mod+".mlp.dense_4h_to_h", c.Intermediate, h, true)})
+	}
+	x = m.norm(x, "transformer.ln_f", h)
+	return m.finish(x, "transformer.word_embeddings.weight")
 }

@@ -93,6 +93,7 @@ type Config struct {
 	Sliding                                                      []bool // per layer: uses the window
 	AttnSoftcap, FinalSoftcap                                    float64
 	ScaleEmbed                                                   bool    // embeddings × √hidden (Gemma)
+	ResidualPostNorm                                             bool    // the residual is the normed input (BLOOM apply_residual_connection_post_layernorm)
 	AttnScale                                                    float64 // 0: 1/√head_dim
 	MoE                                                          *MoE
 	MLA                                                          *MLA
@@ -138,6 +139,7 @@ var families = map[string]func(*reader, *Config) error{
 	"qwen3_moe":   resolveMoE,
 	"deepseek_v3": resolveDeepSeek,
 	"t5":          resolveT5,
+	"bloom":       resolveBloom,
 }
 
 // ModelTypes lists the supported model_type values.
@@ -789,5 +791,25 @@ func resolveT5(r *reader, c *Config) error {
 		r.fail("feed_forward_proj", fmt.Sprintf("%q is not supported (relu, gated-gelu, gated-silu)", ff))
 	}
 	c.AttnScale = 1 // T5 does not scale the scores
+	return nil
+}
+
+// resolveBloom is BLOOM: GPT-2-like pre-norm LayerNorm blocks with a fused
+// query_key_value, ALiBi instead of position embeddings, a LayerNorm after
+// the word embeddings, a 4·hidden tanh-GELU MLP and a tied LM head.
+func resolveBloom(r *reader, c *Config) error {
+	c.Vocab = r.pos("vocab_size")
+	// BloomConfig: n_embed, when given, overrides hidden_size.
+	c.Hidden = r.pos("n_embed", "hidden_size")
+	c.Layers = r.pos("n_layer", "num_hidden_layers")
+	c.Heads = r.pos("n_head", "num_attention_heads")
+	c.KVHeads = c.Heads
+	c.HeadDim = r.headDim(c.Hidden, c.Heads, "n_head")
+	c.Intermediate = 4 * c.Hidden
+	c.Act = "gelu_pytorch_tanh" // BloomGelu: the tanh approximation
+	c.Norm, c.NormBias, c.Placement, c.Pos = LayerNorm, true, PreNorm, PosALiBi
+	c.QKVBias, c.OutBias, c.MLPBias = true, true, true
+	c.ResidualPostNorm = r.boolean(false, "apply_residual_connection_post_layernorm")
+	c.Tied = r.boolean(true, "tie_word_embeddings")
 	return nil
 }

@@ -153,6 +153,11 @@ func TestPublishedParams(t *testing.T) {
 		{"bert-base-uncased", 109514298, 0, "BertForMaskedLM (BertModel with pooler: 109,482,240)"},
 		{"roberta-base", 124697433, 0, "RobertaForMaskedLM (RobertaModel with pooler: 124,645,632)"},
 		{"t5-base", 222903552, 0, "T5ForConditionalGeneration, tied"},
+		// bigscience/bloom-560m and bloom-7b1 model cards: 559,214,592 and
+		// 7,069,016,064 parameters (the latter with 1,027,604,480 embedding
+		// parameters: 250,880 × 4,096); tied LM head.
+		{"bloom-560m", 559214592, 0, "bloom-560m model card"},
+		{"bloom-7b1", 7069016064, 0, "bloom-7b1 model card"},
 		{"llama-2-7b", 6738415616, 0, "Llama-2-7b"},
 		{"llama-3-8b", 8030261248, 0, "Meta-Llama-3-8B"},
 		{"llama-3-70b", 70553706496, 0, "Meta-Llama-3-70B"},

@@ -33,7 +33,8 @@ func CountParams(cfg *Config, m *onnx.Model) ParamCounts {
 		p.Total += n
 		switch t.Name {
 		case "transformer.wte.weight", "transformer.wpe.weight", "model.embed_tokens.weight", "lm_head.weight", "shared.weight",
-			"bert.embeddings.word_embeddings.weight", "roberta.embeddings.word_embeddings.weight", "embeddings.word_embeddings.weight":
+			"bert.embeddings.word_embeddings.weight", "roberta.embeddings.word_embeddings.weight", "embeddings.word_embeddings.weight",
+			"transformer.word_embeddings.weight":
 			p.Embedding += n
 		}
 		if cfg.MoE != nil {

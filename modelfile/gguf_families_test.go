@@ -77,6 +77,8 @@ var families = []family{
 			"attention.key_length_mla": 24, "attention.value_length_mla": 16, "rope.dimension_count": 8,
 			"expert_count": 4, "expert_shared_count": 1, "expert_feed_forward_length": 32, "leading_dense_block_count": 1, "expert_used_count": 2,
 			"expert_group_count": 2, "expert_group_used_count": 1}},
+	{"bloom", "bloom", `{"model_type":"bloom","vocab_size":100,"hidden_size":64,"n_layer":2,"n_head":4}`,
+		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "feed_forward_length": 256, "attention.layer_norm_epsilon": 1e-5}},
 	{"gpt2", "gpt2", `{"model_type":"gpt2","vocab_size":100,"n_embd":64,"n_layer":2,"n_head":4,"n_positions":128}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "context_length": 128, "feed_forward_length": 256}},
 }
@@ -92,6 +94,7 @@ var ggufBlock = map[string]string{
 	"self_attn.q_a_proj": "attn_q_a", "self_attn.q_a_layernorm": "attn_q_a_norm", "self_attn.q_b_proj": "attn_q_b",
 	"self_attn.kv_a_proj_with_mqa": "attn_kv_a_mqa", "self_attn.kv_a_layernorm": "attn_kv_a_norm", "self_attn.kv_b_proj": "attn_kv_b",
 	"pre_feedforward_layernorm": "ffn_norm", "post_feedforward_layernorm": "post_ffw_norm",
+	"self_attention.query_key_value": "attn_qkv", "self_attention.dense": "attn_output", "mlp.dense_h_to_4h": "ffn_up", "mlp.dense_4h_to_h": "ffn_down",
 	"ln_1": "attn_norm", "attn.c_attn": "attn_qkv", "attn.c_proj": "attn_output", "ln_2": "ffn_norm", "mlp.c_fc": "ffn_up", "mlp.c_proj": "ffn_down",
 }
 
@@ -104,8 +107,10 @@ var (
 // with their index for merging.
 func toGGUF(arch, name string) (gname string, expert int, err error) {
 	switch name {
-	case "model.embed_tokens.weight", "transformer.wte.weight":
+	case "model.embed_tokens.weight", "transformer.wte.weight", "transformer.word_embeddings.weight":
 		return "token_embd.weight", -1, nil
+	case "transformer.word_embeddings_layernorm.weight", "transformer.word_embeddings_layernorm.bias":
+		return "token_embd_norm." + name[strings.LastIndexByte(name, '.')+1:], -1, nil
 	case "transformer.wpe.weight":
 		return "position_embd.weight", -1, nil
 	case "model.norm.weight", "transformer.ln_f.weight":
