@@ -35,9 +35,10 @@ for i in $(seq 1 "$SUBMITTERS"); do
 done > "$work/tokens"
 addr=127.0.0.1:18090
 "$work/greenai" serve --demo --db "$db" --data "$work/uploads" --addr "$addr" \
-  --rate 100000 --burst 1000 --log-level warn 2>"$work/serve.log" &
+  --rate 100000 --burst 1000 --log-level warn ${PROFILE:+--pprof-addr 127.0.0.1:6061} 2>"$work/serve.log" &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fs "http://$addr/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+[ -n "${PROFILE:-}" ] && (sleep 5; curl -s "http://127.0.0.1:6061/debug/pprof/profile?seconds=8" > "$PROFILE") &
 echo "machine: $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 rc=0
 "$work/boardload" -server "http://$addr" -tokens "$work/tokens" -readers "$READERS" \

@@ -10,8 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/greenai/greenai/internal/store"
 )
@@ -20,8 +24,25 @@ import (
 // records (internal/store): SQLite by default, PostgreSQL for postgres://
 // URLs, so that several server replicas can share one database.
 type Store struct {
-	rs *store.Store
-	db *sql.DB
+	rs     *store.Store
+	db     *sql.DB
+	target string
+	self   string // this Store's name in notifications, to skip its own
+
+	sumMu sync.Mutex
+	sums  map[string]*summaries // by board: entries are never changed or removed, so they are read once
+}
+
+// summaries are the entry summaries of one board read so far.
+type summaries struct {
+	mu   sync.Mutex
+	byID map[string]bool
+	list []summaryRow // by created_ns, id
+}
+
+type summaryRow struct {
+	ns int64
+	e  *Entry
 }
 
 // Errors of the store.
@@ -65,7 +86,7 @@ func Open(ctx context.Context, target string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{rs: rs, db: rs.DB()}
+	s := &Store{rs: rs, db: rs.DB(), target: target, self: randomHex(8), sums: map[string]*summaries{}}
 	if rs.Postgres() {
 		// Readers of a busy board share the pool; pgx reconnects lost
 		// connections on the next use.
@@ -328,6 +349,12 @@ func (s *Store) AddEntry(ctx context.Context, e *Entry, tokenID string) (stored 
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
+		if created && s.rs.Postgres() {
+			// Delivered at commit to every replica's Watch.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, s.self+" "+e.Board); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -367,30 +394,91 @@ func (s *Store) entry(ctx context.Context, q string, args ...any) (*Entry, error
 }
 
 // Entries returns the summaries of a board's entries, oldest first (no
-// runs, trials or per-operator breakdown).
+// runs, trials or per-operator breakdown). Entries never change once
+// stored, so the store keeps the summaries it has read: a call lists the
+// board's entry ids and decodes only the entries it has not seen. The
+// entries returned are shared: callers must not modify them.
 func (s *Store) Entries(ctx context.Context, board string) ([]*Entry, error) {
-	var out []*Entry
+	s.sumMu.Lock()
+	sm := s.sums[board]
+	if sm == nil {
+		sm = &summaries{byID: map[string]bool{}}
+		s.sums[board] = sm
+	}
+	s.sumMu.Unlock()
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	var fresh []summaryRow
 	err := s.read(ctx, func() error {
-		out = nil
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT summary FROM board_entries WHERE board = ? ORDER BY created_ns, id`), board)
+		fresh = nil
+		from, missing, err := s.unseen(ctx, board, sm.byID)
+		if err != nil || missing == 0 {
+			return err
+		}
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, created_ns, summary FROM board_entries WHERE board = ? AND created_ns >= ? ORDER BY created_ns, id`), board, from)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var doc string
-			if err := rows.Scan(&doc); err != nil {
+			var id, doc string
+			var ns int64
+			if err := rows.Scan(&id, &ns, &doc); err != nil {
 				return err
+			}
+			if sm.byID[id] {
+				continue
 			}
 			e := new(Entry)
 			if err := json.Unmarshal([]byte(doc), e); err != nil {
-				return err
+				return fmt.Errorf("decode entry %s: %w", id, err)
 			}
-			out = append(out, e)
+			fresh = append(fresh, summaryRow{ns, e})
 		}
 		return rows.Err()
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if len(fresh) > 0 {
+		for _, r := range fresh {
+			sm.byID[r.e.ID] = true
+		}
+		sm.list = append(sm.list, fresh...)
+		sort.SliceStable(sm.list, func(i, j int) bool {
+			a, b := sm.list[i], sm.list[j]
+			return a.ns < b.ns || a.ns == b.ns && a.e.ID < b.e.ID
+		})
+	}
+	out := make([]*Entry, len(sm.list))
+	for i, r := range sm.list {
+		out[i] = r.e
+	}
+	return out, nil
+}
+
+// unseen lists the board's entry ids and returns how many are not in seen
+// and the smallest created_ns among those.
+func (s *Store) unseen(ctx context.Context, board string, seen map[string]bool) (from int64, missing int, err error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, created_ns FROM board_entries WHERE board = ?`), board)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var ns int64
+		if err := rows.Scan(&id, &ns); err != nil {
+			return 0, 0, err
+		}
+		if !seen[id] {
+			if missing == 0 || ns < from {
+				from = ns
+			}
+			missing++
+		}
+	}
+	return from, missing, rows.Err()
 }
 
 // Count returns the number of entries (of one board, or all for "").
@@ -420,4 +508,65 @@ func (e *Entry) summary() *Entry {
 		c.Counted = &cc
 	}
 	return &c
+}
+
+// notifyChannel is the PostgreSQL channel on which AddEntry announces a
+// new entry; the payload is the adding Store's random name and the
+// board's name, separated by a space.
+const notifyChannel = "greenai_board_entries"
+
+// Watch calls changed with a board's name whenever another process (or
+// Store) sharing this PostgreSQL database adds an entry to it
+// (LISTEN/NOTIFY; this Store's own entries are skipped), and with
+// "" after its connection was lost and made again (notifications may have
+// been missed meanwhile). It reconnects by itself and returns when ctx is
+// done. On SQLite there is nothing to listen to: it returns nil at once
+// (a SQLite database has one server).
+func (s *Store) Watch(ctx context.Context, changed func(board string), log func(msg string, err error)) error {
+	if !s.rs.Postgres() {
+		return nil
+	}
+	delay := 100 * time.Millisecond
+	for lost := false; ; lost = true {
+		err := s.listen(ctx, func() {
+			delay = 100 * time.Millisecond
+			if lost {
+				changed("")
+			}
+		}, changed)
+		if ctx.Err() != nil {
+			return nil
+		}
+		log("listening for other replicas' entries failed; retrying", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		if delay *= 2; delay > 5*time.Second {
+			delay = 5 * time.Second
+		}
+	}
+}
+
+func (s *Store) listen(ctx context.Context, listening func(), changed func(string)) error {
+	conn, err := pgx.Connect(ctx, s.target)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return err
+	}
+	listening()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		from, board, ok := strings.Cut(n.Payload, " ")
+		if ok && from != s.self {
+			changed(board)
+		}
+	}
 }

@@ -51,14 +51,15 @@ func main() {
 	submitters := flag.Int("submitters", 20, "concurrent submitters")
 	dur := flag.Duration("duration", 60*time.Second, "how long")
 	think := flag.Duration("think", 0, "pause between a reader's requests (0: none, a closed loop)")
+	gz := flag.Bool("gzip", true, "readers ask for gzip as browsers do; bodies are read as sent, not inflated, so that this process spends little of the CPU it shares with the server (-gzip=false: identity encoding)")
 	flag.Parse()
-	if err := run(*server, *boardName, *tokens, *model, *readers, *submitters, *dur, *think); err != nil {
+	if err := run(*server, *boardName, *tokens, *model, *readers, *submitters, *dur, *think, *gz); err != nil {
 		fmt.Fprintln(os.Stderr, "boardload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(server, boardName, tokensFile, model string, readers, submitters int, dur, think time.Duration) error {
+func run(server, boardName, tokensFile, model string, readers, submitters int, dur, think time.Duration, gz bool) error {
 	data, err := os.ReadFile(tokensFile)
 	if err != nil {
 		return err
@@ -71,7 +72,7 @@ func run(server, boardName, tokensFile, model string, readers, submitters int, d
 	if err != nil {
 		return err
 	}
-	tr := &http.Transport{MaxIdleConns: readers + submitters + 10, MaxIdleConnsPerHost: readers + submitters + 10}
+	tr := &http.Transport{MaxIdleConns: readers + submitters + 10, MaxIdleConnsPerHost: readers + submitters + 10, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 5 * time.Minute}
 	before, err := entries(client, server, boardName)
 	if err != nil {
@@ -101,7 +102,7 @@ func run(server, boardName, tokensFile, model string, readers, submitters int, d
 				case x == 2:
 					route, path = "board page, sorted by FPO", "/boards/"+boardName+"?sort=fpo"
 				}
-				get(ctx, client, rec, route, server+path)
+				get(ctx, client, rec, route, server+path, gz)
 				if think > 0 {
 					time.Sleep(think)
 				}
@@ -215,8 +216,11 @@ func retryable(err error) bool {
 	return true // transport errors
 }
 
-func get(ctx context.Context, c *http.Client, rec *recorder, route, url string) {
+func get(ctx context.Context, c *http.Client, rec *recorder, route, url string, gz bool) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if gz {
+		req.Header.Set("Accept-Encoding", "gzip") // read as sent: no inflating here
+	}
 	t0 := time.Now()
 	resp, err := c.Do(req)
 	if err != nil {

@@ -56,7 +56,7 @@ func (s *Server) handlePareto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	s.serveCached(w, r, cacheKey(r, "svg"), func(ctx context.Context) ([]byte, string, error) {
+	s.serveCached(w, r, name, cacheKey(r, "svg"), func(ctx context.Context) ([]byte, string, error) {
 		b, err := s.st.Board(ctx, name)
 		if err != nil {
 			return nil, "", err
@@ -119,14 +119,19 @@ func paretoSVG(b *board.Board, rows []board.Row) ([]byte, error) {
 }
 
 func (s *Server) handleEVP(w http.ResponseWriter, r *http.Request) {
-	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	s.serveCachedIn(s.entryCache, w, r, "", "evp "+id, func(ctx context.Context) ([]byte, string, error) {
+		return s.evpSVG(ctx, id)
+	})
+}
+
+func (s *Server) evpSVG(ctx context.Context, id string) ([]byte, string, error) {
+	e, err := s.st.Entry(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
 	if len(e.Trials) == 0 {
-		s.fail(w, r, &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no trials, so no EVP curve"})
-		return
+		return nil, "", &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no trials, so no EVP curve"}
 	}
 	scores := make([]float64, len(e.Trials))
 	for i, t := range e.Trials {
@@ -134,8 +139,7 @@ func (s *Server) handleEVP(w http.ResponseWriter, r *http.Request) {
 	}
 	pts, err := evp.Curve(scores, evp.WithoutReplacement, len(scores))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
 	xs, ys, sd := make([]float64, len(pts)), make([]float64, len(pts)), make([]float64, len(pts))
 	for i, pt := range pts {
@@ -152,11 +156,9 @@ func (s *Server) handleEVP(w http.ResponseWriter, r *http.Request) {
 	p.Line(e.Model, xs, ys, sd)
 	svg, err := renderSVG(&plot.Figure{Panels: []*plot.Panel{p}})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	_, _ = w.Write(svg)
+	return svg, "image/svg+xml", nil
 }
 
 func firstMetric(e *board.Entry) string {
@@ -217,15 +219,20 @@ func curvePoints(e *board.Entry) []curve {
 }
 
 func (s *Server) handleCurves(w http.ResponseWriter, r *http.Request) {
-	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
+	id := r.PathValue("id")
+	s.serveCachedIn(s.entryCache, w, r, "", "curves "+id, func(ctx context.Context) ([]byte, string, error) {
+		return s.curvesSVG(ctx, id)
+	})
+}
+
+func (s *Server) curvesSVG(ctx context.Context, id string) ([]byte, string, error) {
+	e, err := s.st.Entry(ctx, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
 	cs := curvePoints(e)
 	if len(cs) == 0 {
-		s.fail(w, r, &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no training curves (no run recorded metrics with two or more points)"})
-		return
+		return nil, "", &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no training curves (no run recorded metrics with two or more points)"}
 	}
 	p := plot.NewPanel("Training curves", plot.Axis{Label: cs[0].x}, plot.Axis{Label: "value"})
 	for _, c := range cs {
@@ -233,11 +240,9 @@ func (s *Server) handleCurves(w http.ResponseWriter, r *http.Request) {
 	}
 	svg, err := renderSVG(&plot.Figure{Panels: []*plot.Panel{p}})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, "", err
 	}
-	w.Header().Set("Content-Type", "image/svg+xml")
-	_, _ = w.Write(svg)
+	return svg, "image/svg+xml", nil
 }
 
 var badgeTmpl = template.Must(template.New("badge").Parse(`<svg xmlns="http://www.w3.org/2000/svg" width="{{.W}}" height="20" role="img" aria-label="{{.Left}}: {{.Right}}">
@@ -252,28 +257,29 @@ var badgeTmpl = template.Must(template.New("badge").Parse(`<svg xmlns="http://ww
 `))
 
 func (s *Server) handleBadge(w http.ResponseWriter, r *http.Request) {
-	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	b, err := s.st.Board(r.Context(), e.Board)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	left := "greenai " + b.Name
-	right := fmt.Sprintf("%s %s%s", b.Metric, metric(e.Metric), b.Unit)
-	if e.Counted != nil {
-		right += " · " + qty(e.Counted.FPO, "FPO")
-	}
-	color := "#2e7d32"
-	if len(e.Flags) > 0 {
-		color = "#c62828"
-		right += " · claim flagged"
-	}
-	lw, rw := 7*len([]rune(left))+10, 7*len([]rune(right))+10
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_ = badgeTmpl.Execute(w, map[string]any{"W": lw + rw, "LW": lw, "RW": rw, "LX": lw / 2, "RX": lw + rw/2, "Left": left, "Right": right, "Color": color})
+	id := r.PathValue("id")
+	s.serveCachedIn(s.entryCache, w, r, "", "badge "+id, func(ctx context.Context) ([]byte, string, error) {
+		e, err := s.st.Entry(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := s.st.Board(ctx, e.Board)
+		if err != nil {
+			return nil, "", err
+		}
+		left := "greenai " + b.Name
+		right := fmt.Sprintf("%s %s%s", b.Metric, metric(e.Metric), b.Unit)
+		if e.Counted != nil {
+			right += " · " + qty(e.Counted.FPO, "FPO")
+		}
+		color := "#2e7d32"
+		if len(e.Flags) > 0 {
+			color = "#c62828"
+			right += " · claim flagged"
+		}
+		lw, rw := 7*len([]rune(left))+10, 7*len([]rune(right))+10
+		var buf bytes.Buffer
+		err = badgeTmpl.Execute(&buf, map[string]any{"W": lw + rw, "LW": lw, "RW": rw, "LX": lw / 2, "RX": lw + rw/2, "Left": left, "Right": right, "Color": color})
+		return buf.Bytes(), "image/svg+xml", err
+	})
 }

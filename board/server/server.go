@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 
 	"github.com/greenai/greenai/board"
@@ -125,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, st: cfg.Store, pool: board.NewPool(cfg.Counter, cfg.Workers), log: cfg.Logger, reg: cfg.Registry, cache: newPageCache(cfg.CacheTTL), entryCache: newPageCache(entryTTL(cfg.CacheTTL))}
+	s := &Server{cfg: cfg, st: cfg.Store, pool: board.NewPool(cfg.Counter, cfg.Workers), log: cfg.Logger, reg: cfg.Registry, cache: newPageCache(cfg.CacheTTL, 64, cfg.Logger), entryCache: newPageCache(entryTTL(cfg.CacheTTL), 1024, cfg.Logger)}
 	if err := s.sweepUploads(); err != nil {
 		return nil, err
 	}
@@ -236,6 +236,9 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 // not at all).
 func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration) error {
 	hs := s.HTTPServer(l.Addr().String())
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go s.Watch(wctx)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(l) }()
 	select {
@@ -256,6 +259,21 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, grace time.Duration)
 	}
 	s.log.Info("shut down")
 	return nil
+}
+
+// Watch keeps the cached pages fresh with the entries other replicas add
+// to a shared PostgreSQL database (see board.Store.Watch), until ctx is
+// done; Serve runs it. Without notifications (SQLite, or while the
+// listening connection is down) the cache's TTL bounds the staleness.
+func (s *Server) Watch(ctx context.Context) {
+	_ = s.st.Watch(ctx, func(b string) {
+		if b == "" {
+			s.cache.invalidateAll()
+			return
+		}
+		s.cache.invalidate("")
+		s.cache.invalidate(b)
+	}, func(msg string, err error) { s.log.Warn(msg, "err", err) })
 }
 
 // statusWriter records the status code.
@@ -282,15 +300,35 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) wrapF(route string, f http.HandlerFunc) http.Handler { return s.wrap(route, f) }
 
-// wrap adds security headers, panic recovery, logs and metrics.
+// Security headers of every answer (shared: net/http does not modify
+// header values).
+var (
+	hdrNoSniff  = []string{"nosniff"}
+	hdrCSP      = []string{"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"}
+	hdrReferrer = []string{"same-origin"}
+)
+
+// wrap adds security headers, panic recovery, logs and metrics. It is on
+// every read's path, so it allocates little: the route's metrics are
+// looked up once, and debug logs are built only when enabled.
 func (s *Server) wrap(route string, h http.Handler) http.Handler {
+	dur := s.mDuration.WithLabelValues(route)
+	var codes sync.Map // status code → prometheus.Counter
+	counter := func(code int) prometheus.Counter {
+		if c, ok := codes.Load(code); ok {
+			return c.(prometheus.Counter)
+		}
+		c := s.mRequests.WithLabelValues(route, strconv.Itoa(code))
+		codes.Store(code, c)
+		return c
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		hd := w.Header()
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'")
-		hd.Set("Referrer-Policy", "same-origin")
+		hd["X-Content-Type-Options"] = hdrNoSniff
+		hd["Content-Security-Policy"] = hdrCSP
+		hd["Referrer-Policy"] = hdrReferrer
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -306,15 +344,17 @@ func (s *Server) wrap(route string, h http.Handler) http.Handler {
 			if code == 0 {
 				code = http.StatusOK
 			}
-			s.mRequests.WithLabelValues(route, fmt.Sprint(code)).Inc()
-			s.mDuration.WithLabelValues(route).Observe(d.Seconds())
+			counter(code).Inc()
+			dur.Observe(d.Seconds())
 			lvl := slog.LevelDebug
 			if code >= 500 {
 				lvl = slog.LevelError
 			} else if r.Method != http.MethodGet || code >= 400 {
 				lvl = slog.LevelInfo
 			}
-			s.log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "code", code, "ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+			if s.log.Enabled(r.Context(), lvl) {
+				s.log.Log(r.Context(), lvl, "request", "method", r.Method, "path", r.URL.Path, "route", route, "code", code, "ms", float64(d.Microseconds())/1000, "remote", r.RemoteAddr)
+			}
 		}()
 		h.ServeHTTP(sw, r)
 	})
@@ -353,78 +393,11 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, `{"status":"ok"}`)
 }
 
-// pageCache keeps rendered pages for a short time. A page older than the
-// TTL, or rendered before a submission was committed here, is stale: it is
-// still served, while one refresh (per page) renders it again, so that a
-// burst of submissions never makes every reader render the board at once.
-type pageCache struct {
-	ttl time.Duration
-	mu  sync.Mutex
-	gen uint64
-	m   map[string]cached
-	sf  singleflight.Group
-}
-
-type cached struct {
-	body  []byte
-	ctype string
-	at    time.Time
-	gen   uint64
-}
-
+// entryTTL: entries never change, so their pages never age (unless caching
+// is off).
 func entryTTL(board time.Duration) time.Duration {
 	if board < 0 {
 		return board
 	}
-	return maxStale
-}
-
-// maxStale is the age beyond which a stale page is not served while it is
-// refreshed: the reader waits for the new one.
-const maxStale = 30 * time.Second
-
-func newPageCache(ttl time.Duration) *pageCache {
-	return &pageCache{ttl: ttl, m: map[string]cached{}}
-}
-
-// get returns the cached page and whether it is fresh.
-func (c *pageCache) get(key string) (v cached, found, fresh bool) {
-	if c.ttl < 0 {
-		return cached{}, false, false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, found = c.m[key]
-	age := time.Since(v.at)
-	if !found || age > maxStale {
-		return cached{}, false, false
-	}
-	return v, true, v.gen == c.gen && age <= c.ttl
-}
-
-// generation returns the current generation, to be passed to put: a page
-// rendered from data read before an invalidation is stored as stale.
-func (c *pageCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
-}
-
-func (c *pageCache) put(key string, gen uint64, body []byte, ctype string) {
-	if c.ttl < 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) > 2000 {
-		c.m = map[string]cached{}
-	}
-	c.m[key] = cached{body: body, ctype: ctype, at: time.Now(), gen: gen}
-}
-
-// invalidate marks every page stale.
-func (c *pageCache) invalidate() {
-	c.mu.Lock()
-	c.gen++
-	c.mu.Unlock()
+	return 0
 }

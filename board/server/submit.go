@@ -303,7 +303,7 @@ func (s *Server) commit(ctx context.Context, tok *board.Token, man *board.Manife
 		return nil, false, err
 	}
 	if created {
-		s.cache.invalidate()
+		s.showNewEntry(ctx, e.Board)
 		s.mSubmission.WithLabelValues("created").Inc()
 		s.log.Info("entry created", "id", e.ID, "board", e.Board, "model", e.Model, "submitter", e.Submitter, "token", tok.ID, "fpo", counted.FPO, "flags", len(e.Flags))
 	} else {
@@ -311,6 +311,24 @@ func (s *Server) commit(ctx context.Context, tok *board.Token, man *board.Manife
 	}
 	return stored, created, nil
 }
+
+// showNewEntry marks the board's cached pages (and the index) stale and
+// waits, a few seconds at most, for them to be rendered again, so that the
+// submitter's next read shows the new entry. Readers meanwhile get the
+// previous pages; one refresh round serves any number of submissions.
+func (s *Server) showNewEntry(ctx context.Context, boardName string) {
+	all := s.cache.invalidate("")
+	gen := s.cache.invalidate(boardName)
+	wctx, cancel := context.WithTimeout(ctx, freshWait)
+	defer cancel()
+	if s.cache.waitFresh(wctx, boardName, gen) != nil || s.cache.waitFresh(wctx, "", all) != nil {
+		s.log.Warn("the board's pages were not re-rendered in time; the new entry shows on a later read", "board", boardName, "wait", freshWait)
+	}
+}
+
+// freshWait bounds how long a submission's answer waits for its board's
+// pages to show it.
+const freshWait = 5 * time.Second
 
 // manifestFromForm builds a manifest from the web form's fields.
 func manifestFromForm(f map[string]string) (*board.Manifest, error) {

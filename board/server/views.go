@@ -56,85 +56,95 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// serveCached serves a page from the cache, or renders it (once for all
-// the readers that want it at the same time) and caches it.
-func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, key string, f func(ctx context.Context) ([]byte, string, error)) {
-	s.serveCachedIn(s.cache, w, r, key, f)
+// serveCached serves a page of a group (a board's name, or "" for pages
+// about all boards) from the board cache; see pageCache.
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, group, key string, f renderFunc) {
+	s.serveCachedIn(s.cache, w, r, group, key, f)
 }
 
-func (s *Server) serveCachedIn(cache *pageCache, w http.ResponseWriter, r *http.Request, key string, f func(ctx context.Context) ([]byte, string, error)) {
-	c, found, fresh := cache.get(key)
-	if !fresh {
-		refresh := func() (any, error) {
-			gen := cache.generation()
-			// The render outlives a reader that goes away: others wait on it.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 30*time.Second)
-			defer cancel()
-			body, ctype, err := f(ctx)
-			if err != nil {
-				return nil, err
-			}
-			v := cached{body: body, ctype: ctype}
-			cache.put(key, gen, body, ctype)
-			return v, nil
-		}
-		if found {
-			// Serve the stale page now; one refresh runs meanwhile.
-			go func() { _, _, _ = cache.sf.Do(key, refresh) }()
-		} else {
-			v, err, _ := cache.sf.Do(key, refresh)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			c = v.(cached)
-		}
-	}
-	w.Header().Set("Content-Type", c.ctype)
-	_, _ = w.Write(c.body)
-}
-
-func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
-	boards, err := s.st.Boards(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	type item struct {
-		*board.Board
-		Entries int
-	}
-	var items []item
-	for _, b := range boards {
-		n, err := s.st.Count(r.Context(), b.Name)
+func (s *Server) serveCachedIn(cache *pageCache, w http.ResponseWriter, r *http.Request, group, key string, f renderFunc) {
+	var p *page
+	if cache.disabled() {
+		body, ctype, err := f(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		items = append(items, item{b, n})
+		p = newPage(key, f, body, ctype, 0, nil)
+	} else if p = cache.get(group, key); p == nil {
+		var err error
+		if p, err = cache.fill(r.Context(), group, key, f); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
-	s.render(w, r, "index", http.StatusOK, map[string]any{"Title": "Leaderboards", "Boards": items})
+	p.serve(w, r)
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	s.serveCached(w, r, "", "index", func(ctx context.Context) ([]byte, string, error) {
+		boards, err := s.st.Boards(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		type item struct {
+			*board.Board
+			Entries int
+		}
+		var items []item
+		for _, b := range boards {
+			n, err := s.st.Count(ctx, b.Name)
+			if err != nil {
+				return nil, "", err
+			}
+			items = append(items, item{b, n})
+		}
+		return s.page("index", map[string]any{"Title": "Leaderboards", "Boards": items})
+	})
+}
+
+// page executes a page template.
+func (s *Server) page(name string, data map[string]any) ([]byte, string, error) {
+	var buf bytes.Buffer
+	if err := s.tmpl[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), "text/html; charset=utf-8", nil
+}
+
+// jsonBody encodes v as indented JSON.
+func jsonBody(v any) ([]byte, string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), "application/json", nil
 }
 
 func (s *Server) handleAPIBoards(w http.ResponseWriter, r *http.Request) {
-	boards, err := s.st.Boards(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if boards == nil {
-		boards = []*board.Board{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"boards": boards})
+	s.serveCached(w, r, "", "api boards", func(ctx context.Context) ([]byte, string, error) {
+		boards, err := s.st.Boards(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if boards == nil {
+			boards = []*board.Board{}
+		}
+		return jsonBody(map[string]any{"boards": boards})
+	})
 }
 
 func (s *Server) handleAPIBoard(w http.ResponseWriter, r *http.Request) {
-	b, err := s.st.Board(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, b)
+	name := r.PathValue("name")
+	s.serveCached(w, r, name, "api board", func(ctx context.Context) ([]byte, string, error) {
+		b, err := s.st.Board(ctx, name)
+		if err != nil {
+			return nil, "", err
+		}
+		return jsonBody(b)
+	})
 }
 
 func (s *Server) handleAPIEntries(w http.ResponseWriter, r *http.Request) {
@@ -157,7 +167,7 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 		return
 	}
 	base := s.baseURL(r)
-	s.serveCached(w, r, cacheKey(r, format)+" "+base, func(ctx context.Context) ([]byte, string, error) {
+	s.serveCached(w, r, name, cacheKey(r, format)+" "+base, func(ctx context.Context) ([]byte, string, error) {
 		b, err := s.st.Board(ctx, name)
 		if err != nil {
 			return nil, "", err
@@ -174,13 +184,7 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 		var buf bytes.Buffer
 		switch format {
 		case "json":
-			out := map[string]any{"board": b, "query": queryJSON(q), "entries": rowsJSON(base, rows)}
-			enc := json.NewEncoder(&buf)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(out); err != nil {
-				return nil, "", err
-			}
-			return buf.Bytes(), "application/json", nil
+			return jsonBody(map[string]any{"board": b, "query": queryJSON(q), "entries": rowsJSON(base, rows)})
 		case "csv":
 			if err := writeRowsCSV(&buf, b, rows, base); err != nil {
 				return nil, "", err
@@ -193,10 +197,7 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 			more.Set("limit", "100000")
 			data["MoreURL"] = "/boards/" + b.Name + "?" + more.Encode()
 		}
-		if err := s.tmpl["board"].ExecuteTemplate(&buf, "layout", data); err != nil {
-			return nil, "", err
-		}
-		return buf.Bytes(), "text/html; charset=utf-8", nil
+		return s.page("board", data)
 	})
 }
 
@@ -447,12 +448,14 @@ func cells(r board.Row) map[string]*cell {
 }
 
 func (s *Server) handleAPIEntry(w http.ResponseWriter, r *http.Request) {
-	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
+	id := r.PathValue("id")
+	s.serveCachedIn(s.entryCache, w, r, "", "api entry "+id, func(ctx context.Context) ([]byte, string, error) {
+		e, err := s.st.Entry(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		return jsonBody(e)
+	})
 }
 
 // handleEntry serves an entry page. Entries never change once stored, so
@@ -460,7 +463,7 @@ func (s *Server) handleAPIEntry(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleEntry(w http.ResponseWriter, r *http.Request) {
 	id, format := splitFormat(r.PathValue("id"))
 	base := s.baseURL(r)
-	s.serveCachedIn(s.entryCache, w, r, "entry "+format+" "+id+" "+base, func(ctx context.Context) ([]byte, string, error) {
+	s.serveCachedIn(s.entryCache, w, r, "", "entry "+format+" "+id+" "+base, func(ctx context.Context) ([]byte, string, error) {
 		return s.renderEntry(ctx, id, format, base)
 	})
 }
@@ -473,12 +476,7 @@ func (s *Server) renderEntry(ctx context.Context, id, format, base string) ([]by
 	var buf bytes.Buffer
 	switch format {
 	case "json":
-		enc := json.NewEncoder(&buf)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(e); err != nil {
-			return nil, "", err
-		}
-		return buf.Bytes(), "application/json", nil
+		return jsonBody(e)
 	case "csv":
 		cw := csv.NewWriter(&buf)
 		_ = cw.Write([]string{"quantity", "value", "unit", "how obtained"})
@@ -504,29 +502,27 @@ func (s *Server) renderEntry(ctx context.Context, id, format, base string) ([]by
 		"HasCurves": len(curvePoints(e)) > 0, "Runs": runViews(e), "Badge": "/entries/" + e.ID + "/badge.svg",
 		"BadgeMarkdown": fmt.Sprintf("[![%s](%s)](%s/entries/%s)", e.Model, badge, base, e.ID),
 	}
-	if err := s.tmpl["entry"].ExecuteTemplate(&buf, "layout", data); err != nil {
-		return nil, "", err
-	}
-	return buf.Bytes(), "text/html; charset=utf-8", nil
+	return s.page("entry", data)
 }
 
 func (s *Server) handleOpsCSV(w http.ResponseWriter, r *http.Request) {
-	e, err := s.st.Entry(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	_ = cw.Write([]string{"op_type", "nodes", "fpo", "macs", "share"})
-	if e.Counted != nil {
-		for _, o := range e.Counted.ByOp {
-			_ = cw.Write([]string{o.Op, strconv.Itoa(o.Nodes), plain(o.FPO), plain(o.MACs), percent(o.FPO, e.Counted.FPO)})
+	id := r.PathValue("id")
+	s.serveCachedIn(s.entryCache, w, r, "", "ops "+id, func(ctx context.Context) ([]byte, string, error) {
+		e, err := s.st.Entry(ctx, id)
+		if err != nil {
+			return nil, "", err
 		}
-	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	_, _ = w.Write(buf.Bytes())
+		var buf bytes.Buffer
+		cw := csv.NewWriter(&buf)
+		_ = cw.Write([]string{"op_type", "nodes", "fpo", "macs", "share"})
+		if e.Counted != nil {
+			for _, o := range e.Counted.ByOp {
+				_ = cw.Write([]string{o.Op, strconv.Itoa(o.Nodes), plain(o.FPO), plain(o.MACs), percent(o.FPO, e.Counted.FPO)})
+			}
+		}
+		cw.Flush()
+		return buf.Bytes(), "text/csv; charset=utf-8", cw.Error()
+	})
 }
 
 // cardRow is one line of an entry's efficiency card.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -90,6 +92,8 @@ Flags (environment variables in brackets):
   --burst N              burst of submissions per token (default 10)
   --grace D              how long shutdown waits for submissions in flight
                          (default 3m)
+  --pprof-addr ADDR      also serve Go's profiler (net/http/pprof) on ADDR, a
+                         private address such as 127.0.0.1:6060 (default: off)
   --log-format F         text (default) or json [GREENAI_LOG_FORMAT]
   --log-level L          debug, info (default), warn or error
 
@@ -122,6 +126,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	grace := fs.Duration("grace", 3*time.Minute, "")
 	logFormat := fs.String("log-format", env("GREENAI_LOG_FORMAT", "text"), "")
 	logLevel := fs.String("log-level", "info", "")
+	pprofAddr := fs.String("pprof-addr", "", "")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -203,6 +208,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if *pprofAddr != "" {
+		pl, err := net.Listen("tcp", *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("serve: --pprof-addr: %w", err)
+		}
+		defer pl.Close()
+		go func() { _ = http.Serve(pl, pprofMux()) }()
+		log.Info("profiler", "addr", pl.Addr().String())
+	}
 	log.Info("serving", "addr", l.Addr().String(), "db", st.Where(), "workers", *workers)
 	shown := l.Addr().String()
 	if strings.HasPrefix(*addr, ":") {
@@ -214,6 +228,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		err = nil
 	}
 	return err
+}
+
+// pprofMux serves net/http/pprof's handlers (not on the public listener).
+func pprofMux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return m
 }
 
 // parseBytes reads a size such as 512M or 2G (binary: 1G = 2^30) or a
