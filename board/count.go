@@ -15,6 +15,7 @@ import (
 	"github.com/greenai/greenai/fpo"
 	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/shape"
 	_ "github.com/greenai/greenai/shape/ops" // every operator's shape rule
 	"github.com/greenai/greenai/sym"
@@ -256,9 +257,20 @@ func price(req CountRequest) (*Price, error) {
 	if err != nil {
 		return nil, &FieldError{Field: "cost_spec", Msg: err.Error()}
 	}
-	var text bytes.Buffer
-	pt.WriteText(&text)
-	full := pt.JSON()
+	doc := report.NewCost(pt)
+	var text, js bytes.Buffer
+	if err := doc.Write(&text, report.Plain, 0); err != nil {
+		return nil, err
+	}
+	if err := doc.Write(&js, "json", 0); err != nil {
+		return nil, err
+	}
+	var full map[string]any
+	dec := json.NewDecoder(&js)
+	dec.UseNumber() // counts beyond 2^53 stay exact
+	if err := dec.Decode(&full); err != nil {
+		return nil, err
+	}
 	delete(full, "model")
 	p := &Price{
 		EInfer: ratF(pt.EInfer), ETrain: ratF(pt.ETrain), D: ratF(pt.D), H: pt.H,

@@ -7,14 +7,7 @@ import (
 	"testing"
 
 	"github.com/greenai/greenai/internal/onnxbuild"
-	"github.com/greenai/greenai/internal/plot/plottest"
 )
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	plottest.Golden(t, filepath.Join("testdata", name), got)
-}
 
 const (
 	resnet50 = "../testdata/models/resnet50.onnx"

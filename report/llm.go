@@ -3,9 +3,13 @@ package report
 import (
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 
+	"github.com/greenai/greenai/cost"
 	"github.com/greenai/greenai/hf"
+	"github.com/greenai/greenai/modelfile"
+	"github.com/greenai/greenai/shape"
 	"github.com/greenai/greenai/sym"
 	"github.com/greenai/greenai/units"
 )
@@ -59,6 +63,36 @@ func NewLLM(cfg *hf.Config, s *hf.Summary, exact sym.Expr, exactIs string, bind 
 			Approximation: true, Note: a.Note, OffBy: offBy(a.FPO, exact)})
 	}
 	return d
+}
+
+// NewCostLLM is the language-model section of a price tag: a training
+// step's exact FPO (forward + backward at the spec's batch size) beside the
+// rules of thumb, for a model given as a config.json, model folder or GGUF
+// file; nil for an ONNX model.
+func NewCostLLM(s *cost.Spec, pt *cost.PriceTag) (*LLMDoc, error) {
+	mf, err := modelfile.Open(s.ModelPath(), modelfile.Options{Build: hf.BuildOptions{Phase: hf.Train}})
+	if err != nil {
+		return nil, err
+	}
+	defer mf.Close()
+	if mf.HF == nil {
+		return nil, nil
+	}
+	res, err := shape.Infer(mf.Graph, shape.Options{Dims: s.Dims})
+	if err != nil {
+		return nil, err
+	}
+	step := new(big.Rat).Add(pt.StepForward, pt.StepBackward)
+	exact := sym.Expr{}
+	if step.IsInt() && step.Num().IsInt64() {
+		exact = sym.Const(step.Num().Int64())
+	}
+	bind := map[string]int64{hf.DimBatch: int64(s.Train.BatchSize)}
+	for k, v := range s.Dims {
+		bind[k] = v
+	}
+	label := fmt.Sprintf("a training step at batch %d, forward + backward (no optimizer)", s.Train.BatchSize)
+	return NewLLM(mf.HF, hf.Summarize(mf.HF, res), exact, label, bind, true), nil
 }
 
 // offBy is how far an estimate is from the exact count, when both are numbers.

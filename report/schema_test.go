@@ -20,6 +20,11 @@ import (
 // const and enum, $ref into $defs, oneOf, items, additionalProperties.
 func checkSchema(root, s map[string]any, v any, path string) []string {
 	if ref, ok := s["$ref"].(string); ok {
+		if !strings.HasPrefix(ref, "#") {
+			// Another schema file beside this one: it becomes the root.
+			root = readSchema(ref)
+			return checkSchema(root, root, v, path)
+		}
 		name := strings.TrimPrefix(ref, "#/$defs/")
 		s = root["$defs"].(map[string]any)[name].(map[string]any)
 	}
@@ -121,6 +126,20 @@ func jsonType(v any, t string) bool {
 		return v == nil
 	}
 	return false
+}
+
+// readSchema reads docs/schema/name (nil if it cannot be read or parsed:
+// every value then fails the schema's missing type).
+func readSchema(name string) map[string]any {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "schema", name))
+	if err != nil {
+		return map[string]any{"type": "missing schema " + name}
+	}
+	var schema map[string]any
+	if err := json.Unmarshal(data, &schema); err != nil {
+		return map[string]any{"type": "unparsable schema " + name}
+	}
+	return schema
 }
 
 // validate marshals doc and checks it against docs/schema/NAME.

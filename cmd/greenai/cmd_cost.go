@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
-	"fmt"
-	"github.com/greenai/greenai/hf"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/greenai/greenai/cost"
-	"github.com/greenai/greenai/units"
+	"github.com/greenai/greenai/hf"
+	"github.com/greenai/greenai/report"
 )
 
 func init() {
@@ -82,10 +79,13 @@ Flags override the spec; without a spec they describe the experiment:
   --phase train       a language model given as config.json, model folder or
                       GGUF is priced in its train phase (the only one cost
                       prices; count prefill or decode with greenai fpo --phase)
-  --json  --markdown  --latex   output format (default: a table)
+  --json  --markdown  --latex  --csv
+                      output format (default: a table fitted to $COLUMNS,
+                      80 by default; --csv gives the table's exact values)
   --devices-list                list the accelerator table
 
---json prints every term: e_infer_fpo, e_train_fpo (and e_train_fpo_exact,
+--json prints the price tag document (version greenai.cost/1, schema in
+docs/schema/cost.schema.json) with every term: e_infer_fpo, e_train_fpo (and e_train_fpo_exact,
 a fraction), step_forward_fpo, step_backward_fpo, step_update_fpo,
 train_examples, epochs, batch_size, steps_per_epoch, steps_per_trial,
 examples_per_trial, trials, train_fpo_per_trial, eval_fpo_per_trial,
@@ -214,8 +214,9 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet(commands["cost"], stderr)
 	var f costFlags
 	f.register(fs)
-	var asJSON, md, tex, list bool
+	var asJSON, md, tex, csv, list bool
 	fs.BoolVar(&asJSON, "json", false, "")
+	fs.BoolVar(&csv, "csv", false, "")
 	fs.BoolVar(&md, "markdown", false, "")
 	fs.BoolVar(&tex, "latex", false, "")
 	fs.BoolVar(&list, "devices-list", false, "")
@@ -225,12 +226,11 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if n := btoi(asJSON) + btoi(md) + btoi(tex); n > 1 {
-		return usageError("give at most one of --json, --markdown and --latex")
+	if n := btoi(asJSON) + btoi(md) + btoi(tex) + btoi(csv); n > 1 {
+		return usageError("give at most one of --json, --markdown, --latex and --csv")
 	}
 	if list {
-		writeDevices(stdout)
-		return nil
+		return report.WriteDevices(stdout, termWidth())
 	}
 	spec := &cost.Spec{}
 	switch len(pos) {
@@ -257,32 +257,22 @@ func runCost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	llm, err := costLLM(spec, pt)
-	if err != nil {
+	doc := report.NewCost(pt)
+	if doc.LanguageModel, err = report.NewCostLLM(spec, pt); err != nil {
 		return err
 	}
+	format := report.Plain
 	switch {
 	case asJSON:
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		doc := pt.JSON()
-		if llm != nil {
-			doc["language_model"] = llm
-		}
-		return enc.Encode(doc)
+		format = "json"
 	case md:
-		pt.WriteMarkdown(stdout)
+		format = report.Markdown
 	case tex:
-		pt.WriteLaTeX(stdout)
-	default:
-		pt.WriteText(stdout)
-		if llm != nil {
-			if err := llm.WriteText(stdout, termWidth()); err != nil {
-				return err
-			}
-		}
+		format = report.LaTeX
+	case csv:
+		format = report.CSV
 	}
-	return nil
+	return doc.Write(stdout, format, termWidth())
 }
 
 func btoi(b bool) int {
@@ -290,20 +280,4 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// writeDevices lists the accelerator table, one device a line, precisions sorted.
-func writeDevices(w io.Writer) {
-	for _, k := range cost.DeviceNames() {
-		d := cost.Devices[k]
-		ps := make([]string, 0, len(d.Peak))
-		for p := range d.Peak {
-			ps = append(ps, p)
-		}
-		sort.Strings(ps)
-		for i, p := range ps {
-			ps[i] = p + " " + units.Quantity(d.Peak[p], "FLOP/s")
-		}
-		fmt.Fprintf(w, "%s\t%s\tTDP %s W\t%s\n", k, d.Name, strconv.FormatFloat(d.TDP, 'g', -1, 64), strings.Join(ps, ", "))
-	}
 }

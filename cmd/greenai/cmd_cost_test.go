@@ -51,7 +51,7 @@ func TestCostErrors(t *testing.T) {
 		{"bad trial epochs flag", append(append([]string{}, resnet50Args...), "--trial-epochs", "90,soon"), `--trial-epochs "90,soon": "soon" is not a number`, 2},
 		{"bad dim flag", append(append([]string{}, resnet50Args...), "--dim", "sequence"), `--dim "sequence": want NAME=INTEGER`, 2},
 		{"bad flag value", []string{"cost", "--epochs", "many"}, `invalid value "many" for flag -epochs`, 2},
-		{"two formats", append(append([]string{}, resnet50Args...), "--json", "--latex"), "give at most one of --json, --markdown and --latex", 2},
+		{"two formats", append(append([]string{}, resnet50Args...), "--json", "--latex"), "give at most one of --json, --markdown, --latex and --csv", 2},
 		{"two specs", []string{"cost", "a.yaml", "b.yaml"}, "cost takes at most one spec file", 2},
 	}
 	for _, c := range cases {
@@ -126,8 +126,8 @@ func TestCostSpecAndFlags(t *testing.T) {
 		want []string
 	}{
 		{[]string{"cost", spec}, []string{"E_train / E_infer = 2.968", "2.808E", "Why E_train/E_infer is not exactly 3"}},
-		{[]string{"cost", spec, "--markdown"}, []string{"| Term | What | FPO | MACs |", "| Search | all trials (E·D·H) | 2.808E | 1.401E |"}},
-		{[]string{"cost", spec, "--latex"}, []string{`\begin{tabular}{llrr}`, `Search & all trials (E$\cdot$D$\cdot$H) & 2.808E & 1.401E \\`}},
+		{[]string{"cost", spec, "--markdown"}, []string{"| Term ", "| What ", "| Search               | all trials (E·D·H) ", "| 2.808E | 1.401E |"}},
+		{[]string{"cost", spec, "--latex"}, []string{`\begin{tabular}{lp{0.45\linewidth}rr}`, `Search & all trials (E\ensuremath{\cdot}D\ensuremath{\cdot}H) & 2.808E & 1.401E \\`}},
 		{[]string{"cost", spec, "--trials", "20"}, []string{"20 hyperparameter trial(s)", "56.16E"}},
 		{[]string{"cost", spec, "--trials", "2", "--trial-epochs", "90,45", "--accelerator", "a100-sxm4", "--devices", "8", "--precision", "tf32"},
 			[]string{"Early stopping saved", "1.404E", "ESTIMATE on 8× NVIDIA A100 SXM4"}},
@@ -149,7 +149,7 @@ func TestCostDevicesList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "t4\tNVIDIA T4\tTDP 70 W\tfp16 65 TFLOP/s, fp32 8.1 TFLOP/s, int8 130 TFLOP/s\n") {
+	if !strings.Contains(out, "t4         NVIDIA T4 ") || !strings.Contains(out, "70 W\n    fp16 65 TFLOP/s, fp32 8.1 TFLOP/s, int8 130 TFLOP/s\n") {
 		t.Errorf("device list:\n%s", out)
 	}
 }

@@ -965,6 +965,8 @@ func TeXEscape(s string) string {
 			b.WriteString(`\ensuremath{-}`)
 		case '→':
 			b.WriteString(`\ensuremath{\to}`)
+		case '∝':
+			b.WriteString(`\ensuremath{\propto}`)
 		case '–':
 			b.WriteString(`--`)
 		default:
