@@ -273,8 +273,8 @@ func Price(s *Spec, c *Counts) (pt *PriceTag, err error) {
 
 	// H.
 	pt.H = s.Search.Trials
-	trials := make([]batches, 0, pt.H) // the training batches of each trial
-	evals := make([]batches, 0, pt.H)
+	trials := make([]batches, 0, len(s.Search.TrialEpochs)) // the training batches of each trial
+	evals := make([]batches, 0, len(s.Search.TrialEpochs))
 	if len(s.Search.TrialEpochs) > 0 {
 		for i, ep := range s.Search.TrialEpochs {
 			b, err := sched.trial(ep)
@@ -328,7 +328,7 @@ func Price(s *Spec, c *Counts) (pt *PriceTag, err error) {
 	pt.TotalMACs = new(big.Rat).Add(pt.SearchMACs, pt.InferenceMACs)
 	pt.Explanation = explain(pt, fwd, tr, ev, fwd.Table)
 	if ev.err != nil {
-		return nil, ev.err
+		return nil, ev.overflowError(fwd, tr)
 	}
 	if s.Hardware.Accelerator != "" {
 		pt.Estimate = estimate(s, pt)
@@ -450,6 +450,7 @@ type evaluator struct {
 	batch string
 	fixed int64 // b0 when the batch is fixed, else 0
 	err   error
+	bind  map[string]int64 // the binding of the first error
 }
 
 func newEvaluator(s *Spec, batch int64, f sym.Expr) (*evaluator, error) {
@@ -482,9 +483,64 @@ func (ev *evaluator) eval(e sym.Expr, bind map[string]int64) *big.Rat {
 	v, err := e.Eval(bind)
 	if err != nil {
 		if ev.err == nil {
-			ev.err = fmt.Errorf("evaluating a count: %w", err)
+			ev.err, ev.bind = err, bind
 		}
 		return new(big.Rat)
 	}
 	return big.NewRat(v, 1)
+}
+
+// overflowError explains the first evaluation error: at which batch size,
+// and the node (or, for the backward, the operator type) whose count does
+// not fit in 64 bits, or where the model's running total stops fitting.
+func (ev *evaluator) overflowError(fwd *fpo.Report, tr *train.Report) error {
+	var oe *sym.OverflowError
+	if !errors.As(ev.err, &oe) {
+		return fmt.Errorf("evaluating a count: %w", ev.err)
+	}
+	at := "with no dim bound"
+	if b, ok := ev.bind[ev.batch]; ok {
+		at = fmt.Sprintf("at a batch of %d (%s)", b, ev.batch)
+	}
+	fix := "use a smaller train.batch_size or eval.batch_size, or smaller dims"
+	fail := func(where, value string, err error) error {
+		return fmt.Errorf("counting %s: %s: %s overflows 64-bit integers (%v); %s", at, where, value, err, fix)
+	}
+	name := func(nc *fpo.NodeCost) string {
+		if nc.Node.Node.Name != "" {
+			return fmt.Sprintf("node %q (%s)", nc.Node.Node.Name, nc.Node.Node.OpType)
+		}
+		return "unnamed " + nc.Node.Node.OpType + " node"
+	}
+	// A node's own forward count.
+	for _, nc := range fwd.Nodes {
+		for _, c := range []struct {
+			what string
+			e    sym.Expr
+		}{{"its forward FPO", nc.FPO}, {"its forward MACs", nc.MACs}} {
+			if _, err := c.e.Eval(ev.bind); err != nil {
+				return fail(name(nc), fmt.Sprintf("%s (%s)", c.what, c.e), err)
+			}
+		}
+	}
+	// The forward total: where the running sum stops fitting.
+	var sum int64
+	for _, nc := range fwd.Nodes {
+		if nc.Branch != "" {
+			continue
+		}
+		v, _ := nc.FPO.Eval(ev.bind)
+		s, ok := sym.CheckedAdd(sum, v)
+		if !ok {
+			return fail(name(nc), fmt.Sprintf("the forward FPO total through it (%d + %d)", sum, v), ev.err)
+		}
+		sum = s
+	}
+	// The backward, per operator type.
+	for _, op := range sortedKeys(tr.BackwardByOp) {
+		if _, err := tr.BackwardByOp[op].Eval(ev.bind); err != nil {
+			return fail("the "+op+" nodes", fmt.Sprintf("their backward FPO (%s)", tr.BackwardByOp[op]), err)
+		}
+	}
+	return fail("the training step", "the forward plus backward FPO", ev.err)
 }

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,6 +187,9 @@ func TestComputeErrors(t *testing.T) {
 			Eval: EvalSpec{Examples: 5, EveryEpochs: 1e-12}}, "eval.every_epochs: 1e+18 validations in a trial are too many to count"},
 		{"bad cost table", &Spec{Model: model, CostTable: writeFile(t, "t.txt", "exp = many"), Train: TrainSpec{Examples: 10, Epochs: 1, BatchSize: 2}},
 			"cost_table: cost table "},
+		// An overflowing count names the batch, the node and the remedy.
+		{"batch overflows", &Spec{Model: model, Train: TrainSpec{Examples: 10, Epochs: 1, BatchSize: 1 << 62}},
+			`counting at a batch of 4611686018427387904 (batch): node "/l1/MatMul" (MatMul): its forward FPO (256*batch) overflows 64-bit integers (integer overflow in 256 * 4611686018427387904); use a smaller train.batch_size or eval.batch_size`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -194,6 +198,18 @@ func TestComputeErrors(t *testing.T) {
 				t.Errorf("error %v\nwant     %s", err, c.want)
 			}
 		})
+	}
+}
+
+// TestManyTrials: a huge number of trials is counted (E·D·H is exact in
+// big rationals), not a crash allocating one slot per trial.
+func TestManyTrials(t *testing.T) {
+	pt, err := Compute(&Spec{Model: mlpModel(t), Train: TrainSpec{Examples: 10, Epochs: 1, BatchSize: 2}, Search: SearchSpec{Trials: 1 << 62}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := new(big.Rat).Mul(pt.TrialFPO, big.NewRat(1<<62, 1)); pt.SearchFPO.Cmp(want) != 0 {
+		t.Errorf("search FPO %s, want H × trial %s", pt.SearchFPO.FloatString(0), want.FloatString(0))
 	}
 }
 

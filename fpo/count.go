@@ -93,17 +93,17 @@ func Count(res *shape.Result, opts Options) (*Report, error) {
 	c := &counter{opts: opts, r: r}
 	var err error
 	func() {
-		defer sym.Catch(&err)
+		defer catchOverflow(&err, "the model's FPO total")
 		mx, mn := c.graph(res.Graph, "", sym.Const(1), "")
 		r.FPO, r.FPOMin = mx, mn
 	}()
 	r.Notes = append(r.Notes, c.boundNotes()...)
 	if err != nil {
-		return nil, fmt.Errorf("counting: the totals exceed 64-bit integers (%v): count without fixing the large dims (the symbolic total is exact) or at a smaller batch and scale", err)
+		return nil, fmt.Errorf("counting: %w", err)
 	}
 	r.Params = params.Count(res)
 	func() {
-		defer sym.Catch(&err)
+		defer catchOverflow(&err, "the activation memory")
 		r.ActivationBytes, r.ActivationPeak = activations(res.Graph)
 	}()
 	if err != nil {
@@ -154,9 +154,13 @@ func (c *counter) graph(g *shape.GraphResult, path string, runs sym.Expr, branch
 	for _, nr := range g.Nodes {
 		nc := &NodeCost{Node: nr, Graph: path, Scope: scopeOf(nr), Runs: runs, Branch: branch}
 		c.r.Nodes = append(c.r.Nodes, nc)
-		c.node(nc)
-		mx = mx.Add(nc.FPO)
-		mn = mn.Add(nc.FPO)
+		what := "its cost"
+		AttributeOverflow(nr, &what, func() {
+			c.node(nc, &what)
+			what = "the model's FPO total through it (" + nc.FPO.String() + " FPO added)"
+			mx = mx.Add(nc.FPO)
+			mn = mn.Add(nc.FPO)
+		})
 		// Bodies.
 		var ifMax, ifMin []sym.Expr
 		for _, sg := range nr.Subgraphs {
@@ -165,18 +169,24 @@ func (c *counter) graph(g *shape.GraphResult, path string, runs sym.Expr, branch
 			if strings.HasPrefix(path, "/") || path == "" {
 				sub = strings.TrimPrefix(sub, "/")
 			}
-			switch {
-			case sg.Taken == 0:
+			if sg.Taken == 0 {
 				continue
-			case sg.Taken < 0:
-				bmx, bmn := c.graph(sg.Graph, sub, runs.Mul(sg.Trips), branchLabel(branch, nr, sg.Attr))
+			}
+			var bruns sym.Expr
+			what := fmt.Sprintf("the runs of its %s body (%s × %s trips)", sg.Attr, runs.String(), sg.Trips.String())
+			AttributeOverflow(nr, &what, func() { bruns = runs.Mul(sg.Trips) })
+			if sg.Taken < 0 {
+				bmx, bmn := c.graph(sg.Graph, sub, bruns, branchLabel(branch, nr, sg.Attr))
 				ifMax = append(ifMax, bmx)
 				ifMin = append(ifMin, bmn)
-			default:
-				bmx, bmn := c.graph(sg.Graph, sub, runs.Mul(sg.Trips), branch)
+				continue
+			}
+			bmx, bmn := c.graph(sg.Graph, sub, bruns, branch)
+			what = "the model's FPO total through its " + sg.Attr + " body"
+			AttributeOverflow(nr, &what, func() {
 				mx = mx.Add(bmx)
 				mn = mn.Add(bmn)
-			}
+			})
 		}
 		if len(ifMax) > 0 {
 			hi, lo := ifMax[0], ifMin[0]
@@ -184,8 +194,11 @@ func (c *counter) graph(g *shape.GraphResult, path string, runs sym.Expr, branch
 				hi = sym.Max(hi, ifMax[i])
 				lo = sym.Min(lo, ifMin[i])
 			}
-			mx = mx.Add(hi)
-			mn = mn.Add(lo)
+			what := "the model's FPO total through its branches"
+			AttributeOverflow(nr, &what, func() {
+				mx = mx.Add(hi)
+				mn = mn.Add(lo)
+			})
 			c.r.Notes = append(c.r.Notes, fmt.Sprintf("If %s: condition unknown; totals count the costlier branch (%s FPO), the minimum counts the cheaper (%s FPO)",
 				nodeName(nr), hi.String(), lo.String()))
 		}
@@ -208,7 +221,9 @@ func nodeName(nr *shape.NodeResult) string {
 	return nr.Node.OpType
 }
 
-func (c *counter) node(nc *NodeCost) {
+// node counts one node; *what names the value being computed, for
+// overflow errors.
+func (c *counter) node(nc *NodeCost, what *string) {
 	nr := nc.Node
 	key := nr.Node.OpType
 	if nr.Node.Domain != "" {
@@ -242,8 +257,9 @@ func (c *counter) node(nc *NodeCost) {
 		defer func() {
 			if p := recover(); p != nil {
 				if oe, ok := p.(*sym.OverflowError); ok {
-					err = oe
-					return
+					// Not an uncounted node: a total without it would
+					// pass for the count.
+					panic(nodeOverflow(nr, "its cost (operator rule)", oe))
 				}
 				err = fmt.Errorf("internal error: %v", p)
 			}
@@ -259,14 +275,20 @@ func (c *counter) node(nc *NodeCost) {
 	if cost.Bound != "" {
 		c.bound(key, nodeName(nr), cost.Bound)
 	}
+	*what = "its FPO under the " + string(c.opts.Convention) + " convention"
 	per := conventions[c.opts.Convention].count(&Node{nr}, cost, &c.opts.Table)
+	*what = fmt.Sprintf("its FPO (%s per run) × its runs (%s)", per.String(), nc.Runs.String())
 	nc.FPO = per.Mul(nc.Runs)
+	*what = fmt.Sprintf("its MACs (%s per run) × its runs", cost.MACs.String())
 	nc.MACs = cost.MACs.Mul(nc.Runs)
+	*what = fmt.Sprintf("its bytes moved (%s per run) × its runs", cost.Bytes.String())
 	nc.Bytes = cost.Bytes.Mul(nc.Runs)
+	*what = fmt.Sprintf("the %s operators' total through it (%s FPO added)", key, nc.FPO.String())
 	t.FPO = t.FPO.Add(nc.FPO)
 	t.MACs = t.MACs.Add(nc.MACs)
 	t.Bytes = t.Bytes.Add(nc.Bytes)
 	if nc.Branch == "" {
+		*what = fmt.Sprintf("the model's MAC, primitive and byte totals through it (%s MACs added)", nc.MACs.String())
 		c.r.MACs = c.r.MACs.Add(nc.MACs)
 		c.r.Ops = c.r.Ops.Add(cost.Ops.Scale(nc.Runs))
 		c.r.Bytes = c.r.Bytes.Add(nc.Bytes)
@@ -368,7 +390,17 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 	alive := map[*shape.Value]bool{}
 	for _, v := range g.Inputs {
 		if _, used := lastUse[v]; used {
-			live = live.Add(size(v))
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						if oe, ok := r.(*sym.OverflowError); ok {
+							panic(&OverflowError{Output: v.Name, Value: "its size in bytes (" + shape.TypeString(v) + ")", Err: oe})
+						}
+						panic(r)
+					}
+				}()
+				live = live.Add(size(v))
+			}()
 			alive[v] = true
 		}
 	}
@@ -392,18 +424,23 @@ func activations(g *shape.GraphResult) (sum, peak sym.Expr) {
 	consider(live)
 	for i, nr := range g.Nodes {
 		grew := false
-		for _, v := range nr.Outputs {
-			if v == nil || v.Init != nil || alive[v] || static[v] {
-				continue
+		what := ""
+		AttributeOverflow(nr, &what, func() {
+			for _, v := range nr.Outputs {
+				if v == nil || v.Init != nil || alive[v] || static[v] {
+					continue
+				}
+				what = fmt.Sprintf("the size in bytes of its output %q (%s)", v.Name, shape.TypeString(v))
+				s := size(v)
+				if c, ok := s.IsConst(); !ok || c != 0 {
+					grew = true
+				}
+				what = fmt.Sprintf("the activation memory through it (%s bytes added for output %q)", s.String(), v.Name)
+				sum = sum.Add(s)
+				live = live.Add(s)
+				alive[v] = true
 			}
-			s := size(v)
-			if c, ok := s.IsConst(); !ok || c != 0 {
-				grew = true
-			}
-			sum = sum.Add(s)
-			live = live.Add(s)
-			alive[v] = true
-		}
+		})
 		// A node whose outputs add nothing leaves live at most the total
 		// already considered (only frees happened since): skip the
 		// dominance tests (a graph of many empty-slice nodes, such as a

@@ -112,7 +112,19 @@ func Infer(m *onnx.Model, opts Options) (res *Result, err error) {
 		e.funcs[f.Domain+"/"+f.Name] = f
 	}
 	res = &Result{Model: m}
-	defer sym.Catch(&err)
+	// Rules run under a guard that names their node; this catches the
+	// arithmetic outside any node (the main graph's declared inputs).
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case *sym.OverflowError:
+			res, err = nil, fmt.Errorf("shape inference: dimension arithmetic outside any node (the main graph's inputs) overflows int64 (%v); use smaller dims (--dim, --input)", r)
+		case *sym.DivisionByZeroError:
+			res, err = nil, fmt.Errorf("shape inference: dimension arithmetic outside any node: %v", r)
+		default:
+			panic(r)
+		}
+	}()
 	g, err := e.graph(m.Graph, m.Opsets, nil, nil, true)
 	if err != nil {
 		return nil, err

@@ -41,6 +41,7 @@ func (e *engine) node(n *onnx.Node, opsets map[string]int64, sc *scope, declared
 	c.outs = make([]*Value, len(n.Outputs))
 	c.res = &NodeResult{Node: n, Opset: c.Opset, Inputs: c.ins, Outputs: c.outs, Supported: true}
 
+	// Everything below runs under guard: an overflow must name this node.
 	if f := e.funcs[n.Domain+"/"+n.OpType]; f != nil {
 		if err := c.guard(func() error { return e.expandFunction(c, f) }); err != nil {
 			c.fail(err)
@@ -48,8 +49,13 @@ func (e *engine) node(n *onnx.Node, opsets map[string]int64, sc *scope, declared
 	} else if op := Lookup(n.Domain, n.OpType, c.Opset); op != nil {
 		if err := c.guard(func() error { return op.Infer(c) }); err != nil {
 			c.fail(err)
-		} else if op.Eval != nil && c.inputsConst() {
-			if err := c.guard(func() error { return op.Eval(c) }); err != nil {
+		} else if op.Eval != nil {
+			if err := c.guard(func() error {
+				if !c.inputsConst() {
+					return nil
+				}
+				return op.Eval(c)
+			}); err != nil {
 				c.Note("contents not computed: %v", err)
 			}
 		}
@@ -97,7 +103,7 @@ func (c *Ctx) guard(fn func() error) (err error) {
 		}
 		switch r := r.(type) {
 		case *sym.OverflowError:
-			err = fmt.Errorf("%s: dimension arithmetic overflows int64: %w", c.where(), r)
+			err = fmt.Errorf("%s: dimension arithmetic overflows int64: %w; use smaller dims (--dim, --input) or leave them symbolic", c.where(), r)
 		case *sym.DivisionByZeroError:
 			err = fmt.Errorf("%s: dimension arithmetic: %w", c.where(), r)
 		default:

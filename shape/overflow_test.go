@@ -25,7 +25,7 @@ func TestOverflowNamesNode(t *testing.T) {
 	}
 	f := res.Failures[0]
 	t.Log(f.Err)
-	for _, want := range []string{"Flatten", `"/big/Flatten"`, `"flat"`, "overflows int64", "4611686018427387904 * 8"} {
+	for _, want := range []string{"Flatten", `"/big/Flatten"`, `"flat"`, "overflows int64", "4611686018427387904 * 8", "use smaller dims (--dim, --input)"} {
 		if !strings.Contains(f.Err, want) {
 			t.Errorf("failure %q does not say %q", f.Err, want)
 		}

@@ -91,7 +91,19 @@ type Saving struct {
 // (models whose weights were replaced by ConstantOfShape); elsewhere they are
 // masks and buffers. Only the main graph is differentiated.
 func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err error) {
-	defer sym.Catch(&err)
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case *fpo.OverflowError:
+			rep, err = nil, fmt.Errorf("backward: %w", r)
+		case *sym.OverflowError:
+			rep, err = nil, fmt.Errorf("backward: the training totals overflow 64-bit integers (%v); count at smaller dims (--dim, --input) or leave the large ones symbolic: the symbolic count is exact", r)
+		case *sym.DivisionByZeroError:
+			rep, err = nil, r
+		default:
+			panic(r)
+		}
+	}()
 	table := opts.Table
 	if table == (fpo.Table{}) {
 		table = fpo.DefaultTable()
@@ -362,27 +374,34 @@ func count(g *shape.GraphResult, freeze []*regexp.Regexp, table *fpo.Table, tied
 			rep.Uncounted = append(rep.Uncounted, fpo.Uncounted{Node: nr.Node.Name, OpType: nr.Node.OpType, Domain: nr.Node.Domain, Reason: "no backward rule"})
 			continue
 		}
-		grads, err := rule(&fpo.Node{NodeResult: nr}, need)
+		var grads []Grad
+		var err error
+		what := "its backward (operator rule)"
+		fpo.AttributeOverflow(nr, &what, func() { grads, err = rule(&fpo.Node{NodeResult: nr}, need) })
 		if err != nil {
 			rep.Uncounted = append(rep.Uncounted, fpo.Uncounted{Node: nr.Node.Name, OpType: nr.Node.OpType, Domain: nr.Node.Domain, Reason: err.Error()})
 			continue
 		}
-		for i, gr := range grads {
-			if i >= len(need) || !need[i] {
-				continue
+		fpo.AttributeOverflow(nr, &what, func() {
+			for i, gr := range grads {
+				if i >= len(need) || !need[i] {
+					continue
+				}
+				uses[nr.Inputs[i]]++
+				what = fmt.Sprintf("the backward FPO of its input %d", i)
+				f := gr.Ops.FPO(table)
+				what = fmt.Sprintf("the backward totals through it (%s FPO added for input %d)", f, i)
+				rep.Backward = rep.Backward.Add(f)
+				rep.BackwardMACs = rep.BackwardMACs.Add(gr.MACs)
+				rep.BackwardByOp[key] = rep.BackwardByOp[key].Add(f)
+				if v := nr.Inputs[i]; p.state[v] {
+					rep.WeightGrad = rep.WeightGrad.Add(f)
+					rep.paramGrad[v] = rep.paramGrad[v].Add(f)
+				} else {
+					rep.InputGrad = rep.InputGrad.Add(f)
+				}
 			}
-			uses[nr.Inputs[i]]++
-			f := gr.Ops.FPO(table)
-			rep.Backward = rep.Backward.Add(f)
-			rep.BackwardMACs = rep.BackwardMACs.Add(gr.MACs)
-			rep.BackwardByOp[key] = rep.BackwardByOp[key].Add(f)
-			if v := nr.Inputs[i]; p.state[v] {
-				rep.WeightGrad = rep.WeightGrad.Add(f)
-				rep.paramGrad[v] = rep.paramGrad[v].Add(f)
-			} else {
-				rep.InputGrad = rep.InputGrad.Add(f)
-			}
-		}
+		})
 		switch nr.Node.OpType {
 		case "Conv", "MatMul", "Gemm":
 			if x := nr.Inputs[0]; x != nil && !need[0] && x.DType.IsFloat() {

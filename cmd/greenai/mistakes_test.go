@@ -43,6 +43,11 @@ func TestMistakesAreErrors(t *testing.T) {
 		{[]string{"fpo", text}, 1, []string{"not an ONNX model", "the file is text", "these are my notes"}},
 		{[]string{"inspect", text}, 1, []string{"not an ONNX model"}},
 		{[]string{"cost"}, 2, []string{"spec file"}},
+		// Overflowing dims name the node, the value and the remedy.
+		{[]string{"fpo", "--dim", "batch=4611686018427387904", resnet}, 1, []string{`node "/conv1/Conv" (Conv)`, "its cost", "overflows 64-bit integers", "smaller dims (--dim, --input)"}},
+		{[]string{"fpo", "--dim", "batch=3037000500", resnet}, 1, []string{"(Conv): the Conv operators' total through it", "integer overflow in", "smaller dims"}},
+		{[]string{"fpo", "--dim", "batch=1", "--dim", "sequence=3037000500", gpt2}, 1, []string{`node "/blocks.0/MatMul" (MatMul)`, "overflows 64-bit integers"}},
+		{[]string{"fpo", "--dim", "batch=1099511627776", "--dim", "sequence=1099511627776", gpt2}, 1, []string{`node "/wte/Gather" (Gather)`, "1099511627776 * 1099511627776", "smaller dims"}},
 	}
 	for _, c := range cases {
 		out, _, err := runCLI(t, c.args...)
