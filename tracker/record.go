@@ -36,6 +36,10 @@ const (
 
 // Record is everything greenai knows about one run.
 type Record struct {
+	// Schema is the document version, "greenai.run/1", in the records
+	// greenai runs --json writes (see package report); empty in a stored
+	// record.
+	Schema   string `json:"version,omitempty"`
 	ID       string `json:"id"`
 	Status   string `json:"status"`
 	Complete bool   `json:"complete"` // false until the run was finalised

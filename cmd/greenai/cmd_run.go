@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 	"unsafe"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/runmetrics"
 	"github.com/greenai/greenai/internal/store"
+	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/tracker"
 	"github.com/greenai/greenai/units"
 )
@@ -219,7 +219,9 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if f.listIntensities {
-		return printIntensities(stdout)
+		t := report.IntensitiesTable(true)
+		t.Width = termWidth()
+		return t.WriteText(stdout)
 	}
 	if len(argv) == 0 {
 		return usageError("run: no command given (greenai run [flags] -- COMMAND [ARGS...])")
@@ -384,7 +386,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if !f.quiet {
-		printSummary(stderr, rec, saved)
+		report.WriteRunSummary(stderr, rec, saved, termWidth())
 	}
 	code := 1
 	if rec.ExitCode != nil {
@@ -448,15 +450,6 @@ func carbonSetting(f runFlags) (carbon.Setting, error) {
 	}
 	o.Country, o.Region = f.country, f.region
 	return carbon.Resolve(o)
-}
-
-func printIntensities(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tG CO2E/KWH\tYEAR\tNAME\tSOURCE")
-	for _, in := range carbon.Table() {
-		fmt.Fprintf(tw, "%s\t%.0f\t%d\t%s\t%s\n", in.Code, in.GramsPerKWh, in.Year, in.Name, in.Source)
-	}
-	return tw.Flush()
 }
 
 // forwardSignal decides whether a signal greenai received goes on to the
@@ -525,71 +518,4 @@ func spoolRecord(rec *tracker.Record, stderr io.Writer) string {
 		return "NOT SAVED"
 	}
 	return "the database was unreachable: record spooled to " + p + " (imported by the next greenai run or \"greenai runs import\")"
-}
-
-func printSummary(w io.Writer, r *tracker.Record, saved string) {
-	exit := "?"
-	if r.ExitCode != nil {
-		exit = strconv.Itoa(*r.ExitCode)
-	}
-	how := r.Status
-	if r.Signal != "" {
-		how += " by " + r.Signal
-	}
-	if r.InterruptedBy != "" {
-		how += " (greenai got " + r.InterruptedBy + ")"
-	}
-	fmt.Fprintf(w, "\ngreenai: run %s %s, exit status %s\n", r.ID, how, exit)
-	fmt.Fprintf(w, "  wall %.2f s   cpu %.2f s (user %.2f, sys %.2f)   peak RSS %s\n",
-		r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, units.Bytes(r.PeakRSSBytes))
-	fmt.Fprintf(w, "  energy %s\n", units.Joules(r.EnergyJoules))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, e := range r.Energy {
-		dev := e.Component
-		if e.Device != "" {
-			dev += " " + e.Device
-		}
-		fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", dev, energyOfWhole(e), e.Provenance, e.Method)
-	}
-	tw.Flush()
-	for _, l := range sharedLines(r) {
-		fmt.Fprintf(w, "  %s\n", l)
-	}
-	fmt.Fprintf(w, "  carbon %.3g g CO2e = energy × PUE × intensity (%s)\n", r.CarbonG, r.Carbon)
-	if r.FPO != nil {
-		fmt.Fprintf(w, "  FPO %.4g (per example %.4g, MACs %.4g; %s)\n", r.FPO.TotalFPO, r.FPO.PerExampleFPO, r.FPO.MACs, r.FPO.Source)
-	}
-	if len(r.Metrics) > 0 {
-		fmt.Fprintf(w, "  metrics: %d line(s) from $GREENAI_METRICS\n", len(r.Metrics))
-	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(w, "  note: %s\n", n)
-	}
-	fmt.Fprintf(w, "  %s\n", saved)
-}
-
-// energyOfWhole prints a figure's energy, with the whole host's or
-// device's beside it when the run was billed a share.
-func energyOfWhole(e tracker.Energy) string {
-	whole := tracker.WholeJoules(e)
-	att := tracker.AttributedJoules(e)
-	if e.Share > 0 && whole > 0 && att != whole {
-		return fmt.Sprintf("%s of %s whole (%.1f%%)", units.Joules(att), units.Joules(whole), att/whole*100)
-	}
-	return units.Joules(e.Joules)
-}
-
-// sharedLines say, for a run on a shared machine, the whole machine's
-// energy beside the run's attributed share, and the idle baseline.
-func sharedLines(r *tracker.Record) []string {
-	var out []string
-	if r.WholeJoules > 0 && (r.WholeJoules != r.AttributedJoules || r.AttributedJoules != r.EnergyJoules) {
-		out = append(out, fmt.Sprintf("whole host and devices %s; attributed to the run %s (RAPL by CPU-time share, GPUs by the driver's per-process share where given; see each method)",
-			units.Joules(r.WholeJoules), units.Joules(r.AttributedJoules)))
-	}
-	if b := r.IdleBaseline; b != nil {
-		out = append(out, fmt.Sprintf("idle baseline %.1f W, measured %.3g s before the run: %s over its wall time (reported, not subtracted)",
-			b.Watts, b.Seconds, units.Joules(b.JoulesOverRun)))
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,18 +9,14 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/greenai/greenai/internal/meter"
 	"github.com/greenai/greenai/internal/store"
 	"github.com/greenai/greenai/internal/trackerio"
+	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/tracker"
-	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -60,18 +55,27 @@ TIME is RFC 3339 (2024-05-01T12:00:00Z), a date (2024-05-01, UTC), or an
 age such as 90m, 36h or 7d (that long ago).
 
 Output:
-  (default)             a table: id, start, status, exit, wall, CPU, energy
-                        (provenance of each component: m = measured counter,
-                        i = integrated power, e = model estimate), carbon,
-                        experiment, command
-  --json                a JSON list of full records: id, status, complete,
-                        command, argv, dir, start, end, exit_code, host,
-                        hardware, wall_seconds, cpu_seconds, peak_rss_bytes,
-                        experiment, trial, params, tags, group, energy
-                        [{component, device, joules, provenance, method,
-                        scope}], energy_joules, carbon_g, pue, carbon, metrics
-                        [...], fpo, notes
-  --csv                 one CSV row per run (components as columns)
+  (default)             a table fitted to $COLUMNS (80 by default): id,
+                        status, exit, wall, CPU, energy, carbon, and below
+                        each run its start, the provenance of each energy
+                        component (m = measured counter, i = integrated
+                        power, e = model estimate), experiment and command
+  --json                a JSON list of full records (version greenai.run/1,
+                        schema docs/schema/runs.schema.json): id, status,
+                        complete, command, argv, dir, start, end, exit_code,
+                        host, hardware, wall_seconds, cpu_seconds,
+                        peak_rss_bytes, experiment, trial, params, tags,
+                        group, energy [{component, device, joules,
+                        provenance, method, scope}], energy_joules,
+                        whole_joules, attributed_joules, carbon_g, pue,
+                        carbon, metrics [...], fpo, notes; runs show and
+                        runs group write one record or a job's totals
+                        (greenai.job/1)
+  --csv                 one CSV row per run: energy in total and per
+                        component (cpu, dram, ram, gpu), as recorded, whole
+                        (the host's counters and whole devices, before the
+                        run's share) and attributed (the run's share), the
+                        provenance, and how each figure was attributed
   -o FILE               write the output to FILE instead of standard output
   --tensorboard DIR     (export) DIR/RUN-ID/events.out.tfevents.*: every
                         numeric metric per step, and greenai/energy_kwh,
@@ -121,6 +125,10 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if asJSON && asCSV {
 		return usageError("runs: choose one of --json and --csv")
+	}
+	format := report.Plain
+	if asJSON {
+		format = "json"
 	}
 	now := time.Now()
 	f := store.Filter{Experiment: experiment, Group: group, Limit: limit, Tags: append(tags, params...)}
@@ -175,22 +183,13 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if errors.Is(err, store.ErrNotFound) {
 			// Not a run: a distributed job's id shows the job.
 			if recs, gerr := st.List(ctx, store.Filter{Group: pos[0]}); gerr == nil && len(recs) > 0 {
-				t := tracker.SumGroup(pos[0], recs)
-				if asJSON {
-					return writeJSON(w, t)
-				}
-				showGroup(w, t)
-				return nil
+				return report.NewJob(tracker.SumGroup(pos[0], recs)).Write(w, format, termWidth())
 			}
 		}
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return writeJSON(w, r)
-		}
-		showRun(w, r)
-		return nil
+		return report.NewRun(r).Write(w, format, termWidth())
 	case "group":
 		recs, err := st.List(ctx, store.Filter{Group: pos[0]})
 		if err != nil {
@@ -199,12 +198,7 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if len(recs) == 0 {
 			return fmt.Errorf("runs group: no runs in group %q", pos[0])
 		}
-		t := tracker.SumGroup(pos[0], recs)
-		if asJSON {
-			return writeJSON(w, t)
-		}
-		showGroup(w, t)
-		return nil
+		return report.NewJob(tracker.SumGroup(pos[0], recs)).Write(w, format, termWidth())
 	case "import":
 		n, err := st.Import(ctx, pos, "")
 		fmt.Fprintf(stderr, "greenai: imported %d record(s) into %s\n", n, st.Where())
@@ -226,17 +220,10 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return exportTrackers(ctx, recs, tbDir, mlflowURL, stdout)
 	}
-	switch {
-	case asJSON:
-		if recs == nil {
-			recs = []*tracker.Record{}
-		}
-		return writeJSON(w, recs)
-	case asCSV:
-		return writeCSV(w, recs)
+	if asCSV {
+		format = report.CSV
 	}
-	listRuns(w, recs)
-	return nil
+	return report.NewRuns(recs).Write(w, format, termWidth())
 }
 
 // parseWhen parses a --since/--until value.
@@ -260,268 +247,19 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a time (RFC 3339, YYYY-MM-DD, or an age like 36h or 7d)", s)
 }
 
-// state tells a finalised run's status, or whether an unfinalised one is
-// still running (its greenai is alive on this host) or incomplete.
-func state(r *tracker.Record) string {
-	if r.Complete {
-		return r.Status
-	}
-	if r.Host == meter.Hostname() && r.PID > 0 {
-		if err := syscall.Kill(r.PID, 0); err == nil || err == syscall.EPERM {
-			return "running"
-		}
-	}
-	return "incomplete"
-}
-
-func provenanceCode(p meter.Provenance) string {
-	switch p {
-	case meter.MeasuredCounter:
-		return "m"
-	case meter.IntegratedPower:
-		return "i"
-	}
-	return "e"
-}
-
-func energyBrief(r *tracker.Record) string {
-	var parts []string
-	for _, e := range r.Energy {
-		parts = append(parts, e.Component+":"+provenanceCode(e.Provenance))
-	}
-	return fmt.Sprintf("%s (%s)", units.Joules(r.EnergyJoules), strings.Join(parts, " "))
-}
-
-func listRuns(w io.Writer, recs []*tracker.Record) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTART\tSTATUS\tEXIT\tWALL\tCPU\tENERGY\tCARBON\tEXPERIMENT\tCOMMAND")
-	for _, r := range recs {
-		exit := "-"
-		if r.ExitCode != nil {
-			exit = strconv.Itoa(*r.ExitCode)
-		}
-		cmd := []rune(strings.NewReplacer("\n", `\n`, "\t", " ").Replace(r.Command))
-		if len(cmd) > 40 {
-			cmd = append(cmd[:37], []rune("...")...)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1fs\t%.1fs\t%s\t%.3gg\t%s\t%s\n", r.ID, r.Start.Local().Format("2006-01-02 15:04:05"),
-			state(r), exit, r.WallSeconds, r.CPUSeconds, energyBrief(r), r.CarbonG, r.Experiment, string(cmd))
-	}
-	tw.Flush()
-	if len(recs) == 0 {
-		fmt.Fprintln(w, "(no runs)")
-	}
-}
-
-func showRun(w io.Writer, r *tracker.Record) {
-	fmt.Fprintf(w, "run %s  (%s)\n", r.ID, state(r))
-	line := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(w, "  %-12s %s\n", k+":", v)
-		}
-	}
-	line("command", r.Command)
-	line("dir", r.Dir)
-	line("host", fmt.Sprintf("%s (pid %d)", r.Host, r.PID))
-	ram := units.Bytes(r.Hardware.RAMBytes) + " RAM"
-	if r.Hardware.HostRAMBytes > 0 {
-		ram += fmt.Sprintf(" (%s; host %s)", r.Hardware.RAMSource, units.Bytes(r.Hardware.HostRAMBytes))
-	}
-	line("hardware", fmt.Sprintf("%s, %d logical CPUs, %s, GPUs: %s", r.Hardware.CPUModel, r.Hardware.LogicalCPUs, ram, orNone(r.Hardware.GPUs)))
-	line("start", r.Start.Local().Format(time.RFC3339))
-	if r.End != nil {
-		line("end", r.End.Local().Format(time.RFC3339))
-	}
-	if r.ExitCode != nil {
-		line("exit", strconv.Itoa(*r.ExitCode)+" "+r.Signal)
-	}
-	line("interrupted", r.InterruptedBy)
-	line("error", r.Error)
-	line("experiment", r.Experiment)
-	line("trial", r.Trial)
-	var ps []string
-	for k, v := range r.Params {
-		ps = append(ps, k+"="+v)
-	}
-	sort.Strings(ps)
-	line("params", strings.Join(ps, " "))
-	line("tags", strings.Join(r.Tags, " "))
-	if r.Group != "" {
-		line("group", r.Group+" rank "+r.Rank)
-		if j := r.Job; j != nil {
-			role := "measured its own figures; the node's counters by rank " + j.LeaderRank
-			if j.NodeLeader {
-				role = "node leader: measured the node's counters"
-			}
-			if len(j.GPUs) > 0 {
-				role += "; GPUs " + strings.Join(j.GPUs, ", ")
-			}
-			line("job", fmt.Sprintf("node %s (%s launcher), %s; \"greenai runs show %s\" for the job", j.Node, j.Launcher, role, j.ID))
-		}
-	}
-	line("time", fmt.Sprintf("wall %.2f s, cpu %.2f s (user %.2f, sys %.2f), peak RSS %s", r.WallSeconds, r.CPUSeconds, r.UserSeconds, r.SystemSeconds, units.Bytes(r.PeakRSSBytes)))
-	line("energy", units.Joules(r.EnergyJoules))
-	for _, e := range r.Energy {
-		fmt.Fprintf(w, "    %-5s %-14s %-16s %s\n", e.Component, energyOfWhole(e), e.Provenance, e.Method)
-	}
-	for _, l := range sharedLines(r) {
-		line("shared", l)
-	}
-	line("carbon", fmt.Sprintf("%.4g g CO2e (%s)", r.CarbonG, r.Carbon))
-	if r.FPO != nil {
-		line("fpo", fmt.Sprintf("%.4g total, %.4g per example, %.4g MACs (%s)", r.FPO.TotalFPO, r.FPO.PerExampleFPO, r.FPO.MACs, r.FPO.Source))
-	}
-	if len(r.Metrics) > 0 {
-		line("metrics", fmt.Sprintf("%d line(s); last %s", len(r.Metrics), r.Metrics[len(r.Metrics)-1]))
-	}
-	for _, n := range r.Notes {
-		line("note", n)
-	}
-}
-
-func orNone(s []string) string {
-	if len(s) == 0 {
-		return "none"
-	}
-	return strings.Join(s, ", ")
-}
-
-func showGroup(w io.Writer, t tracker.GroupTotal) {
-	fmt.Fprintf(w, "job %s: %d run(s) on %d node(s), %d host(s), %d incomplete\n", t.Group, t.Runs, len(t.Nodes), t.Hosts, t.Incomplete)
-	fmt.Fprintf(w, "  wall %.2f s (first start to last end), cpu %.2f s\n", t.WallSeconds, t.CPUSeconds)
-	fmt.Fprintf(w, "  energy %s (whole nodes and GPUs, each counted once)\n", units.Joules(t.EnergyJoules))
-	comps := make([]string, 0, len(t.ByComponent))
-	for c := range t.ByComponent {
-		comps = append(comps, c)
-	}
-	sort.Strings(comps)
-	for _, c := range comps {
-		fmt.Fprintf(w, "    %-5s %s\n", c, units.Joules(t.ByComponent[c]))
-	}
-	fmt.Fprintf(w, "  attributed to the job %s\n", units.Joules(t.AttributedJoules))
-	writeWrapped(w, "    method: ", "      ", t.AttributedHow, 80)
-	fmt.Fprintf(w, "  carbon %.4g g CO2e\n", t.CarbonG)
-	if len(t.Nodes) > 0 {
-		fmt.Fprintln(w, "  nodes:")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "    NODE\tRANKS\tLEADER\tWHOLE\tSHARE\tATTRIBUTED")
-		for _, n := range t.Nodes {
-			leader := n.Leader
-			if leader == "" {
-				leader = "-"
-			}
-			fmt.Fprintf(tw, "    %s\t%d\t%s\t%s\t%.1f%%\t%s\n", n.Node, n.Ranks, leader, units.Joules(n.Joules), n.Share*100, units.Joules(n.Attributed))
-		}
-		tw.Flush()
-	}
-	if len(t.GPUs) > 0 {
-		fmt.Fprintln(w, "  GPUs (each measured once):")
-		for _, g := range t.GPUs {
-			writeWrapped(w, "    "+g.Device+" ", "      ", fmt.Sprintf("(node %s, rank %s)", g.Node, g.Rank), 80)
-			fmt.Fprintf(w, "      %s, attributed %s, %s\n", units.Joules(g.Joules), units.Joules(g.Attributed), g.Provenance)
-		}
-	}
-	for _, d := range t.Deduplicated {
-		fmt.Fprintf(w, "  note: %s\n", d)
-	}
-}
-
-var csvComponents = []string{"cpu", "dram", "ram", "gpu"}
-
-func writeCSV(w io.Writer, recs []*tracker.Record) error {
-	cw := csv.NewWriter(w)
-	head := []string{"id", "status", "complete", "start", "end", "exit_code", "host", "experiment", "trial", "group", "rank",
-		"command", "wall_seconds", "cpu_seconds", "peak_rss_bytes", "energy_joules"}
-	for _, c := range csvComponents {
-		head = append(head, c+"_joules", c+"_provenance")
-	}
-	head = append(head, "carbon_g", "pue", "g_per_kwh", "carbon_where", "params", "tags", "metrics")
-	if err := cw.Write(head); err != nil {
-		return err
-	}
-	for _, r := range recs {
-		end, code := "", ""
-		if r.End != nil {
-			end = r.End.Format(time.RFC3339Nano)
-		}
-		if r.ExitCode != nil {
-			code = strconv.Itoa(*r.ExitCode)
-		}
-		row := []string{r.ID, state(r), strconv.FormatBool(r.Complete), r.Start.Format(time.RFC3339Nano), end, code, r.Host,
-			r.Experiment, r.Trial, r.Group, r.Rank, r.Command, ftoa(r.WallSeconds), ftoa(r.CPUSeconds),
-			strconv.FormatUint(r.PeakRSSBytes, 10), ftoa(r.EnergyJoules)}
-		for _, c := range csvComponents {
-			j, provs := 0.0, map[string]bool{}
-			for _, e := range r.Energy {
-				if e.Component == c {
-					j += e.Joules
-					provs[string(e.Provenance)] = true
-				}
-			}
-			var p []string
-			for k := range provs {
-				p = append(p, k)
-			}
-			sort.Strings(p)
-			js := ""
-			if len(p) > 0 {
-				js = ftoa(j)
-			}
-			row = append(row, js, strings.Join(p, "+"))
-		}
-		var ps []string
-		for k, v := range r.Params {
-			ps = append(ps, k+"="+v)
-		}
-		sort.Strings(ps)
-		row = append(row, ftoa(r.CarbonG), ftoa(r.PUE), ftoa(r.Carbon.GramsPerKWh), r.Carbon.Where,
-			strings.Join(ps, ";"), strings.Join(r.Tags, ";"), strconv.Itoa(len(r.Metrics)))
-		if err := cw.Write(row); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
 func writeJSONFile(path string, v any) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := writeJSON(f, v); err != nil {
+	enc := json.NewEncoder(f)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// writeWrapped writes text after first, folded at width columns with the
-// continuation lines indented by indent.
-func writeWrapped(w io.Writer, first, indent, text string, width int) {
-	line := first
-	fresh := true
-	for _, word := range strings.Fields(text) {
-		if !fresh && len([]rune(line))+1+len([]rune(word)) > width {
-			fmt.Fprintln(w, line)
-			line, fresh = indent, true
-		}
-		if !fresh {
-			line += " "
-		}
-		line += word
-		fresh = false
-	}
-	fmt.Fprintln(w, line)
 }
 
 func exportTrackers(ctx context.Context, recs []*tracker.Record, tbDir, mlflowURL string, w io.Writer) error {

@@ -237,24 +237,3 @@ func TestParseWhen(t *testing.T) {
 		}
 	}
 }
-
-// The job view fits 80 columns with real GPU UUIDs and node names.
-func TestShowGroupFits80Columns(t *testing.T) {
-	tot := tracker.GroupTotal{Group: "slurm:123456.0", Runs: 8, Hosts: 2, ByComponent: map[string]float64{"cpu": 1e6, "gpu": 3.6e7},
-		EnergyJoules: 3.7e7, AttributedJoules: 3.1e7, AttributedHow: strings.Repeat("words and more words ", 10),
-		Nodes: []tracker.NodeTotal{{Node: "gpu-node-0123.cluster#1", Ranks: 4, Leader: "4", Joules: 1e6, Share: 0.4, Attributed: 4e5}},
-		GPUs: []tracker.GPUTotal{{Node: "gpu-node-0123.cluster#1", Device: "GPU-5f1f3c1e-0d7a-4b6c-9e8d-7c6b5a493827", Rank: "12",
-			Joules: 3.6e7, Attributed: 9e6, Provenance: "measured-counter"}}}
-	var b strings.Builder
-	showGroup(&b, tot)
-	for _, want := range []string{"GPU-5f1f3c1e-0d7a-4b6c-9e8d-7c6b5a493827 (node", "attributed 9 MJ", "gpu-node-0123.cluster#1  4"} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("job view lacks %q:\n%s", want, b.String())
-		}
-	}
-	for _, l := range strings.Split(b.String(), "\n") {
-		if n := len([]rune(l)); n > 80 {
-			t.Errorf("%d columns: %q", n, l)
-		}
-	}
-}
