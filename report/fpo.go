@@ -501,12 +501,7 @@ func (d *FPODoc) writeText(w io.Writer, v FPOView) error {
 	if err := tot.WriteText(&b); err != nil {
 		return err
 	}
-	if len(d.Totals.ParamNotes) > 0 {
-		b.WriteString("\nParams notes\n")
-		for _, n := range d.Totals.ParamNotes {
-			b.WriteString(wrapIndent("  "+n, max(v.Width, 0), "    "))
-		}
-	}
+	writeParamNotes(&b, d.Totals.ParamNotes, v.Width)
 	if s := d.Symbolic; s != nil {
 		b.WriteString("\nSymbolic (exact)\n")
 		unit := d.Totals.Unit

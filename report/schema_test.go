@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
 )
@@ -210,5 +211,26 @@ func TestCheckSchemaCatches(t *testing.T) {
 		if !strings.Contains(errs, want) {
 			t.Errorf("checker missed %q; found:\n%s", want, errs)
 		}
+	}
+}
+
+func TestInspectDocSchema(t *testing.T) {
+	for _, p := range []string{"../testdata/models/resnet18.onnx", "../testdata/models/gpt2_small.onnx"} {
+		f, err := modelfile.Open(p, modelfile.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := shape.Infer(f.Graph, shape.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := NewInspect(p, f, res, true)
+		validate(t, "inspect.schema.json", d)
+		var b strings.Builder
+		if err := d.Write(&b, Plain, 80); err != nil {
+			t.Fatal(err)
+		}
+		checkWidth(t, p, b.String(), 80)
+		f.Close()
 	}
 }

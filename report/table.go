@@ -218,10 +218,14 @@ func (t *Table) wrapRows(rows [][]string, widths []int) [][]string {
 	if total <= t.Width {
 		return rows
 	}
+	// The widest left-aligned column that has words to wrap at (names
+	// without spaces, such as node names, cannot wrap).
 	flex := -1
-	for i := range widths {
-		if t.align(i) == 'l' && (flex < 0 || widths[i] > widths[flex]) {
-			flex = i
+	for pass := 0; pass < 2 && flex < 0; pass++ {
+		for i := range widths {
+			if t.align(i) == 'l' && (pass == 1 || hasSpace(rows, i)) && (flex < 0 || widths[i] > widths[flex]) {
+				flex = i
+			}
 		}
 	}
 	if flex < 0 {
@@ -251,6 +255,16 @@ func (t *Table) wrapRows(rows [][]string, widths []int) [][]string {
 		widths[flex] = max(widths[flex], runeLen(r[flex]))
 	}
 	return out
+}
+
+// hasSpace says whether a cell of column i has a space inside it.
+func hasSpace(rows [][]string, i int) bool {
+	for _, r := range rows {
+		if strings.Contains(strings.TrimSpace(r[i]), " ") {
+			return true
+		}
+	}
+	return false
 }
 
 // Wrap breaks s into lines of at most width runes at spaces (a word longer

@@ -158,11 +158,7 @@ func addSource(d *report.FPODoc, m *modelfile.Model) {
 	if m == nil || m.Kind == modelfile.ONNX {
 		return
 	}
-	d.Source = &report.SourceDoc{Kind: string(m.Kind), Config: m.ConfigSource}
-	if m.HF != nil {
-		d.Source.ModelType = m.HF.ModelType
-	}
-	d.Weights, d.WeightsCheck = m.Weights, m.Check
+	d.Source, d.Weights, d.WeightsCheck = report.NewSource(m)
 }
 
 // orNoneList joins names, or says "none".
@@ -171,23 +167,4 @@ func orNoneList(names []string) string {
 		return "none"
 	}
 	return strings.Join(names, ", ")
-}
-
-// addSourceJSON adds what a config, folder or GGUF input was read from and
-// its weights check to a JSON document (nothing for an ONNX file).
-func addSourceJSON(out map[string]any, m *modelfile.Model) {
-	if m == nil || m.Kind == modelfile.ONNX {
-		return
-	}
-	src := map[string]any{"kind": string(m.Kind), "config": m.ConfigSource}
-	if m.HF != nil {
-		src["model_type"] = m.HF.ModelType
-	}
-	out["source"] = src
-	if m.Weights != nil {
-		out["weights"] = m.Weights
-	}
-	if m.Check != nil {
-		out["weights_check"] = m.Check
-	}
 }
