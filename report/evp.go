@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/greenai/greenai/evp"
 	"github.com/greenai/greenai/internal/plot"
@@ -51,6 +52,16 @@ type EVPReport struct {
 	Models        []ModelEVP
 	// Crossings per estimator, on the budget axis.
 	Crossings [2][]evp.Crossing
+}
+
+// validationScore names a validation score for a caption: "validation
+// score", "validation accuracy", or the metric alone when its name already
+// says validation ("val_acc", "validation_loss").
+func validationScore(score string) string {
+	if l := strings.ToLower(score); strings.HasPrefix(l, "val") || strings.HasPrefix(l, "eval") || strings.HasPrefix(l, "dev") {
+		return score
+	}
+	return "validation " + score
 }
 
 // ComputeEVP computes both estimators for each model in trials.
@@ -161,7 +172,7 @@ func (r *EVPReport) budgetHeader() string {
 // trials (nil: 1, 2, 3, 5, 10, 20, … up to each model's N).
 func (r *EVPReport) Table(budgets []int) *Table {
 	t := &Table{
-		Caption: fmt.Sprintf("Expected %simum validation %s after n hyperparameter trials (mean ± sd of the best of n)", r.extreme(), r.Score),
+		Caption: fmt.Sprintf("Expected %simum %s after n hyperparameter trials (mean ± sd of the best of n)", r.extreme(), validationScore(r.Score)),
 		Label:   "tab:evp",
 		Header:  []string{"model", "N", "n"},
 		Align:   []byte("lrr"),

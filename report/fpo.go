@@ -333,7 +333,7 @@ func (d *FPODoc) Write(w io.Writer, format string, v FPOView) error {
 // array.
 func WriteFPO(w io.Writer, format string, docs []*FPODoc, v FPOView) error {
 	if len(docs) == 0 {
-		return fmt.Errorf("report: no counts to write")
+		return fmt.Errorf("no fpo counts to write")
 	}
 	if v.Depth <= 0 {
 		v.Depth = 2
@@ -362,7 +362,7 @@ func WriteFPO(w io.Writer, format string, docs []*FPODoc, v FPOView) error {
 		}
 		return docs[0].writeText(w, v)
 	}
-	return fmt.Errorf("report: unknown format %q (want text, json, markdown, latex, csv or models-csv)", format)
+	return fmt.Errorf("unknown fpo format %q (want text, json, markdown, latex, csv or models-csv)", format)
 }
 
 // FPOModelsTable is the models table that greenai report pareto reads

@@ -234,3 +234,21 @@ func TestInspectDocSchema(t *testing.T) {
 		f.Close()
 	}
 }
+
+func TestEVPDocSchema(t *testing.T) {
+	trials := readTrials(t, "testdata/trials.csv")
+	for _, opts := range []EVPOptions{{}, {Cost: "fpo"}, {Score: "val_acc", LowerIsBetter: true}} {
+		rep, err := ComputeEVP(trials, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := NewEVP(rep, func(Trial) string { return "run-1" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		validate(t, "evp.schema.json", d)
+		if opts.Score == "val_acc" && strings.Contains(rep.Table(nil).Caption, "validation val_acc") {
+			t.Errorf("caption says validation twice: %s", rep.Table(nil).Caption)
+		}
+	}
+}

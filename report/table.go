@@ -109,7 +109,7 @@ func (t *Table) Write(w io.Writer, format string) error {
 	case CSV:
 		return t.WriteCSV(w)
 	}
-	return fmt.Errorf("report: unknown table format %q (want text, markdown, latex or csv)", format)
+	return fmt.Errorf("unknown table format %q (want text, markdown, latex or csv)", format)
 }
 
 func (t *Table) align(i int) byte {

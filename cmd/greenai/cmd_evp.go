@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -111,11 +109,13 @@ Output:
   (default)         a table of E[max] and sd for both estimators at the
                     table budgets, then where the curves of the --estimator
                     cross
-  --json            JSON, one entry per model:
-                      {"MODEL": {"trials": N, "best": {...},
-                                 "with_replacement":    [{"n":1,"mean":…,"sd":…}, …],
-                                 "without_replacement": [{"n":1,"mean":…,"sd":…}, …],
-                                 "crossings": {...}}}
+  --json            the EVP document (version greenai.evp/1, schema
+                    docs/schema/evp.schema.json), one entry per model:
+                      {"version": …, "score": …, "models": {"MODEL":
+                        {"trials": N, "best": {...},
+                         "with_replacement":    [{"n":1,"mean":…,"sd":…}, …],
+                         "without_replacement": [{"n":1,"mean":…,"sd":…}, …],
+                         "crossings": {...}}}}
                     every n from 1 to the maximum budget; with --cost,
                     points also carry "budget" and the entry "cost",
                     "cost_unit" and "mean_cost"; with --runs, "best" has
@@ -224,7 +224,23 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if asJSON {
-		return o.emit(stdout, func(w io.Writer) error { return writeEVPJSON(w, rep, ts) })
+		var runOf func(report.Trial) string
+		if ts != nil {
+			runOf = func(t report.Trial) string {
+				if r := ts.RunOf(t); r != nil {
+					return r.ID
+				}
+				return ""
+			}
+		}
+		doc, err := report.NewEVP(rep, runOf)
+		if err != nil {
+			return err
+		}
+		if ts != nil {
+			doc.Notes = append(doc.Notes, ts.About)
+		}
+		return o.emit(stdout, doc.WriteJSON)
 	}
 	tables := []*report.Table{rep.Table(ns)}
 	if ts != nil {
@@ -249,100 +265,4 @@ func parseBudgets(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-type jsonPoint struct {
-	N      int      `json:"n"`
-	Mean   float64  `json:"mean"`
-	SD     float64  `json:"sd"`
-	Budget *float64 `json:"budget,omitempty"`
-}
-
-type jsonCrossing struct {
-	Other      string  `json:"other"`
-	Budget     float64 `json:"budget"`
-	Mean       float64 `json:"mean"`
-	AheadBelow string  `json:"ahead_below"`
-	AheadAbove string  `json:"ahead_above"`
-}
-
-type jsonBest struct {
-	Score  float64           `json:"score"`
-	Params map[string]string `json:"params"`
-	Where  string            `json:"where,omitempty"`
-	Run    string            `json:"run,omitempty"` // the run's id, for trials from the runs store
-}
-
-type jsonModel struct {
-	Trials             int                       `json:"trials"`
-	MeanScore          float64                   `json:"mean_score"`
-	Best               jsonBest                  `json:"best"`
-	Cost               string                    `json:"cost,omitempty"`
-	CostUnit           string                    `json:"cost_unit,omitempty"`
-	MeanCost           *float64                  `json:"mean_cost,omitempty"`
-	WithReplacement    []jsonPoint               `json:"with_replacement"`
-	WithoutReplacement []jsonPoint               `json:"without_replacement"`
-	Crossings          map[string][]jsonCrossing `json:"crossings"`
-}
-
-// writeEVPJSON writes rep as JSON; runs, when the trials came from the runs
-// store, names the run of each best trial.
-func writeEVPJSON(w io.Writer, rep *report.EVPReport, runs *runsource.TrialSet) error {
-	out := map[string]*jsonModel{}
-	for _, m := range rep.Models {
-		jm := &jsonModel{
-			Trials:    m.Trials,
-			MeanScore: m.MeanScore,
-			Best:      jsonBest{Score: m.Best.Score, Params: m.Best.Params, Where: m.Best.Where()},
-			Crossings: map[string][]jsonCrossing{},
-		}
-		if jm.Best.Params == nil {
-			jm.Best.Params = map[string]string{}
-		}
-		if runs != nil {
-			if r := runs.RunOf(m.Best); r != nil {
-				jm.Best.Run = r.ID
-			}
-		}
-		if rep.Cost != "" {
-			mc := m.MeanCost
-			jm.Cost, jm.CostUnit, jm.MeanCost = rep.Cost, rep.CostUnit, &mc
-		}
-		points := func(pts []evp.Point) []jsonPoint {
-			js := make([]jsonPoint, len(pts))
-			for i, p := range pts {
-				js[i] = jsonPoint{N: p.N, Mean: p.Mean, SD: p.SD}
-				if rep.Cost != "" {
-					b := m.Budget(p.N)
-					js[i].Budget = &b
-				}
-			}
-			return js
-		}
-		jm.WithReplacement = points(m.Curves[evp.WithReplacement])
-		jm.WithoutReplacement = points(m.Curves[evp.WithoutReplacement])
-		for _, e := range evp.Estimators {
-			list := []jsonCrossing{}
-			for _, c := range rep.Crossings[e] {
-				other := ""
-				switch m.Model {
-				case c.A:
-					other = c.B
-				case c.B:
-					other = c.A
-				default:
-					continue
-				}
-				list = append(list, jsonCrossing{Other: other, Budget: c.X, Mean: c.Y, AheadBelow: c.Before, AheadAbove: c.After})
-			}
-			jm.Crossings[e.String()] = list
-		}
-		if _, dup := out[m.Model]; dup {
-			return fmt.Errorf("evp: model %q appears twice", m.Model)
-		}
-		out[m.Model] = jm
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }

@@ -55,18 +55,25 @@ func TestEVPJSON(t *testing.T) {
 		SD     float64  `json:"sd"`
 		Budget *float64 `json:"budget"`
 	}
-	var got map[string]struct {
-		Trials             int     `json:"trials"`
-		MeanCost           float64 `json:"mean_cost"`
-		WithReplacement    []point `json:"with_replacement"`
-		WithoutReplacement []point `json:"without_replacement"`
-		Crossings          map[string][]struct {
-			Other string `json:"other"`
-		} `json:"crossings"`
+	var doc struct {
+		Version string `json:"version"`
+		Models  map[string]struct {
+			Trials             int     `json:"trials"`
+			MeanCost           float64 `json:"mean_cost"`
+			WithReplacement    []point `json:"with_replacement"`
+			WithoutReplacement []point `json:"without_replacement"`
+			Crossings          map[string][]struct {
+				Other string `json:"other"`
+			} `json:"crossings"`
+		} `json:"models"`
 	}
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	if doc.Version != "greenai.evp/1" {
+		t.Errorf("version %q", doc.Version)
+	}
+	got := doc.Models
 	cnn, ok := got["cnn"]
 	if !ok || len(got) != 2 {
 		t.Fatalf("models: %v", got)

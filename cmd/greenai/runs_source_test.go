@@ -248,11 +248,11 @@ func TestRunsSourceEVPMatchesCSV(t *testing.T) {
 				t.Fatal(err, errOut)
 			}
 			g, w := decodeJSON(t, got), decodeJSON(t, want)
-			if err := sameJSON(w, g, "", map[string]bool{"where": true, "run": true}); err != nil {
+			if err := sameJSON(w, g, "", map[string]bool{"where": true, "run": true, "notes": true, "score": true}); err != nil {
 				t.Errorf("runs and CSV differ: %v", err)
 			}
 			for model, id := range map[string]string{"cnn": tc.bestCNN, "lstm": tc.bestLSTM} {
-				best := g[model].(map[string]any)["best"].(map[string]any)
+				best := g["models"].(map[string]any)[model].(map[string]any)["best"].(map[string]any)
 				if best["run"] != id {
 					t.Errorf("%s: best run %v, want %s", model, best["run"], id)
 				}
@@ -269,7 +269,7 @@ func TestRunsSourceIncludeFailed(t *testing.T) {
 		t.Fatal(err, errOut)
 	}
 	got := decodeJSON(t, out)
-	cnn := got["cnn"].(map[string]any)
+	cnn := got["models"].(map[string]any)["cnn"].(map[string]any)
 	if cnn["trials"] != 9.0 || cnn["best"].(map[string]any)["run"] != synthID(14) {
 		t.Errorf("cnn with the failed run: %v trials, best %v", cnn["trials"], cnn["best"])
 	}

@@ -1,0 +1,134 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/greenai/greenai/evp"
+)
+
+// EVPVersion is the "version" of the expected-validation-performance
+// document's JSON. It changes when a field changes meaning or goes away
+// (docs/schema/evp.schema.json).
+const EVPVersion = "greenai.evp/1"
+
+// EVPDoc is the expected validation performance of each model against the
+// tuning budget (Dodge et al. 2019), as greenai evp --json writes it: every
+// budget n from 1 to the largest, both estimators, and where the curves
+// cross. Build it with NewEVP; the tables come from EVPReport.
+type EVPDoc struct {
+	Version string `json:"version"` // EVPVersion
+	// Score names the score; LowerIsBetter makes the curves the expected
+	// minimum.
+	Score         string `json:"score"`
+	LowerIsBetter bool   `json:"lower_is_better"`
+	// Cost, when set, is the column the budget axis is in (budget = n ×
+	// the model's mean cost per trial), in CostUnit.
+	Cost     string                  `json:"cost,omitempty"`
+	CostUnit string                  `json:"cost_unit,omitempty"`
+	Models   map[string]*EVPModelDoc `json:"models"`
+	Notes    []string                `json:"notes,omitempty"`
+}
+
+// EVPModelDoc is one model's curves.
+type EVPModelDoc struct {
+	Trials             int                         `json:"trials"`
+	MeanScore          float64                     `json:"mean_score"`
+	Best               EVPBestDoc                  `json:"best"`
+	Cost               string                      `json:"cost,omitempty"`
+	CostUnit           string                      `json:"cost_unit,omitempty"`
+	MeanCost           *float64                    `json:"mean_cost,omitempty"`
+	WithReplacement    []EVPPointDoc               `json:"with_replacement"`
+	WithoutReplacement []EVPPointDoc               `json:"without_replacement"`
+	Crossings          map[string][]EVPCrossingDoc `json:"crossings"` // per estimator
+}
+
+// EVPPointDoc is the expected best score of n trials and its standard
+// deviation; Budget is n on the cost axis, when there is one.
+type EVPPointDoc struct {
+	N      int      `json:"n"`
+	Mean   float64  `json:"mean"`
+	SD     float64  `json:"sd"`
+	Budget *float64 `json:"budget,omitempty"`
+}
+
+// EVPCrossingDoc is a budget where this model's curve crosses another's.
+type EVPCrossingDoc struct {
+	Other      string  `json:"other"`
+	Budget     float64 `json:"budget"`
+	Mean       float64 `json:"mean"`
+	AheadBelow string  `json:"ahead_below"`
+	AheadAbove string  `json:"ahead_above"`
+}
+
+// EVPBestDoc is a model's best trial.
+type EVPBestDoc struct {
+	Score  float64           `json:"score"`
+	Params map[string]string `json:"params"`
+	Where  string            `json:"where,omitempty"`
+	Run    string            `json:"run,omitempty"` // the run's id, for trials from the runs store
+}
+
+// NewEVP builds the document of rep. runOf, when not nil, gives the id of
+// the run a trial came from (trials from the runs store).
+func NewEVP(rep *EVPReport, runOf func(Trial) string) (*EVPDoc, error) {
+	d := &EVPDoc{Version: EVPVersion, Score: rep.Score, LowerIsBetter: rep.LowerIsBetter, Cost: rep.Cost, CostUnit: rep.CostUnit,
+		Models: map[string]*EVPModelDoc{}}
+	for _, m := range rep.Models {
+		jm := &EVPModelDoc{Trials: m.Trials, MeanScore: m.MeanScore,
+			Best:      EVPBestDoc{Score: m.Best.Score, Params: m.Best.Params, Where: m.Best.Where()},
+			Crossings: map[string][]EVPCrossingDoc{}}
+		if jm.Best.Params == nil {
+			jm.Best.Params = map[string]string{}
+		}
+		if runOf != nil {
+			jm.Best.Run = runOf(m.Best)
+		}
+		if rep.Cost != "" {
+			mc := m.MeanCost
+			jm.Cost, jm.CostUnit, jm.MeanCost = rep.Cost, rep.CostUnit, &mc
+		}
+		points := func(pts []evp.Point) []EVPPointDoc {
+			js := make([]EVPPointDoc, len(pts))
+			for i, p := range pts {
+				js[i] = EVPPointDoc{N: p.N, Mean: p.Mean, SD: p.SD}
+				if rep.Cost != "" {
+					b := m.Budget(p.N)
+					js[i].Budget = &b
+				}
+			}
+			return js
+		}
+		jm.WithReplacement = points(m.Curves[evp.WithReplacement])
+		jm.WithoutReplacement = points(m.Curves[evp.WithoutReplacement])
+		for _, e := range evp.Estimators {
+			list := []EVPCrossingDoc{}
+			for _, c := range rep.Crossings[e] {
+				other := ""
+				switch m.Model {
+				case c.A:
+					other = c.B
+				case c.B:
+					other = c.A
+				default:
+					continue
+				}
+				list = append(list, EVPCrossingDoc{Other: other, Budget: c.X, Mean: c.Y, AheadBelow: c.Before, AheadAbove: c.After})
+			}
+			jm.Crossings[e.String()] = list
+		}
+		if _, dup := d.Models[m.Model]; dup {
+			return nil, fmt.Errorf("model %q appears twice", m.Model)
+		}
+		d.Models[m.Model] = jm
+	}
+	return d, nil
+}
+
+// WriteJSON writes the document as indented JSON.
+func (d *EVPDoc) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
