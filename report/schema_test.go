@@ -252,3 +252,39 @@ func TestEVPDocSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestReportDocSchema(t *testing.T) {
+	models, err := ReadModels("testdata/models.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmp := &ModelComparison{Models: models}
+	views, _, err := cmp.Views([]string{"fpo", "macs", "params"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewReport("pareto", cmp.Table(views, []string{"fpo", "macs", "params"}))
+	validate(t, "report.schema.json", d)
+	var b strings.Builder
+	if err := d.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var back ReportDoc
+	if err := json.Unmarshal([]byte(b.String()), &back); err != nil || len(back.Tables) != 1 || len(back.Tables[0].Rows) != len(models) {
+		t.Fatalf("read back %v: %+v", err, back)
+	}
+	// Numbers are numbers at full precision; names are strings.
+	row := back.Tables[0].Rows[0]
+	if _, ok := row[back.Tables[0].Columns[0]].(string); !ok {
+		t.Errorf("first column %v is not a string", row)
+	}
+	numbers := 0
+	for _, v := range row {
+		if _, ok := v.(float64); ok {
+			numbers++
+		}
+	}
+	if numbers < 3 {
+		t.Errorf("row %v: want the counts and accuracy as numbers", row)
+	}
+}

@@ -37,7 +37,7 @@ func Num(v float64) Cell {
 }
 
 // Int returns a cell for an integer.
-func Int(v int) Cell { return Cell{Text: strconv.Itoa(v)} }
+func Int(v int) Cell { return Cell{Text: strconv.Itoa(v), Raw: strconv.Itoa(v)} }
 
 // SI returns a cell for a quantity printed with an SI prefix ("1.23G");
 // CSV gets the full-precision number. NaN gives an empty cell.

@@ -126,10 +126,15 @@ Runs store (report trials and report curves, with --runs):
                        on standard error by default)
 
 Output (all subcommands):
-  (default)            a table for the terminal
+  (default)            a table fitted to the terminal ($COLUMNS, 80 by default)
   --markdown           the table as Markdown
   --latex              the table as a LaTeX booktabs table
   --csv                the table as CSV (numbers at full precision)
+  --json               the tables as a JSON document (version
+                       greenai.report/1, schema docs/schema/report.schema.json):
+                       {"version", "view", "tables": [{"caption", "columns",
+                       "rows": [{COLUMN: value}], "notes"}]}, numbers at full
+                       precision
   -o FILE              write the table to FILE instead of standard output
   --plot FILE          draw the figure to FILE; the extension picks the
                        format: .svg, .png, .pdf, or .tex (a PGF picture to
@@ -150,6 +155,7 @@ Examples:
 
 // outputFlags are the output flags the report commands share.
 type outputFlags struct {
+	view                 string // the report view, for --json
 	markdown, latex, csv bool
 	out                  string
 	plots                multiFlag
@@ -242,8 +248,17 @@ func (o *outputFlags) emit(stdout io.Writer, write func(io.Writer) error) error 
 	return nil
 }
 
-// tables writes tables in the chosen format.
+// tables writes tables in the chosen format (text fitted to the
+// terminal), or as the report view's JSON document.
 func (o *outputFlags) tables(stdout io.Writer, format string, tables ...*report.Table) error {
+	if format == "json" {
+		return o.emit(stdout, report.NewReport(o.view, tables...).WriteJSON)
+	}
+	if format == report.Plain {
+		for _, t := range tables {
+			t.Width = termWidth()
+		}
+	}
 	return o.emit(stdout, func(w io.Writer) error { return report.WriteTables(w, format, tables...) })
 }
 
@@ -373,18 +388,22 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // reportFlags parses a view's flags: the shared output flags plus the
 // view's own, set up by extra.
-func reportFlags(args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*outputFlags, []string, string, error) {
+func reportFlags(view string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (*outputFlags, []string, string, error) {
 	fs := newFlagSet(commands["report"], stderr)
-	o := &outputFlags{}
+	o := &outputFlags{view: view}
 	o.register(fs)
+	asJSON := fs.Bool("json", false, "the tables as a JSON document")
 	extra(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	format, err := o.format(nil)
+	format, err := o.format(map[string]bool{"--json": *asJSON})
 	if err != nil {
 		return nil, nil, "", err
+	}
+	if *asJSON {
+		format = "json"
 	}
 	if err := o.checkPlots(); err != nil {
 		return nil, nil, "", err
@@ -402,7 +421,7 @@ func oneFile(view string, pos []string) (string, error) {
 func reportPareto(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var axes string
 	var connect multiFlag
-	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+	o, pos, format, err := reportFlags("pareto", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&axes, "axes", "fpo,macs,params", "panels: fpo, macs, params")
 		fs.Var(&connect, "connect", "join the points of GROUP (repeatable)")
 	})
@@ -452,7 +471,7 @@ func reportTrials(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var cost, score, model string
 	var labels bool
 	var rf runsFlags
-	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+	o, pos, format, err := reportFlags("trials", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&cost, "cost", "", "cost column for the x axis")
 		fs.StringVar(&score, "score", "score", "score column")
 		fs.StringVar(&model, "model", "model", "model column")
@@ -515,7 +534,7 @@ func reportTrials(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func reportCurves(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts report.CurveOptions
 	var rf runsFlags
-	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+	o, pos, format, err := reportFlags("curves", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&opts.Y, "y", "", "metric column")
 		fs.StringVar(&opts.X, "x", "fpo", "cost column")
 		fs.BoolVar(&opts.Increments, "increments", false, "x holds per-record increments")
@@ -583,7 +602,7 @@ func reportCurves(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func reportDataSize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var opts report.SizeOptions
-	o, pos, format, err := reportFlags(args, stderr, func(fs *flag.FlagSet) {
+	o, pos, format, err := reportFlags("datasize", args, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&opts.Size, "size", "train_size", "training-set size column")
 		fs.StringVar(&opts.Score, "score", "score", "score column")
 		fs.StringVar(&opts.Model, "model", "model", "model column")

@@ -22,6 +22,8 @@ func TestReportOutputs(t *testing.T) {
 		{"trials_front.md", []string{"report", "trials", "--cost", "fpo", "--markdown", reportData + "trials.csv"}},
 		{"curves.txt", []string{"report", "curves", "--y", "val_acc", reportData + "curves.jsonl"}},
 		{"datasize.md", []string{"report", "datasize", "--markdown", reportData + "datasize.csv"}},
+		{"pareto.json", []string{"report", "pareto", "--json", reportData + "models.csv"}},
+		{"trials_front.json", []string{"report", "trials", "--cost", "fpo", "--json", reportData + "trials.csv"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) { golden(t, tc.golden, tc.args...) })
