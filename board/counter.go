@@ -75,6 +75,11 @@ func (s *Subprocess) Count(ctx context.Context, req CountRequest) (*Counted, err
 	defer cancel()
 	cmd := exec.CommandContext(cctx, s.Argv[0], s.Argv[1:]...)
 	cmd.Env = append(append(os.Environ(), s.Env...), EnvCountMemory+"="+strconv.FormatInt(mem, 10))
+	if os.Getenv("GOMAXPROCS") == "" {
+		// One count is sequential work; one thread (and a one-thread
+		// garbage collector) keeps a busy pool from crowding the readers.
+		cmd.Env = append(cmd.Env, "GOMAXPROCS=1")
+	}
 	cmd.Stdin = bytes.NewReader(in)
 	var out, errb limitedBuffer
 	out.max, errb.max = 64<<20, 64<<10

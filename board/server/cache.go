@@ -309,7 +309,7 @@ func (c *pageCache) refresh(name string, g *group) {
 // It bounds both the share of CPU that re-rendering takes under a stream
 // of submissions and (with the render time) how long a submitter waits
 // for its board to show its entry.
-const minRound = 250 * time.Millisecond
+const minRound = 500 * time.Millisecond
 
 // serve writes a cached page: 304 when the client has it (If-None-Match),
 // the gzip encoding when the client takes it.
