@@ -48,6 +48,11 @@ type Counted struct {
 	Source string `json:"source,omitempty"`
 	// Price is the recomputed price tag when a cost spec was submitted.
 	Price *Price `json:"price,omitempty"`
+	// Doc is the count as "greenai fpo --json" writes it (the fpo
+	// document, greenai.fpo/1), without its per-node list: the entry page
+	// renders its breakdowns with package report, as the CLI does. Entries
+	// stored before it existed lack it.
+	Doc *report.FPODoc `json:"fpo_document,omitempty"`
 }
 
 // OpCount is one operator type's share of the FPO.
@@ -151,6 +156,9 @@ func Count(req CountRequest) (c *Counted, err error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Doc = report.NewFPO("uploaded model", res, rep, nil)
+	c.Doc.Nodes = []report.NodeDoc{} // bounded: a big graph has many thousands
+	c.Doc.Notes = append(c.Doc.Notes, "nodes omitted: the server keeps the totals and the breakdowns by operator type and module scope")
 	c.Format = string(kind)
 	if mf.HF != nil {
 		c.Source = fmt.Sprintf("%s built by package hf from %s (model_type %s)", kindName(kind), sourceName(mf), mf.HF.ModelType)

@@ -499,7 +499,7 @@ func (e *Entry) summary() *Entry {
 	c.Runs, c.Trials, c.Spec = nil, nil, nil
 	if e.Counted != nil {
 		cc := *e.Counted
-		cc.ByOp, cc.Warnings, cc.Notes = nil, nil, nil
+		cc.ByOp, cc.Warnings, cc.Notes, cc.Doc = nil, nil, nil, nil
 		if cc.Price != nil {
 			p := *cc.Price
 			p.Text, p.Full = "", nil

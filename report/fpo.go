@@ -516,38 +516,11 @@ func (d *FPODoc) writeText(w io.Writer, v FPOView) error {
 			return err
 		}
 	}
-	symbolic := len(d.SharesAt) > 0
 	b.WriteString("\n")
-	ops := &Table{Caption: "By operator type", Heading: true, Header: []string{"op", "count", d.Totals.Unit, "MACs", "share"}, Align: []byte("rrrrr"), Indent: "  "}
-	if symbolic {
-		ops.Caption = fmt.Sprintf("By operator type (shares at %s)", d.sharePoint())
-	}
-	for _, k := range d.sortedOps() {
-		o := d.ByOpType[k]
-		ops.AddRow(Text(k), Int(o.Count), o.FPO.cell(), o.MACs.cell(), Text(d.share(o.FPO)))
-	}
-	if err := fitText(&b, ops, []int{2, 3}, 0, pf); err != nil {
+	if err := fitText(&b, d.OpTypeTable(), []int{2, 3}, 0, pf); err != nil {
 		return err
 	}
-	var scopes []ScopeDoc
-	for _, s := range d.ByScope {
-		if s.Depth <= v.Depth {
-			scopes = append(scopes, s)
-		}
-	}
-	if len(scopes) > 0 {
-		st := &Table{Caption: fmt.Sprintf("By module scope (depth %d; a scope includes its children)", v.Depth), Heading: true,
-			Header: []string{"scope", d.Totals.Unit, "MACs", "share"}, Align: []byte("lrrr")}
-		if symbolic {
-			st.Caption = fmt.Sprintf("By module scope (depth %d; a scope includes its children; shares at %s)", v.Depth, d.sharePoint())
-		}
-		for _, s := range scopes {
-			name := strings.Repeat("  ", s.Depth-1) + s.Scope[strings.LastIndex(s.Scope, "/"):]
-			if s.Depth == 1 {
-				name = s.Scope
-			}
-			st.AddRow(Text(name), s.FPO.cell(), s.MACs.cell(), Text(d.share(s.FPO)))
-		}
+	if st := d.ScopeTable(v.Depth); len(st.Rows) > 0 {
 		b.WriteString("\n")
 		if err := fitText(&b, st, []int{1, 2}, 0, pf); err != nil {
 			return err
@@ -589,6 +562,42 @@ func (d *FPODoc) writeText(w io.Writer, v FPOView) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// OpTypeTable is the breakdown by operator type as the text output shows
+// it (op, count, FPO, MACs, share), for other renderers too (greenai
+// serve's entry page).
+func (d *FPODoc) OpTypeTable() *Table {
+	ops := &Table{Caption: "By operator type", Heading: true, Header: []string{"op", "count", d.Totals.Unit, "MACs", "share"}, Align: []byte("rrrrr"), Indent: "  "}
+	if len(d.SharesAt) > 0 {
+		ops.Caption = fmt.Sprintf("By operator type (shares at %s)", d.sharePoint())
+	}
+	for _, k := range d.sortedOps() {
+		o := d.ByOpType[k]
+		ops.AddRow(Text(k), Int(o.Count), o.FPO.cell(), o.MACs.cell(), Text(d.share(o.FPO)))
+	}
+	return ops
+}
+
+// ScopeTable is the breakdown by module scope down to depth, as the text
+// output shows it; it has no rows when the node names hold no scopes.
+func (d *FPODoc) ScopeTable(depth int) *Table {
+	st := &Table{Caption: fmt.Sprintf("By module scope (depth %d; a scope includes its children)", depth), Heading: true,
+		Header: []string{"scope", d.Totals.Unit, "MACs", "share"}, Align: []byte("lrrr")}
+	if len(d.SharesAt) > 0 {
+		st.Caption = fmt.Sprintf("By module scope (depth %d; a scope includes its children; shares at %s)", depth, d.sharePoint())
+	}
+	for _, s := range d.ByScope {
+		if s.Depth > depth {
+			continue
+		}
+		name := strings.Repeat("  ", s.Depth-1) + s.Scope[strings.LastIndex(s.Scope, "/"):]
+		if s.Depth == 1 {
+			name = s.Scope
+		}
+		st.AddRow(Text(name), s.FPO.cell(), s.MACs.cell(), Text(d.share(s.FPO)))
+	}
+	return st
 }
 
 func (d *FPODoc) totalsTable(pf *polyFit) *Table {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/greenai/greenai/board"
+	"github.com/greenai/greenai/report"
 )
 
 // splitFormat splits "name.json" into ("name", "json").
@@ -490,19 +491,63 @@ func (s *Server) renderEntry(ctx context.Context, id, format, base string) ([]by
 	if err != nil {
 		return nil, "", err
 	}
-	var ops []map[string]string
-	if e.Counted != nil {
-		for _, o := range e.Counted.ByOp {
-			ops = append(ops, map[string]string{"Op": o.Op, "Nodes": strconv.Itoa(o.Nodes), "FPO": qty(o.FPO, "FPO"), "MACs": qty(o.MACs, "MACs"), "Share": percent(o.FPO, e.Counted.FPO)})
-		}
-	}
 	badge := base + "/entries/" + e.ID + "/badge.svg"
 	data := map[string]any{
-		"Title": e.Model + " on " + b.Title, "Board": b, "E": e, "Card": card(e), "Ops": ops, "HasTrials": len(e.Trials) > 0,
+		"Title": e.Model + " on " + b.Title, "Board": b, "E": e, "Card": card(e), "HasTrials": len(e.Trials) > 0,
 		"HasCurves": len(curvePoints(e)) > 0, "Runs": runViews(e), "Badge": "/entries/" + e.ID + "/badge.svg",
 		"BadgeMarkdown": fmt.Sprintf("[![%s](%s)](%s/entries/%s)", e.Model, badge, base, e.ID),
 	}
+	if t := opsTable(e); t != nil {
+		data["Ops"] = htmlTable("ops", "ops", t)
+	}
+	if e.Counted != nil && e.Counted.Doc != nil {
+		if t := e.Counted.Doc.ScopeTable(2); len(t.Rows) > 0 {
+			data["Scopes"] = htmlTable("scopes", "ops", t)
+		}
+	}
+	if d := costDoc(e); d != nil {
+		data["Price"] = htmlTable("pricetag", "ops", d.Table())
+	}
 	return s.page("entry", data)
+}
+
+// opsTable is the entry's breakdown by operator type: the fpo document's
+// table (as greenai fpo prints it), or for entries stored before the
+// document was kept, the same columns from the stored per-type totals.
+func opsTable(e *board.Entry) *report.Table {
+	c := e.Counted
+	if c == nil {
+		return nil
+	}
+	if c.Doc != nil {
+		return c.Doc.OpTypeTable()
+	}
+	if len(c.ByOp) == 0 {
+		return nil
+	}
+	t := &report.Table{Caption: "By operator type", Header: []string{"op", "count", "FPO", "MACs", "share"}, Align: []byte("rrrrr")}
+	for _, o := range c.ByOp {
+		t.AddRow(report.Text(o.Op), report.Int(o.Nodes), report.Cell{Text: qty(o.FPO, ""), Raw: plain(o.FPO)},
+			report.Cell{Text: qty(o.MACs, ""), Raw: plain(o.MACs)}, report.Text(percent(o.FPO, c.FPO)))
+	}
+	return t
+}
+
+// costDoc is the entry's price tag as the price tag document
+// (greenai.cost/1) that the server stored when it recomputed it.
+func costDoc(e *board.Entry) *report.CostDoc {
+	if e.Counted == nil || e.Counted.Price == nil || e.Counted.Price.Full == nil {
+		return nil
+	}
+	js, err := json.Marshal(e.Counted.Price.Full)
+	if err != nil {
+		return nil
+	}
+	d := new(report.CostDoc)
+	if json.Unmarshal(js, d) != nil || d.Version != report.CostVersion {
+		return nil
+	}
+	return d
 }
 
 func (s *Server) handleOpsCSV(w http.ResponseWriter, r *http.Request) {
@@ -512,16 +557,13 @@ func (s *Server) handleOpsCSV(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, "", err
 		}
-		var buf bytes.Buffer
-		cw := csv.NewWriter(&buf)
-		_ = cw.Write([]string{"op_type", "nodes", "fpo", "macs", "share"})
-		if e.Counted != nil {
-			for _, o := range e.Counted.ByOp {
-				_ = cw.Write([]string{o.Op, strconv.Itoa(o.Nodes), plain(o.FPO), plain(o.MACs), percent(o.FPO, e.Counted.FPO)})
-			}
+		t := opsTable(e)
+		if t == nil {
+			return nil, "", &httpError{code: http.StatusNotFound, msg: "entry " + id + " has no operator breakdown"}
 		}
-		cw.Flush()
-		return buf.Bytes(), "text/csv; charset=utf-8", cw.Error()
+		var buf bytes.Buffer
+		err = t.WriteCSV(&buf)
+		return buf.Bytes(), "text/csv; charset=utf-8", err
 	})
 }
 

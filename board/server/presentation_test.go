@@ -1,0 +1,139 @@
+package server
+
+import (
+	"encoding/json"
+	"html"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/greenai/greenai/board"
+	"github.com/greenai/greenai/cost"
+	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/onnx"
+	"github.com/greenai/greenai/report"
+	"github.com/greenai/greenai/shape"
+	"github.com/greenai/greenai/sym"
+)
+
+// The entry page and the entry JSON show the documents of package report,
+// the ones greenai fpo and greenai cost print: the breakdown by operator
+// type holds the same cells as the command line's table, the entry JSON
+// carries the fpo document (greenai.fpo/1), and the price tag table is the
+// cost document's.
+func TestEntryShowsReportDocuments(t *testing.T) {
+	e := newEnv(t, nil)
+	spec := `{"inputs": {"input": "batchx3x224x224"}, "train": {"examples": 1281167, "epochs": 90, "batch_size": 256, "optimizer": "sgd"}, "search": {"trials": 3}}`
+	a := e.submit(manifest(func(m map[string]any) { m["cost_spec"] = json.RawMessage(spec) }), readFile(t, modelFile(t, "resnet18")))
+	if a.code != 201 {
+		t.Fatalf("submit: %d %s", a.code, a.body)
+	}
+	id := a.js["id"].(string)
+
+	// The command line's document, made as greenai fpo makes it.
+	m, err := onnx.Open(modelFile(t, "resnet18"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := shape.Infer(m, shape.Options{Inputs: map[string][]sym.Expr{"input": {sym.Const(1), sym.Const(3), sym.Const(224), sym.Const(224)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := fpo.Count(res, fpo.Options{Convention: fpo.ConvFPO, Table: fpo.DefaultTable()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := report.NewFPO("resnet18", res, rep, nil)
+
+	// Entry JSON: the fpo document, with the CLI's totals.
+	js := e.get("/entries/" + id + ".json")
+	var ent board.Entry
+	if err := json.Unmarshal([]byte(js.body), &ent); err != nil {
+		t.Fatal(err)
+	}
+	doc := ent.Counted.Doc
+	if doc == nil || doc.Version != report.FPOVersion || doc.Model != "resnet18" {
+		t.Fatalf("entry JSON's fpo_document: %+v", doc)
+	}
+	if doc.Totals.FPO.String() != cli.Totals.FPO.String() || doc.Totals.MACs.String() != cli.Totals.MACs.String() || doc.Totals.Params != cli.Totals.Params {
+		t.Errorf("entry's totals %v FPO, %v MACs, %d params; greenai fpo's %v, %v, %d", doc.Totals.FPO, doc.Totals.MACs, doc.Totals.Params, cli.Totals.FPO, cli.Totals.MACs, cli.Totals.Params)
+	}
+
+	// Entry page: the operator table's rows are the CLI table's cells.
+	page := e.get("/entries/" + id)
+	section := between(t, page.body, `id="ops"`, "</table>")
+	rows := cellsOf(section)
+	want := cli.OpTypeTable().Rows
+	if len(rows) != len(want) {
+		t.Fatalf("entry page's operator table has %d rows, greenai fpo's %d", len(rows), len(want))
+	}
+	for i, r := range want {
+		for j, c := range r {
+			if rows[i][j] != strings.TrimSpace(c.Text) {
+				t.Errorf("operator row %d, column %d: page %q, greenai fpo %q", i, j, rows[i][j], c.Text)
+			}
+		}
+	}
+	// ops.csv is the same table's CSV (exact counts).
+	var csvWant strings.Builder
+	if err := cli.OpTypeTable().WriteCSV(&csvWant); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.get("/entries/" + id + "/ops.csv").body; got != csvWant.String() {
+		t.Errorf("ops.csv:\n%s\nwant:\n%s", got, csvWant.String())
+	}
+
+	// The price tag table is the cost document's, as greenai cost makes it.
+	cs, err := cost.ParseSpec([]byte(strings.Replace(spec, "{", `{"model": "`+modelFile(t, "resnet18")+`", `, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := cost.Compute(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prows := cellsOf(between(t, page.body, `id="pricetag"`, "</table>"))
+	pwant := report.NewCost(pt).Table().Rows
+	if len(prows) != len(pwant) {
+		t.Fatalf("price tag table has %d rows, greenai cost's %d", len(prows), len(pwant))
+	}
+	for i, r := range pwant {
+		for j, c := range r {
+			if prows[i][j] != strings.TrimSpace(c.Text) {
+				t.Errorf("price tag row %d, column %d: page %q, greenai cost %q", i, j, prows[i][j], c.Text)
+			}
+		}
+	}
+}
+
+func between(t *testing.T, s, from, to string) string {
+	t.Helper()
+	i := strings.Index(s, from)
+	if i < 0 {
+		t.Fatalf("page lacks %s", from)
+	}
+	j := strings.Index(s[i:], to)
+	if j < 0 {
+		t.Fatalf("page: %s not closed", from)
+	}
+	return s[i : i+j]
+}
+
+var (
+	rowRe  = regexp.MustCompile(`(?s)<tr>(.*?)</tr>`)
+	cellRe = regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`)
+)
+
+// cellsOf returns the text of each body row's cells.
+func cellsOf(table string) [][]string {
+	body := table[strings.Index(table, "<tbody>"):]
+	var out [][]string
+	for _, r := range rowRe.FindAllStringSubmatch(body, -1) {
+		var row []string
+		for _, c := range cellRe.FindAllStringSubmatch(r[1], -1) {
+			row = append(row, html.UnescapeString(c[1]))
+		}
+		out = append(out, row)
+	}
+	return out
+}
