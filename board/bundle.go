@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,7 +128,7 @@ func (m *Manifest) Validate() error {
 	if len(m.Metrics) > maxMetrics {
 		return &FieldError{Field: "metrics", Msg: fmt.Sprintf("%d metrics, at most %d", len(m.Metrics), maxMetrics)}
 	}
-	for _, k := range sortedKeys(m.Metrics) {
+	for _, k := range slices.Sorted(maps.Keys(m.Metrics)) {
 		if err := checkKey("metrics", k); err != nil {
 			return err
 		}
@@ -270,7 +271,7 @@ func Summarize(runs []*tracker.Record) Measured {
 			provs[string(e.Provenance)] = true
 		}
 	}
-	ps := sortedKeys(provs)
+	ps := slices.Sorted(maps.Keys(provs))
 	switch len(ps) {
 	case 0:
 		if m.Runs > 0 {
@@ -314,12 +315,3 @@ func CheckClaims(cl Claimed, c *Counted) []Flag {
 }
 
 func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

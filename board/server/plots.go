@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 
@@ -57,15 +59,10 @@ func (s *Server) handlePareto(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	s.serveCached(w, r, name, cacheKey(r, "svg"), func(ctx context.Context) ([]byte, string, error) {
-		b, err := s.st.Board(ctx, name)
+		b, rows, _, err := s.ranked(ctx, name, q)
 		if err != nil {
 			return nil, "", err
 		}
-		entries, err := s.st.Entries(ctx, name)
-		if err != nil {
-			return nil, "", err
-		}
-		rows := board.Rank(b, entries, q)
 		svg, err := paretoSVG(b, rows)
 		if err != nil {
 			return nil, "", err
@@ -162,7 +159,7 @@ func (s *Server) evpSVG(ctx context.Context, id string) ([]byte, string, error) 
 }
 
 func firstMetric(e *board.Entry) string {
-	for _, k := range sortedKeys(e.Metrics) {
+	for _, k := range slices.Sorted(maps.Keys(e.Metrics)) {
 		return k
 	}
 	return "score"

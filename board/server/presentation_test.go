@@ -63,17 +63,7 @@ func TestEntryShowsReportDocuments(t *testing.T) {
 	page := e.get("/entries/" + id)
 	section := between(t, page.body, `id="ops"`, "</table>")
 	rows := cellsOf(section)
-	want := cli.OpTypeTable().Rows
-	if len(rows) != len(want) {
-		t.Fatalf("entry page's operator table has %d rows, greenai fpo's %d", len(rows), len(want))
-	}
-	for i, r := range want {
-		for j, c := range r {
-			if rows[i][j] != strings.TrimSpace(c.Text) {
-				t.Errorf("operator row %d, column %d: page %q, greenai fpo %q", i, j, rows[i][j], c.Text)
-			}
-		}
-	}
+	sameCells(t, "operator table", "greenai fpo", rows, cli.OpTypeTable())
 	// ops.csv is the same table's CSV (exact counts).
 	var csvWant strings.Builder
 	if err := cli.OpTypeTable().WriteCSV(&csvWant); err != nil {
@@ -93,14 +83,22 @@ func TestEntryShowsReportDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	prows := cellsOf(between(t, page.body, `id="pricetag"`, "</table>"))
-	pwant := report.NewCost(pt).Table().Rows
-	if len(prows) != len(pwant) {
-		t.Fatalf("price tag table has %d rows, greenai cost's %d", len(prows), len(pwant))
+	sameCells(t, "price tag table", "greenai cost", prows, report.NewCost(pt).Table())
+}
+
+// sameCells checks a page's table cells against a report table's.
+func sameCells(t *testing.T, what, cli string, rows [][]string, want *report.Table) {
+	t.Helper()
+	if len(rows) != len(want.Rows) {
+		t.Fatalf("the page's %s has %d rows, %s's %d", what, len(rows), cli, len(want.Rows))
 	}
-	for i, r := range pwant {
+	for i, r := range want.Rows {
+		if len(rows[i]) != len(r) {
+			t.Fatalf("%s row %d: page %q, %s %d cells", what, i, rows[i], cli, len(r))
+		}
 		for j, c := range r {
-			if prows[i][j] != strings.TrimSpace(c.Text) {
-				t.Errorf("price tag row %d, column %d: page %q, greenai cost %q", i, j, prows[i][j], c.Text)
+			if rows[i][j] != strings.TrimSpace(c.Text) {
+				t.Errorf("%s row %d, column %d: page %q, %s %q", what, i, j, rows[i][j], cli, c.Text)
 			}
 		}
 	}

@@ -6,8 +6,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -169,19 +171,14 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 	}
 	base := s.baseURL(r)
 	s.serveCached(w, r, name, cacheKey(r, format)+" "+base, func(ctx context.Context) ([]byte, string, error) {
-		b, err := s.st.Board(ctx, name)
-		if err != nil {
-			return nil, "", err
-		}
-		entries, err := s.st.Entries(ctx, name)
-		if err != nil {
-			return nil, "", err
-		}
 		hq := q
 		if format == "html" && hq.Limit == 0 {
 			hq.Limit = pageRows // the page shows the top; ?limit= shows more
 		}
-		rows := board.Rank(b, entries, hq)
+		b, rows, total, err := s.ranked(ctx, name, hq)
+		if err != nil {
+			return nil, "", err
+		}
 		var buf bytes.Buffer
 		switch format {
 		case "json":
@@ -192,7 +189,7 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 			}
 			return buf.Bytes(), "text/csv; charset=utf-8", nil
 		}
-		data := boardPage(b, rows, q, r.URL.Query(), len(entries))
+		data := boardPage(b, rows, q, r.URL.Query(), total)
 		if len(rows) == pageRows && q.Limit == 0 {
 			more := r.URL.Query()
 			more.Set("limit", "100000")
@@ -200,6 +197,19 @@ func (s *Server) boardView(w http.ResponseWriter, r *http.Request, name, format 
 		}
 		return s.page("board", data)
 	})
+}
+
+// ranked reads a board and its entries and ranks them for q; total is
+// how many entries the board has.
+func (s *Server) ranked(ctx context.Context, name string, q board.Query) (b *board.Board, rows []board.Row, total int, err error) {
+	if b, err = s.st.Board(ctx, name); err != nil {
+		return nil, nil, 0, err
+	}
+	entries, err := s.st.Entries(ctx, name)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return b, board.Rank(b, entries, q), len(entries), nil
 }
 
 // pageRows is how many rows a board page shows unless ?limit= says.
@@ -583,7 +593,7 @@ func card(e *board.Entry) []cardRow {
 		}
 		return nil
 	}
-	for _, k := range sortedKeys(e.Metrics) {
+	for _, k := range slices.Sorted(maps.Keys(e.Metrics)) {
 		out = append(out, cardRow{What: k, Value: metric(e.Metrics[k]), Raw: plain(e.Metrics[k]), How: "claimed by the submitter (the server cannot check it)"})
 	}
 	if c := e.Counted; c != nil {
@@ -641,14 +651,5 @@ func runViews(e *board.Entry) []runView {
 		}
 		out = append(out, v)
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
