@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -159,4 +160,126 @@ func TestServeSubmitEndToEnd(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 	_ = os.Remove(db)
+}
+
+// TestREADMEServeDemo runs the README's third command, "greenai serve
+// --demo", as written (on a free port instead of 8080) and reads what a new
+// user opens: the board list, the demo board with its torchvision models
+// ranked, an entry page, and the demo token it prints, which can submit.
+func TestREADMEServeDemo(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	for _, line := range strings.Split(string(readme), "\n") {
+		cmd, _, _ := strings.Cut(line, "#")
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(cmd), "go run ./cmd/greenai serve"); ok {
+			args = append([]string{"serve"}, strings.Fields(rest)...)
+			break
+		}
+	}
+	if len(args) < 2 || args[1] != "--demo" {
+		t.Fatalf("README.md has no \"go run ./cmd/greenai serve --demo\" line (found %q)", args)
+	}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var serr syncBuffer
+	go func() {
+		done <- run(ctx, append(args, "--addr", addr, "--log-level", "warn"), &bytes.Buffer{}, &serr)
+	}()
+	url := "http://" + addr
+	get := func(p string) string {
+		t.Helper()
+		resp, err := http.Get(url + p)
+		if err != nil {
+			t.Fatalf("GET %s: %v", p, err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", p, resp.StatusCode, b.String())
+		}
+		return b.String()
+	}
+	for i := 0; ; i++ {
+		if resp, err := http.Get(url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if i > 200 {
+			t.Fatalf("serve --demo did not start: %s", serr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if idx := get("/"); !strings.Contains(idx, `href="/boards/imagenet-top1"`) {
+		t.Fatalf("the board list lacks the demo board:\n%s", idx)
+	}
+	var view struct {
+		Entries []struct {
+			ID, Model string
+			Rank      int
+		}
+	}
+	if err := json.Unmarshal([]byte(get("/boards/imagenet-top1.json")), &view); err != nil {
+		t.Fatal(err)
+	}
+	models := map[string]bool{}
+	for _, e := range view.Entries {
+		models[e.Model] = true
+	}
+	for _, m := range []string{"resnet18", "resnet50", "mobilenet_v2", "alexnet"} {
+		if !models[m] {
+			t.Errorf("the demo board lacks %s (has %d entries)", m, len(view.Entries))
+		}
+	}
+	if len(view.Entries) == 0 || view.Entries[0].Rank != 1 {
+		t.Fatalf("demo board entries: %+v", view.Entries)
+	}
+	if page := get("/boards/imagenet-top1"); !strings.Contains(page, "pareto.svg") {
+		t.Error("the demo board page lacks its Pareto plot")
+	}
+	if page := get("/entries/" + view.Entries[0].ID); !strings.Contains(page, `id="ops"`) || !strings.Contains(page, "counted by the server") {
+		t.Error("a demo entry page lacks its card or operator table")
+	}
+	// The token it prints submits.
+	_, tok, ok := strings.Cut(serr.String(), "demo submit token (shown once): ")
+	tok, _, _ = strings.Cut(tok, "\n")
+	if !ok || !strings.HasPrefix(tok, "gai_") {
+		t.Fatalf("serve --demo printed no token: %s", serr.String())
+	}
+	model := filepath.Join("..", "..", "testdata", "models", "resnet18.onnx")
+	if out, errs, err := boardCLI(t, "submit", "--server", url, "--token", tok, "--board", "imagenet-top1", "--model", model, "--metric", "top1=70"); err != nil || !strings.HasPrefix(out, url+"/entries/") {
+		t.Fatalf("submit with the demo token: %v\n%s\n%s", err, out, errs)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve --demo: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
