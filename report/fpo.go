@@ -473,8 +473,9 @@ func (d *FPODoc) share(x Count) string {
 
 // polyFit abbreviates long polynomials in a text table, noting that it did.
 type polyFit struct {
-	v   FPOView
-	cut bool
+	v        FPOView
+	cut      bool
+	namesCut bool // node names with their middle cut out to fit
 }
 
 func (p *polyFit) fit(s string, width int) string {
@@ -559,6 +560,9 @@ func (d *FPODoc) writeText(w io.Writer, v FPOView) error {
 	}
 	if pf.cut {
 		b.WriteString("\n" + wrapIndent("… marks polynomials cut to fit the terminal: --exact prints them whole, --json gives every count exactly.", v.Width, ""))
+	}
+	if pf.namesCut {
+		b.WriteString("\n" + wrapIndent("A node name with … has its middle cut out to fit the terminal: --csv and --json give every name whole.", v.Width, ""))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -692,6 +696,23 @@ func fitText(b *strings.Builder, t *Table, polys []int, _ int, pf *polyFit) erro
 		for _, i := range polys {
 			prefix := "    " + t.Header[i] + strings.Repeat(" ", label-runeLen(t.Header[i])) + " "
 			st.AddRow(Cell{Text: prefix + pf.fit(t.cell(r, i).Text, width-runeLen(prefix)), Span: true})
+		}
+	}
+	if over := tableWidth(st) - width; over > 0 {
+		// Names without spaces (node paths) cannot wrap: cut out their middle.
+		w0 := 0
+		for _, r := range st.Rows {
+			if !r[0].Span {
+				w0 = max(w0, runeLen(r[0].Text))
+			}
+		}
+		keep := max(16, w0-over)
+		for _, r := range st.Rows {
+			if rs := []rune(r[0].Text); !r[0].Span && len(rs) > keep {
+				head := (keep - 1) * 2 / 5
+				r[0].Text = string(rs[:head]) + "…" + string(rs[len(rs)-(keep-1-head):])
+				pf.namesCut = true
+			}
 		}
 	}
 	return st.WriteText(b)

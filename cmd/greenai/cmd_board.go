@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/greenai/greenai/board"
 	"github.com/greenai/greenai/internal/store"
+	"github.com/greenai/greenai/report"
 )
 
 func init() {
@@ -160,16 +160,15 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			return writeIndented(stdout, boards)
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tMETRIC\tBETTER\tINPUTS\tENTRIES")
+		t := &report.Table{Header: []string{"NAME", "METRIC", "BETTER", "INPUTS", "ENTRIES"}, Align: []byte("llllr"), Width: termWidth()}
 		for _, b := range boards {
 			n, err := st.Count(ctx, b.Name)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", b.Name, b.Metric, b.Direction(), b.InputsString(), n)
+			t.AddRow(report.Text(b.Name), report.Text(b.Metric), report.Text(b.Direction()), report.Text(b.InputsString()), report.Int(n))
 		}
-		return tw.Flush()
+		return t.WriteText(stdout)
 	case "token issue":
 		if len(pos) != 0 {
 			return usageError("board token issue takes no arguments (use --submitter)")
@@ -204,16 +203,15 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			return writeIndented(stdout, ts)
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSUBMITTER\tCREATED\tREVOKED")
+		tt := &report.Table{Header: []string{"ID", "SUBMITTER", "CREATED", "REVOKED"}, Width: termWidth()}
 		for _, t := range ts {
 			rev := "-"
 			if t.Revoked != nil {
 				rev = t.Revoked.Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Submitter, t.Created.Format("2006-01-02 15:04"), rev)
+			tt.AddRow(report.Text(t.ID), report.Text(t.Submitter), report.Text(t.Created.Format("2006-01-02 15:04")), report.Text(rev))
 		}
-		return tw.Flush()
+		return tt.WriteText(stdout)
 	case "token revoke":
 		if len(pos) != 1 {
 			return usageError("board token revoke takes one token ID (see greenai board token list)")

@@ -50,20 +50,23 @@ SPEC is a YAML or JSON file:
   batch_dim: batch              # the symbol of the batch dimension
   train:
     examples: 1281167           # training set size
-    unit: examples              # or sequences, or tokens (then dims must give
-                                # the sequence length and examples counts tokens)
+    unit: examples              # or sequences, or tokens (then dims must
+                                # give the sequence length, and examples
+                                # counts tokens)
     sequence_dim: sequence
     epochs: 90                  # or steps: N
     batch_size: 256
     drop_last: false
     optimizer: sgd-momentum     # sgd, sgd-momentum, adam, adamw
-    freeze: ['/embeddings/*']   # globs over parameter names or reading nodes' names
+    freeze: ['/embeddings/*']   # globs over parameter names or the names
+                                # of the nodes that read them
   eval: {examples: 50000, every_epochs: 1, batch_size: 256}  # or every_steps
   search:
     trials: 20                  # H
     trial_epochs: [90, 30, 12]  # optional: epochs each trial really ran
   deploy: {queries_per_day: 1000000, days: 365, examples_per_query: 1}
-  hardware: {accelerator: a100-sxm4, count: 8, precision: tf32, utilization: 0.4}
+  hardware: {accelerator: a100-sxm4, count: 8, precision: tf32,
+             utilization: 0.4}
   cost_table: costs.txt         # primitive costs (see greenai fpo --cost-table)
 
 Flags override the spec; without a spec they describe the experiment:
@@ -71,7 +74,8 @@ Flags override the spec; without a spec they describe the experiment:
   --train-examples N  --unit examples|sequences|tokens  --sequence-dim NAME
   --epochs N  --steps N  --batch-size N  --drop-last  --optimizer NAME
   --freeze GLOB (repeatable)
-  --eval-examples N  --eval-every-epochs N  --eval-every-steps N  --eval-batch-size N
+  --eval-examples N  --eval-every-epochs N  --eval-every-steps N
+  --eval-batch-size N
   --trials N  --trial-epochs 90,30,12
   --queries-per-day N  --days N  --examples-per-query N
   --accelerator NAME  --devices N  --precision P  --utilization U
@@ -82,23 +86,23 @@ Flags override the spec; without a spec they describe the experiment:
   --json  --markdown  --latex  --csv
                       output format (default: a table fitted to $COLUMNS,
                       80 by default; --csv gives the table's exact values)
-  --devices-list                list the accelerator table
+  --devices-list      list the accelerator table
 
 --json prints the price tag document (version greenai.cost/1, schema in
-docs/schema/cost.schema.json) with every term: e_infer_fpo, e_train_fpo (and e_train_fpo_exact,
-a fraction), step_forward_fpo, step_backward_fpo, step_update_fpo,
-train_examples, epochs, batch_size, steps_per_epoch, steps_per_trial,
-examples_per_trial, trials, train_fpo_per_trial, eval_fpo_per_trial,
-trial_fpo, search_fpo, inference_examples, inference_fpo, total_fpo (with
-_macs beside them), train_to_infer_ratio, explanation; with trial_epochs
-also search_fpo_if_all_trials_completed and early_stopping_saved_fpo; with
-freeze frozen_names, freeze_saved_fpo and freeze_saved_per_step; for token
-models train_tokens and sequence_length; with an accelerator an estimate.
-For a language model built from a config, language_model holds the
-parameters (total, active for mixture-of-experts), and the exact training
-step beside the rules of thumb (Kaplan's 6·N·tokens, PaLM's 6N + 12·L·H·Q·T,
-Megatron's 96·B·s·l·h²·(1 + s/6h + V/16lh)), each labelled an approximation;
-the text table prints them after the price tag.
+docs/schema/cost.schema.json) with every term: e_infer_fpo, e_train_fpo (and
+e_train_fpo_exact, a fraction), step_forward_fpo, step_backward_fpo,
+step_update_fpo, train_examples, epochs, batch_size, steps_per_epoch,
+steps_per_trial, examples_per_trial, trials, train_fpo_per_trial,
+eval_fpo_per_trial, trial_fpo, search_fpo, inference_examples,
+inference_fpo, total_fpo (with _macs beside them), train_to_infer_ratio,
+explanation; with trial_epochs also search_fpo_if_all_trials_completed and
+early_stopping_saved_fpo; with freeze frozen_names, freeze_saved_fpo and
+freeze_saved_per_step; for token models train_tokens and sequence_length;
+with an accelerator an estimate. For a language model built from a config,
+language_model holds the parameters (total, active for mixture-of-experts),
+and the exact training step beside the rules of thumb (Kaplan's 6·N·tokens,
+PaLM's 6N + 12·L·H·Q·T, Megatron's 96·B·s·l·h²·(1 + s/6h + V/16lh)), each
+labelled an approximation; the text table prints them after the price tag.
 
 Time and energy are printed only with --accelerator (or hardware:), always
 labelled as estimates with their assumptions: time = FPO / (peak rate ×

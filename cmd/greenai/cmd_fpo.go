@@ -60,7 +60,8 @@ Flags:
                       the convention's unit (go tool pprof -http=: FILE)
   --convention NAME   what totals.fpo counts: fpo (default: every ADD/MUL and
                       priced primitives), macs, fvcore (fvcore's
-                      FlopCountAnalysis defaults), ptflops (ptflops' module hooks)
+                      FlopCountAnalysis defaults), ptflops (ptflops' module
+                      hooks)
   --cost-table FILE   override primitive costs: JSON {"exp": 1, …} or lines
                       "exp = 1"; primitives: add mul div sqrt cmp exp log tanh
                       erf trig pow round rand

@@ -26,10 +26,13 @@ func init() {
 }
 
 const reportUsage = `Usage:
-  greenai report pareto   [flags] MODELS.csv     accuracy against FPO, MACs and parameters
-  greenai report trials   [flags] TRIALS.csv     each trial's score against its cost
+  greenai report pareto   [flags] MODELS.csv   accuracy against FPO, MACs and
+                                               parameters
+  greenai report trials   [flags] TRIALS.csv   each trial's score against its
+                                               cost
   greenai report trials   --runs --metric NAME [flags]
-  greenai report curves   [flags] RECORDS...     training metric against cumulative cost
+  greenai report curves   [flags] RECORDS...   training metric against
+                                               cumulative cost
   greenai report curves   --runs [flags]
   greenai report datasize [flags] RESULTS.csv    score against training-set size
 

@@ -34,7 +34,7 @@ const runsUsage = `Usage:
                                         or a distributed job given its id
   greenai runs group GROUP [--json]     the summed cost of a distributed job:
                                         per node, per GPU and the job total
-  greenai runs import FILE...           save record files (JSON), e.g. spooled ones
+  greenai runs import FILE...           save JSON records, e.g. spooled ones
   greenai runs export --tensorboard DIR [filters]   TensorBoard event files
   greenai runs export --mlflow URL [filters]        runs logged to MLflow
 

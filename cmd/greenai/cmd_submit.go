@@ -31,7 +31,8 @@ func init() {
 	})
 }
 
-const submitUsage = `usage: greenai submit --server URL --board NAME --model FILE --metric KEY=VALUE [flags]
+const submitUsage = `usage: greenai submit --server URL --board NAME --model FILE
+                      --metric KEY=VALUE [flags]
 
 Bundles a result and posts it to a greenai leaderboard ("greenai serve"):
 the model file (the server counts its FPO, MACs and parameters itself), the

@@ -13,7 +13,6 @@ import (
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/shape"
-	_ "github.com/greenai/greenai/shape/ops" // every operator's rule
 	"github.com/greenai/greenai/sym"
 )
 
@@ -39,10 +38,11 @@ func (f *modelFlags) register(fs *flag.FlagSet) {
 
 const modelFlagsUsage = `  --input NAME=DIMS   fix an input's shape, dims separated by x: 1x3x224x224,
                       batchx128 (a dim may be a symbol); repeatable
-  --dim NAME=VALUE    bind a symbolic dimension such as batch or sequence; repeatable
-  --input-data DIR    read DIR/input_0.pb, input_1.pb, … (serialized TensorProto,
-                      as in ONNX's test suite) as the values of the graph inputs
-                      that are not initializers, in order
+  --dim NAME=VALUE    bind a symbolic dimension such as batch or sequence;
+                      repeatable
+  --input-data DIR    read DIR/input_0.pb, input_1.pb, … (serialized
+                      TensorProto, as in ONNX's test suite) as the values of
+                      the graph inputs that are not initializers, in order
   --phase PHASE       for a config.json, model folder or GGUF file: train
                       (forward over batch×sequence tokens, logits at every
                       position; the default), prefill (a prompt: fills the

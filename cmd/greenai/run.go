@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/greenai/greenai/report"
 )
 
 // command is one greenai subcommand. Each lives in its own cmd_*.go file and
@@ -99,7 +101,9 @@ func printHelp(w io.Writer) {
 	sort.Strings(names)
 	fmt.Fprintln(w, "Commands:")
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		// Summaries wrap under themselves to fit 80 columns.
+		lines := strings.Split(strings.TrimSuffix(report.Wrap(commands[n].summary, 80-13, ""), "\n"), "\n")
+		fmt.Fprintf(w, "  %-10s %s\n", n, strings.Join(lines, "\n"+strings.Repeat(" ", 13)))
 	}
 	fmt.Fprintln(w, "\nRun \"greenai help COMMAND\" for a command's manual.")
 }
