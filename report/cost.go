@@ -226,9 +226,7 @@ func NewCost(pt *cost.PriceTag) *CostDoc {
 func (d *CostDoc) Write(w io.Writer, format string, width int) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
+		return writeJSON(w, d)
 	case Plain, "":
 		return d.writeText(w, width)
 	case Markdown:

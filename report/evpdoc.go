@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -127,8 +126,4 @@ func NewEVP(rep *EVPReport, runOf func(Trial) string) (*EVPDoc, error) {
 }
 
 // WriteJSON writes the document as indented JSON.
-func (d *EVPDoc) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
-}
+func (d *EVPDoc) WriteJSON(w io.Writer) error { return writeJSON(w, d) }

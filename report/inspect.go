@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -164,15 +163,7 @@ func opHistogram(g *shape.GraphResult, h map[string]int) int {
 // Write writes the document as text (fitted to width columns; 0 for no
 // limit) or json.
 func (d *InspectDoc) Write(w io.Writer, format string, width int) error {
-	switch format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
-	case Plain, "":
-		return d.writeText(w, width)
-	}
-	return fmt.Errorf("unknown inspect format %q (want text or json)", format)
+	return writeTextOrJSON(w, format, "inspect", d, func() error { return d.writeText(w, width) })
 }
 
 // firstLine is s up to its first newline.

@@ -61,6 +61,19 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// writeTextOrJSON writes a document that has two formats: json (doc
+// itself) and text (by text); what names the document in the error for
+// any other format.
+func writeTextOrJSON(w io.Writer, format, what string, doc any, text func() error) error {
+	switch format {
+	case "json":
+		return writeJSON(w, doc)
+	case Plain, "":
+		return text()
+	}
+	return fmt.Errorf("unknown %s format %q (want text or json)", what, format)
+}
+
 // Write writes the runs in format: text (a table fitted to width columns;
 // 0 for no limit), json, csv (one row per run, energy per component, whole
 // and attributed), markdown or latex.
@@ -241,13 +254,7 @@ func (d *RunDoc) MarshalJSON() ([]byte, error) { return json.Marshal(d.Record) }
 
 // Write writes the run as text (fitted to width; 0 for no limit) or json.
 func (d *RunDoc) Write(w io.Writer, format string, width int) error {
-	switch format {
-	case "json":
-		return writeJSON(w, d)
-	case Plain, "":
-		return d.writeText(w, width)
-	}
-	return fmt.Errorf("unknown run format %q (want text or json)", format)
+	return writeTextOrJSON(w, format, "run", d, func() error { return d.writeText(w, width) })
 }
 
 func (d *RunDoc) writeText(w io.Writer, width int) error {
@@ -429,13 +436,7 @@ func NewJob(t tracker.GroupTotal) *JobDoc { return &JobDoc{Version: JobVersion, 
 // Write writes the job's totals as text (fitted to width; 0 for no limit)
 // or json.
 func (d *JobDoc) Write(w io.Writer, format string, width int) error {
-	switch format {
-	case "json":
-		return writeJSON(w, d)
-	case Plain, "":
-		return d.writeText(w, width)
-	}
-	return fmt.Errorf("unknown job format %q (want text or json)", format)
+	return writeTextOrJSON(w, format, "job", d, func() error { return d.writeText(w, width) })
 }
 
 func (d *JobDoc) writeText(w io.Writer, width int) error {

@@ -81,9 +81,4 @@ func (c Cell) value() any {
 }
 
 // WriteJSON writes the document as indented JSON.
-func (d *ReportDoc) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(d)
-}
+func (d *ReportDoc) WriteJSON(w io.Writer) error { return writeJSON(w, d) }
