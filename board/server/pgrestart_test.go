@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -87,6 +88,14 @@ func (c *pgCluster) url() string {
 // the server recovers by itself (no restart, no reopening), and a
 // submission made while the database was down is stored once it is back.
 func TestPostgresRestart(t *testing.T) {
+	t.Run("uncached", func(t *testing.T) { testPostgresRestart(t, false) })
+	// With the page cache (as greenai serve runs) and the replica
+	// listener: readers get the last pages while the database is down,
+	// and the new entry shows once it is back.
+	t.Run("cached", func(t *testing.T) { testPostgresRestart(t, true) })
+}
+
+func testPostgresRestart(t *testing.T, cached bool) {
 	pg := newPGCluster(t)
 	ctx := context.Background()
 	st, err := board.Open(ctx, pg.url())
@@ -99,10 +108,19 @@ func TestPostgresRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Store: st, Counter: board.InProcess{}, DataDir: t.TempDir(), CacheTTL: -1, RatePerMinute: 6000, Burst: 100,
+	ttl := time.Duration(-1)
+	if cached {
+		ttl = 0 // the default
+	}
+	srv, err := New(Config{Store: st, Counter: board.InProcess{}, DataDir: t.TempDir(), CacheTTL: ttl, RatePerMinute: 6000, Burst: 100,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cached {
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go srv.Watch(wctx)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -164,6 +182,12 @@ func TestPostgresRestart(t *testing.T) {
 	}
 	if n, _ := st.Count(ctx, "imagenet"); n != 2 {
 		t.Errorf("%d entries after the restart, want 2", n)
+	}
+	if js := e.get("/boards/imagenet.json"); strings.Count(js.body, `"rank"`) != 2 {
+		t.Errorf("the board view after the restart does not show both entries:\n%s", js.body)
+	}
+	if cached && failed.Load() > 0 {
+		t.Errorf("%d reads failed while the database was down; the cache should have served them", failed.Load())
 	}
 	t.Logf("reads: %d ok, %d failed (while the database was down)", ok.Load(), failed.Load())
 }
