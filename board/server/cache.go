@@ -154,7 +154,10 @@ func (c *pageCache) get(name, key string) *page {
 func (c *pageCache) fill(ctx context.Context, name, key string, render renderFunc) (*page, error) {
 	v, err, _ := c.sf.Do(name+"\x00"+key, func() (any, error) {
 		c.mu.Lock()
-		gen := c.group(name).gen
+		var gen uint64
+		if g := c.groups[name]; g != nil {
+			gen = g.gen // no group is made for a page that fails (/boards/no-such-board)
+		}
 		c.mu.Unlock()
 		// The render outlives a reader that goes away: others wait on it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), renderLimit)
@@ -204,7 +207,7 @@ func (c *pageCache) put(name string, p *page) {
 func (c *pageCache) invalidate(name string) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.group(name)
+	g := c.group(name) // made even when empty: a render in flight must see the change
 	g.gen++
 	if len(g.pages) > 0 {
 		c.kick(name, g)
@@ -229,8 +232,8 @@ func (c *pageCache) invalidateAll() {
 func (c *pageCache) waitFresh(ctx context.Context, name string, gen uint64) error {
 	for {
 		c.mu.Lock()
-		g := c.group(name)
-		if g.done >= gen || len(g.pages) == 0 && !g.running {
+		g := c.groups[name]
+		if g == nil || g.done >= gen || len(g.pages) == 0 && !g.running {
 			c.mu.Unlock()
 			return nil
 		}

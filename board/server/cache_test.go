@@ -251,3 +251,21 @@ func TestReplicasNotified(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Pages that fail (no such board) leave no group behind: requests for
+// made-up names cannot grow the cache.
+func TestPageCacheNoGroupForErrors(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.CacheTTL = time.Hour })
+	for i := 0; i < 50; i++ {
+		if a := e.get("/boards/nope-" + strconv.Itoa(i)); a.code != 404 {
+			t.Fatalf("GET a made-up board: %d", a.code)
+		}
+	}
+	e.get("/boards/imagenet")
+	e.srv.cache.mu.Lock()
+	n := len(e.srv.cache.groups)
+	e.srv.cache.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d cache groups after 50 made-up boards and one real one, want 1", n)
+	}
+}
