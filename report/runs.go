@@ -423,6 +423,13 @@ func WriteRunSummary(w io.Writer, r *tracker.Record, saved string, width int) er
 	return err
 }
 
+// ProgressLine is greenai run's live line: elapsed time, power, energy,
+// CPU time and resident memory so far.
+func ProgressLine(p tracker.Progress) string {
+	return fmt.Sprintf("%s  %.1f W  %s  cpu %.1f s  rss %s",
+		p.Elapsed.Truncate(time.Second), p.Watts, units.Joules(p.Joules), p.CPUSeconds, units.Bytes(p.RSSBytes))
+}
+
 // JobDoc is the summed cost of a distributed job (tracker.SumGroup), as
 // greenai runs group prints it.
 type JobDoc struct {

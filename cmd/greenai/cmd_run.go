@@ -20,7 +20,6 @@ import (
 	"github.com/greenai/greenai/internal/store"
 	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/tracker"
-	"github.com/greenai/greenai/units"
 )
 
 func init() {
@@ -498,8 +497,7 @@ func progressPrinter(w io.Writer) func(tracker.Progress) {
 	tty := isTerminal(w)
 	var last time.Duration
 	return func(p tracker.Progress) {
-		line := fmt.Sprintf("greenai: %s  %.1f W  %s  cpu %.1f s  rss %s",
-			p.Elapsed.Truncate(time.Second), p.Watts, units.Joules(p.Joules), p.CPUSeconds, units.Bytes(p.RSSBytes))
+		line := "greenai: " + report.ProgressLine(p)
 		if tty {
 			fmt.Fprint(w, "\r\033[K"+line)
 			return
