@@ -115,3 +115,15 @@ func jsonString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestCostNarrow: the price tag respects a narrower terminal too.
+func TestCostNarrow(t *testing.T) {
+	var b bytes.Buffer
+	if err := priceTag(t, searchSpec(t)).Write(&b, Plain, 60); err != nil {
+		t.Fatal(err)
+	}
+	checkWidth(t, "cost at 60 columns", b.String(), 60)
+	if !strings.Contains(b.String(), "7.018E") {
+		t.Errorf("search total missing:\n%s", b.String())
+	}
+}
