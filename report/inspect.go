@@ -176,12 +176,7 @@ func (d *InspectDoc) writeText(w io.Writer, width int) error {
 	var b strings.Builder
 	const col = 11
 	kv := func(k, v string) {
-		prefix := k + strings.Repeat(" ", col-runeLen(k))
-		if width <= 0 {
-			b.WriteString(prefix + v + "\n")
-			return
-		}
-		b.WriteString(prefix + Wrap(v, max(20, width-col), strings.Repeat(" ", col)))
+		b.WriteString(hang(k+strings.Repeat(" ", col-runeLen(k)), v, width))
 	}
 	kv("Model", d.Path)
 	prod := strings.TrimSpace(d.Producer + " " + d.ProducerVersion)

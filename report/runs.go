@@ -262,9 +262,10 @@ func (d *RunDoc) writeText(w io.Writer, width int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "run %s  (%s)\n", r.ID, d.State)
 	line := func(k, v string) {
-		if v != "" {
-			b.WriteString(wrapIndent(fmt.Sprintf("  %-12s %s", k+":", v), width, strings.Repeat(" ", 16)))
+		if v == "" {
+			return
 		}
+		b.WriteString(hang(fmt.Sprintf("  %-12s ", k+":"), v, width))
 	}
 	line("command", r.Command)
 	line("dir", r.Dir)
@@ -335,8 +336,11 @@ func energyTable(r *tracker.Record, width int) *Table {
 	for _, e := range r.Energy {
 		t.AddRow(Text(e.Component), Text(EnergyOfWhole(e)), Text(string(e.Provenance)))
 		how := e.Method
-		if e.Device != "" {
+		switch {
+		case e.Device != "" && how != "":
 			how = e.Device + ": " + how
+		case e.Device != "":
+			how = e.Device
 		}
 		if how == "" {
 			continue

@@ -295,6 +295,18 @@ func Wrap(s string, width int, indent string) string {
 	return b.String()
 }
 
+// hang writes prefix and then text wrapped to width (0: no limit), its
+// continuation lines indented as far as prefix is long, and a newline.
+func hang(prefix, text string, width int) string {
+	if width <= 0 {
+		return prefix + text + "\n"
+	}
+	pad := strings.Repeat(" ", runeLen(prefix))
+	// Wrap from a placeholder as long as prefix, which holds no space.
+	out := Wrap(strings.Repeat("x", runeLen(prefix))+text, width, pad)
+	return prefix + out[len(pad):]
+}
+
 // WriteMarkdown writes a GitHub-flavoured Markdown table, the caption in
 // bold above it and the notes below.
 func (t *Table) WriteMarkdown(w io.Writer) error {
