@@ -20,11 +20,15 @@ func (m *Model) WriteText(w io.Writer) {
 	if m.Kind == ONNX {
 		return
 	}
-	fmt.Fprintf(w, "Config     %s", m.ConfigSource)
+	line := "Config     " + m.ConfigSource
 	if m.HF != nil {
-		fmt.Fprintf(w, " (model_type %s)", m.HF.ModelType)
+		mt := "(model_type " + m.HF.ModelType + ")"
+		if len([]rune(line))+1+len(mt) > 80 {
+			line += "\n          " // a long path: the model type below it
+		}
+		line += " " + mt
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, line)
 	ws := m.Weights
 	if ws == nil {
 		if m.Kind == Folder {

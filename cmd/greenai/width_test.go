@@ -63,6 +63,10 @@ func TestOutputFits80Columns(t *testing.T) {
 			"--queries-per-day", "1000000", "--days", "365", "--accelerator", "a100-sxm4", "--devices", "8", "--precision", "tf32"},
 		{"cost", "--model", "../../testdata/models/gpt2_small.onnx", "--dim", "sequence=1024",
 			"--train-examples", "9000000000", "--unit", "tokens", "--epochs", "1", "--batch-size", "8", "--optimizer", "adamw"},
+		{"cost", "--model", writeTinyConfig(t), "--dim", "sequence=128", "--train-examples", "1000000", "--unit", "tokens",
+			"--epochs", "1", "--batch-size", "8"},
+		{"fpo", "--phase", "decode", writeTinyConfig(t)},
+		{"inspect", writeTinyConfig(t)},
 		{"cost", "--devices-list"},
 		{"run", "--list-intensities"},
 	} {
