@@ -151,7 +151,8 @@ Flags:
                           counter could wrap faster)
   --checkpoint DURATION   how often the record is saved during the run (default
                           30s)
-  --record FILE           also write the final record as JSON to FILE
+  --record FILE           also write the final record as JSON to FILE (a run
+                          record, version greenai.run/1, as runs show --json)
   --quiet                 no summary at the end
 
 Environment:
@@ -380,7 +381,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stderr, "greenai: cannot start %s: %s\n", argv[0], rec.Error)
 	}
 	if f.recordFile != "" {
-		if err := writeJSONFile(f.recordFile, rec); err != nil {
+		if err := writeJSONFile(f.recordFile, report.NewRun(rec)); err != nil {
 			fmt.Fprintf(stderr, "greenai: warning: %v\n", err)
 		}
 	}
