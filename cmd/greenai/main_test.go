@@ -23,5 +23,8 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
+	// Golden text is laid out for the default 80 columns, whatever the
+	// terminal that runs the tests (tests that want a width set it).
+	os.Unsetenv("COLUMNS")
 	os.Exit(m.Run())
 }
