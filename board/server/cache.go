@@ -114,10 +114,10 @@ func newPage(key string, render renderFunc, body []byte, ctype string, gen uint6
 			p.hdr.gzLength = []string{strconv.Itoa(len(p.gz))}
 		}
 	}
-	if p.hit == nil {
+	if p.hit == nil { // a new page: rendered for a reader, so read now
 		p.hit = new(atomic.Int64)
+		p.hit.Store(p.at.UnixNano())
 	}
-	p.hit.Store(time.Now().UnixNano())
 	return p
 }
 
@@ -233,7 +233,7 @@ func (c *pageCache) waitFresh(ctx context.Context, name string, gen uint64) erro
 	for {
 		c.mu.Lock()
 		g := c.groups[name]
-		if g == nil || g.done >= gen || len(g.pages) == 0 && !g.running {
+		if g == nil || g.done >= min(gen, g.gen) || len(g.pages) == 0 && !g.running {
 			c.mu.Unlock()
 			return nil
 		}
@@ -258,8 +258,9 @@ func (c *pageCache) kick(name string, g *group) {
 }
 
 // refresh renders the group's stale pages again, round after round until
-// no change arrived during the last one. Pages nobody read for maxStale
-// are dropped instead.
+// no change arrived during the last one: every page a change made stale,
+// and the pages older than the TTL that were read since they were
+// rendered. Pages nobody read for maxStale are dropped instead.
 func (c *pageCache) refresh(name string, g *group) {
 	for {
 		c.mu.Lock()
@@ -271,7 +272,11 @@ func (c *pageCache) refresh(name string, g *group) {
 			switch {
 			case now.Sub(time.Unix(0, p.hit.Load())) > maxStale && c.ttl != 0:
 				delete(g.pages, k)
-			case p.gen != gen || (c.ttl > 0 && now.Sub(p.at) > c.ttl):
+			case p.gen != gen:
+				todo = append(todo, p) // a known change: the submitter waits for it
+			case c.ttl > 0 && now.Sub(p.at) > c.ttl && p.hit.Load() > p.at.UnixNano():
+				// Aged, and read since it was rendered: pages nobody reads
+				// are not rendered again until someone does.
 				todo = append(todo, p)
 			}
 		}

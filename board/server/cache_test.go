@@ -269,3 +269,32 @@ func TestPageCacheNoGroupForErrors(t *testing.T) {
 		t.Errorf("%d cache groups after 50 made-up boards and one real one, want 1", n)
 	}
 }
+
+// Aged pages are rendered again only when read since their last render;
+// pages nobody reads for maxStale are dropped.
+func TestPageCacheAgesOnlyReadPages(t *testing.T) {
+	c := newPageCache(20*time.Millisecond, 8, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var renders atomic.Int64
+	render := func(ctx context.Context) ([]byte, string, error) {
+		renders.Add(1)
+		return []byte("x"), "text/plain", nil
+	}
+	ctx := context.Background()
+	for _, k := range []string{"read", "unread"} {
+		if _, err := c.fill(ctx, "b", k, render); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(40 * time.Millisecond)
+	if p := c.get("b", "read"); p == nil { // aged: served, and a round starts
+		t.Fatal("aged page not served")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for renders.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := renders.Load(); n != 3 {
+		t.Errorf("%d renders: want 2 fills and 1 refresh of the page that was read", n)
+	}
+}
