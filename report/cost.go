@@ -237,7 +237,7 @@ func (d *CostDoc) Write(w io.Writer, format string, width int) error {
 				e.Count, e.Device, 100*e.Utilization, units.Duration(e.SearchSec), units.QuantityDigits(e.SearchKWh, "kWh", 3),
 				units.Duration(e.InferSec), units.QuantityDigits(e.InferKWh, "kWh", 3), strings.Join(e.Assumptions, " ")))
 		}
-		return t.WriteMarkdown(w)
+		return WriteTables(w, Markdown, append([]*Table{t}, d.llmTables()...)...)
 	case LaTeX:
 		t := d.Table()
 		t.Caption = fmt.Sprintf("Price tag of %s: Cost(R) ∝ E·D·H (Schwartz et al., 2020). FPO counted analytically by greenai; 1 MAC = 2 FPO.", d.Model)
@@ -247,11 +247,20 @@ func (d *CostDoc) Write(w io.Writer, format string, width int) error {
 				e.Count, e.Device, 100*e.Utilization, units.Duration(e.SearchSec), units.QuantityDigits(e.SearchKWh, "kWh", 3),
 				units.Duration(e.InferSec), units.QuantityDigits(e.InferKWh, "kWh", 3), strings.Join(e.Assumptions, " "))}
 		}
-		return t.WriteLaTeX(w)
+		return WriteTables(w, LaTeX, append([]*Table{t}, d.llmTables()...)...)
 	case CSV:
 		return d.Table().WriteCSV(w)
 	}
 	return fmt.Errorf("unknown price tag format %q (want text, json, markdown, latex or csv)", format)
+}
+
+// llmTables are the language-model section's tables, if there is one.
+func (d *CostDoc) llmTables() []*Table {
+	if d.LanguageModel == nil {
+		return nil
+	}
+	p, r := d.LanguageModel.Tables()
+	return []*Table{p, r}
 }
 
 // exampleUnit names what one example is.

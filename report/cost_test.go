@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,5 +126,43 @@ func TestCostNarrow(t *testing.T) {
 	checkWidth(t, "cost at 60 columns", b.String(), 60)
 	if !strings.Contains(b.String(), "7.018E") {
 		t.Errorf("search total missing:\n%s", b.String())
+	}
+}
+
+const tinyLlama = `{"model_type":"llama","architectures":["LlamaForCausalLM"],"vocab_size":100,"hidden_size":64,
+"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,"intermediate_size":128,"torch_dtype":"bfloat16"}`
+
+// TestCostLanguageModel: a price tag of a model built from a Hugging Face
+// config carries the language-model section in every format, and its JSON
+// matches the schemas (cost.schema.json and llm.schema.json).
+func TestCostLanguageModel(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cfg, []byte(tinyLlama), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &cost.Spec{Model: cfg, Dims: map[string]int64{"sequence": 128},
+		Train: cost.TrainSpec{Examples: 1 << 20, Unit: "tokens", Epochs: 1, BatchSize: 8}}
+	pt, err := cost.Compute(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewCost(pt)
+	if d.LanguageModel, err = NewCostLLM(s, pt); err != nil || d.LanguageModel == nil {
+		t.Fatalf("language model: %v %v", d.LanguageModel, err)
+	}
+	validate(t, "cost.schema.json", d)
+	for _, f := range []string{Plain, Markdown, LaTeX} {
+		var b bytes.Buffer
+		if err := d.Write(&b, f, 80); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Language model (llama, phase train)", "rules of thumb", "Kaplan", "a training step at batch 8"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s lacks %q:\n%s", f, want, b.String())
+			}
+		}
+		if f == Plain {
+			checkWidth(t, "cost of a config", b.String(), 80)
+		}
 	}
 }

@@ -105,44 +105,59 @@ func offBy(approx, exact sym.Expr) string {
 	return fmt.Sprintf("%+.1f%%", 100*(float64(a)-float64(e))/float64(e))
 }
 
+// Tables are the section as two tables: the model's parameters and KV
+// cache, and the exact count beside the rules of thumb (their formulas and
+// sources in its notes). Cells hold exact values for CSV.
+func (d *LLMDoc) Tables() (params, rules *Table) {
+	pt := &Table{Caption: fmt.Sprintf("Language model (%s, phase %s)", d.ModelType, d.Phase),
+		Header: []string{"Quantity", "Value", "Exact"}, Align: []byte("lrl")}
+	count := func(n int64) Cell { return Cell{Text: units.Count(n), Raw: fmt.Sprint(n)} }
+	expr := func(c Count) Cell { return Cell{Text: units.Expr(c.Expr), Raw: units.Exact(c.Expr)} }
+	if d.Params.Active != d.Params.Total {
+		pt.AddRow(Text("Params total"), count(d.Params.Total), Text(fmt.Sprint(d.Params.Total)))
+		pt.AddRow(Text("Params active"), count(d.Params.Active), Text(fmt.Sprintf("%d per token (top-k experts)", d.Params.Active)))
+	}
+	pt.AddRow(Text("Non-embedding params"), count(d.NonEmbedding), Text(fmt.Sprintf("%d (the N of the rules below)", d.NonEmbedding)))
+	if !d.KVCacheRead.Equal(sym.Expr{}) {
+		pt.AddRow(Text("KV cache read"), expr(d.KVCacheRead), Text("bytes (past tokens)"))
+	}
+	if !d.KVCacheAfter.Equal(sym.Expr{}) {
+		pt.AddRow(Text("KV cache after the step"), expr(d.KVCacheAfter), Text("bytes"))
+	}
+	rt := &Table{Caption: "Exact count vs rules of thumb (the rules are approximations)",
+		Header: []string{"Count", "FPO", "Off by"}, Align: []byte("lrr"), Notes: []string{"counted: " + d.ExactIs}}
+	rt.AddRow(Text("exact (this graph)"), expr(d.ExactFPO), Text(""))
+	for _, a := range d.Rules {
+		rt.AddRow(Text("≈ "+a.Name), expr(a.FPO), Text(a.OffBy))
+		n := fmt.Sprintf("%s: %s (%s)", a.Name, a.Formula, a.Source)
+		if a.Note != "" {
+			n += ". " + a.Note
+		}
+		rt.Notes = append(rt.Notes, n)
+	}
+	return pt, rt
+}
+
 // WriteText renders the section for a terminal of the given width (0: no
 // limit).
 func (d *LLMDoc) WriteText(w io.Writer, width int) error {
 	var b strings.Builder
+	pt, rt := d.Tables()
+	for _, t := range []*Table{pt, rt} {
+		t.Heading, t.HideHeader, t.Indent, t.Width, t.Align = true, true, "  ", width, nil
+	}
+	notes := rt.Notes
+	rt.Notes = nil
 	b.WriteString("\n")
-	pt := &Table{Caption: fmt.Sprintf("Language model (%s, phase %s)", d.ModelType, d.Phase), Heading: true, HideHeader: true,
-		Indent: "  ", Width: width, Header: []string{"Quantity", "Value", "Exact"}}
-	if d.Params.Active != d.Params.Total {
-		pt.AddRow(Text("Params total"), Text(units.Count(d.Params.Total)), Text(fmt.Sprint(d.Params.Total)))
-		pt.AddRow(Text("Params active"), Text(units.Count(d.Params.Active)), Text(fmt.Sprintf("%d per token (top-k experts)", d.Params.Active)))
-	}
-	pt.AddRow(Text("Non-embedding params"), Text(units.Count(d.NonEmbedding)), Text(fmt.Sprintf("%d (the N of the rules below)", d.NonEmbedding)))
-	if !d.KVCacheRead.Equal(sym.Expr{}) {
-		pt.AddRow(Text("KV cache read"), Text(units.Expr(d.KVCacheRead.Expr)), Text("bytes (past tokens)"))
-	}
-	if !d.KVCacheAfter.Equal(sym.Expr{}) {
-		pt.AddRow(Text("KV cache after the step"), Text(units.Expr(d.KVCacheAfter.Expr)), Text("bytes"))
-	}
 	if err := pt.WriteText(&b); err != nil {
 		return err
 	}
 	b.WriteString("\n")
-	rt := &Table{Caption: "Exact count vs rules of thumb (the rules are approximations)", Heading: true, HideHeader: true,
-		Indent: "  ", Width: width, Header: []string{"Count", "FPO", "Off by"}}
-	rt.AddRow(Text("exact (this graph)"), Text(units.Expr(d.ExactFPO.Expr)), Text(""))
-	for _, a := range d.Rules {
-		rt.AddRow(Text("≈ "+a.Name), Text(units.Expr(a.FPO.Expr)), Text(a.OffBy))
-	}
 	if err := rt.WriteText(&b); err != nil {
 		return err
 	}
-	b.WriteString(wrapIndent("  counted: "+d.ExactIs, width, "    "))
-	for _, a := range d.Rules {
-		n := fmt.Sprintf("  %s: %s (%s)", a.Name, a.Formula, a.Source)
-		if a.Note != "" {
-			n += ". " + a.Note
-		}
-		b.WriteString(wrapIndent(n, width, "    "))
+	for _, n := range notes {
+		b.WriteString(wrapIndent("  "+n, width, "    "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
