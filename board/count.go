@@ -159,6 +159,11 @@ func Count(req CountRequest) (c *Counted, err error) {
 	c.Doc = report.NewFPO("uploaded model", res, rep, nil)
 	c.Doc.Nodes = []report.NodeDoc{} // bounded: a big graph has many thousands
 	c.Doc.Notes = append(c.Doc.Notes, "nodes omitted: the server keeps the totals and the breakdowns by operator type and module scope")
+	for _, l := range [][]string{c.Doc.Notes, c.Doc.Warnings} {
+		for i := range l {
+			l[i] = strings.ReplaceAll(l[i], req.Model, "the uploaded file") // no server paths in entries
+		}
+	}
 	c.Format = string(kind)
 	if mf.HF != nil {
 		c.Source = fmt.Sprintf("%s built by package hf from %s (model_type %s)", kindName(kind), sourceName(mf), mf.HF.ModelType)

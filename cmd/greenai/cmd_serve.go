@@ -61,6 +61,11 @@ at the board's input shape), recomputes its price tag from the submitted
 cost spec, and flags claims that disagree. Counting runs in a child
 process with time and memory limits, at most --workers at once.
 
+Pages are served from memory and rendered again, off the request path,
+when an entry arrives (here, or at another replica sharing the PostgreSQL
+database, which tells the others by NOTIFY); a submission's answer comes
+once its board shows it. See docs/leaderboard.md.
+
 Reading is public. Submitting needs a bearer token issued by the admin
 ("greenai board token issue"). Boards are created with "greenai board
 create". On SIGTERM or SIGINT the server stops accepting, finishes the
