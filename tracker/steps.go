@@ -32,6 +32,10 @@ type Step struct {
 type energyPoint struct {
 	t float64 // seconds from the start
 	j float64
+	// raw is the energy up to t before billing shared counters by the
+	// interval's CPU-time share: the fallback shape of the series when no
+	// interval's share caught any energy (see scaleSeries).
+	raw float64
 }
 
 // stepScanner follows $GREENAI_METRICS as the command appends to it and
@@ -202,6 +206,13 @@ type seriesState struct {
 	cpu, busy float64
 	prev      map[string]float64 // raw figure (whole host for RAPL) at the last sample
 	total     float64
+	raw       float64 // total before billing by CPU-time share
+}
+
+// point adds a sample at t seconds and returns its point of the series.
+func (ss *seriesState) point(t float64, es []Energy, cpu float64, hostBusy func() (float64, error)) energyPoint {
+	j := ss.add(es, cpu, hostBusy)
+	return energyPoint{t: t, j: j, raw: ss.raw}
 }
 
 func (ss *seriesState) add(es []Energy, cpu float64, hostBusy func() (float64, error)) float64 {
@@ -221,6 +232,7 @@ func (ss *seriesState) add(es []Energy, cpu float64, hostBusy func() (float64, e
 		}
 		d := max(raw-ss.prev[k], 0)
 		ss.prev[k] = max(ss.prev[k], raw)
+		ss.raw += d
 		if billed {
 			d *= share
 		}
@@ -229,12 +241,30 @@ func (ss *seriesState) add(es []Energy, cpu float64, hostBusy func() (float64, e
 	return ss.total
 }
 
-// scaleSeries scales the cumulative series so that it ends at total.
+// scaleSeries scales the cumulative series so that it ends at total. When
+// billing by each interval's CPU-time share caught nothing (on a busy
+// host, the command's CPU-time counters, in clock ticks, may not move in
+// the intervals where a shared counter did) but the run has energy, the
+// series takes the shape of the unbilled energy instead, else of the wall
+// time, so that the energy up to a step is never a made-up zero.
 func scaleSeries(pts []energyPoint, total float64) {
 	if len(pts) == 0 {
 		return
 	}
 	end := pts[len(pts)-1].j
+	if end <= 0 && total > 0 {
+		switch last := pts[len(pts)-1]; {
+		case last.raw > 0:
+			for i := range pts {
+				pts[i].j = pts[i].raw
+			}
+		case last.t > 0:
+			for i := range pts {
+				pts[i].j = pts[i].t
+			}
+		}
+		end = pts[len(pts)-1].j
+	}
 	if end <= 0 {
 		return
 	}

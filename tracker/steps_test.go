@@ -46,10 +46,32 @@ func TestRunStepEnergy(t *testing.T) {
 }
 
 func TestBuildStepsProratesWithoutExamples(t *testing.T) {
-	pts := []energyPoint{{0, 0}, {10, 100}}
+	pts := []energyPoint{{t: 0, j: 0}, {t: 10, j: 100}}
 	seen := []pendingStep{{step: 50, at: 5}, {step: 50, at: 6}, {step: 100, at: 10}}
 	steps, how := buildSteps(seen, pts, &FPOInfo{TotalFPO: 1000}, 0)
 	if len(steps) != 2 || steps[0].Joules != 50 || *steps[0].FPO != 500 || *steps[1].DFPO != 500 || how == "" {
 		t.Errorf("%+v %q", steps, how)
+	}
+}
+
+// TestScaleSeriesFallback: when billing by each interval's CPU-time share
+// caught no energy (a busy host: the command's CPU ticks did not move in
+// the intervals where the shared counter did) but the run has energy, the
+// series follows the unbilled energy, else the wall time; never zero.
+func TestScaleSeriesFallback(t *testing.T) {
+	pts := []energyPoint{{t: 0}, {t: 1, raw: 30}, {t: 2, raw: 30}, {t: 4, raw: 90}}
+	scaleSeries(pts, 9)
+	if got := []float64{pts[0].j, pts[1].j, pts[2].j, pts[3].j}; got[0] != 0 || got[1] != 3 || got[2] != 3 || got[3] != 9 {
+		t.Errorf("by raw energy: %v, want [0 3 3 9]", got)
+	}
+	pts = []energyPoint{{t: 0}, {t: 1}, {t: 4}}
+	scaleSeries(pts, 8)
+	if pts[1].j != 2 || pts[2].j != 8 {
+		t.Errorf("by wall time: %+v, want 2 and 8 J", pts)
+	}
+	pts = []energyPoint{{t: 0}, {t: 1, j: 1, raw: 5}, {t: 2, j: 4, raw: 6}}
+	scaleSeries(pts, 8)
+	if pts[1].j != 2 || pts[2].j != 8 {
+		t.Errorf("billed series: %+v, want it scaled to 2 and 8 J", pts)
 	}
 }

@@ -228,7 +228,7 @@ func Run(ctx context.Context, cfg Config) (*Record, error) {
 	s.busy0, err = cfg.HostBusy()
 	s.busyOK = err == nil
 	s.sampleMeters(s.start)
-	s.points = append(s.points, energyPoint{0, 0})
+	s.points = append(s.points, energyPoint{})
 	s.series = seriesState{cpu: 0, busy: s.busy0, prev: map[string]float64{}}
 	s.steps.path = s.metrics
 	if err := cmd.Start(); err != nil {
@@ -369,7 +369,7 @@ func (s *state) tick(ctx context.Context, now time.Time) {
 	es, _ := s.energies(s.last.CPUSeconds(), false)
 	j := TotalJoules(es)
 	el := now.Sub(s.start).Seconds()
-	s.points = append(s.points, energyPoint{el, s.series.add(es, s.last.CPUSeconds(), s.cfg.HostBusy)})
+	s.points = append(s.points, s.series.point(el, es, s.last.CPUSeconds(), s.cfg.HostBusy))
 	s.steps.scan(el, s.start)
 	if s.cfg.OnProgress != nil {
 		s.cfg.OnProgress(Progress{
@@ -535,7 +535,7 @@ func (s *state) finish(ctx context.Context, ps *os.ProcessState) (*Record, error
 	es, notes := s.energies(r.CPUSeconds, true)
 	s.setEnergy(es)
 	r.Notes = append(r.Notes, notes...)
-	s.points = append(s.points, energyPoint{r.WallSeconds, s.series.add(es, r.CPUSeconds, s.cfg.HostBusy)})
+	s.points = append(s.points, s.series.point(r.WallSeconds, es, r.CPUSeconds, s.cfg.HostBusy))
 	scaleSeries(s.points, r.EnergyJoules)
 	s.steps.scan(r.WallSeconds, s.start)
 	if len(s.steps.seen) > 0 {

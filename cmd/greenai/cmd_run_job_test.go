@@ -282,7 +282,10 @@ func TestRunSharedSummaryAndBaseline(t *testing.T) {
 
 // A training curve drawn against kWh from a run that reported steps uses
 // the energy greenai recorded at each step: the curve's points are the
-// record's figures, exactly.
+// record's figures, exactly. The test asserts on the recorded data only:
+// how much energy the CPU-time shares attribute to each step depends on
+// the scheduler (a loaded host gives the command few clock ticks), so it
+// checks relations that hold at any load, not amounts.
 func TestRunStepEnergyCurve(t *testing.T) {
 	node := newFakeNode(t, 0, 0)
 	pkg := filepath.Join(node.sys, "class", "powercap", "intel-rapl:0", "energy_uj")
@@ -309,12 +312,23 @@ func TestRunStepEnergyCurve(t *testing.T) {
 	if len(r.Steps) != 4 {
 		t.Fatalf("steps %+v", r.Steps)
 	}
+	if r.EnergyJoules <= 0 {
+		t.Fatalf("the run recorded no energy from the fake package counter (120 J): %+v", r.Energy)
+	}
 	for i, s := range r.Steps {
-		if i > 0 && s.Joules < r.Steps[i-1].Joules || s.DJoules < 0 {
-			t.Errorf("energy went down between steps: %+v", r.Steps)
+		if s.Step != float64(i+1) {
+			t.Errorf("step %d recorded as %v", i+1, s.Step)
+		}
+		if i > 0 && (s.Joules < r.Steps[i-1].Joules || s.Seconds < r.Steps[i-1].Seconds) || s.DJoules < 0 {
+			t.Errorf("energy or time went down between steps: %+v", r.Steps)
+		}
+		if i > 0 && math.Abs(s.DJoules-(s.Joules-r.Steps[i-1].Joules)) > 1e-9*r.EnergyJoules {
+			t.Errorf("step %v: energy since the step before %v J, but the figures differ by %v J", s.Step, s.DJoules, s.Joules-r.Steps[i-1].Joules)
 		}
 	}
-	if last := r.Steps[3].Joules; last <= 0 || last > r.EnergyJoules+1e-9 {
+	// Some energy is attributed by the last step (never a made-up zero,
+	// whatever the load), and no step exceeds the run's.
+	if last := r.Steps[3].Joules; last <= 0 || last > r.EnergyJoules*(1+1e-9) {
 		t.Errorf("energy at the last step %v J, run %v J", last, r.EnergyJoules)
 	}
 	csv, _, err := runCLI(t, "report", "curves", "--runs", "--db", db, "--y", "loss", "--x", "kwh", "--csv")
