@@ -71,6 +71,7 @@ Output:
                         carbon, metrics [...], fpo, notes; runs show and
                         runs group write one record or a job's totals
                         (greenai.job/1)
+  --markdown, --latex   the list as a Markdown or LaTeX (booktabs) table
   --csv                 one CSV row per run: energy in total and per
                         component (cpu, dram, ram, gpu), as recorded, whole
                         (the host's counters and whole devices, before the
@@ -115,6 +116,9 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&limit, "limit", 0, "latest N")
 	fs.BoolVar(&asJSON, "json", false, "JSON")
 	fs.BoolVar(&asCSV, "csv", false, "CSV")
+	var asMD, asTeX bool
+	fs.BoolVar(&asMD, "markdown", false, "Markdown")
+	fs.BoolVar(&asTeX, "latex", false, "LaTeX")
 	fs.StringVar(&out, "o", "", "output file")
 	var tbDir, mlflowURL string
 	fs.StringVar(&tbDir, "tensorboard", "", "TensorBoard log directory")
@@ -123,12 +127,17 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if asJSON && asCSV {
-		return usageError("runs: choose one of --json and --csv")
+	format, n := report.Plain, 0
+	for _, c := range []struct {
+		set bool
+		f   string
+	}{{asJSON, "json"}, {asCSV, report.CSV}, {asMD, report.Markdown}, {asTeX, report.LaTeX}} {
+		if c.set {
+			format, n = c.f, n+1
+		}
 	}
-	format := report.Plain
-	if asJSON {
-		format = "json"
+	if n > 1 {
+		return usageError("runs: choose one of --json, --csv, --markdown and --latex")
 	}
 	now := time.Now()
 	f := store.Filter{Experiment: experiment, Group: group, Limit: limit, Tags: append(tags, params...)}
@@ -153,6 +162,9 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "show", "group":
 		if len(pos) != 1 {
 			return usageError("runs %s: want exactly one %s", sub, map[string]string{"show": "run id", "group": "group id"}[sub])
+		}
+		if format != report.Plain && format != "json" {
+			return usageError("runs %s: --csv, --markdown and --latex list runs; %s writes text or --json", sub, sub)
 		}
 	case "import":
 		if len(pos) == 0 {
@@ -212,16 +224,13 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if sub != "export" {
 			return usageError("runs: --tensorboard and --mlflow go with \"greenai runs export\"")
 		}
-		if asJSON || asCSV || out != "" {
-			return usageError("runs export: --tensorboard/--mlflow write to the tracker; --json, --csv and -o do not apply")
+		if format != report.Plain || out != "" {
+			return usageError("runs export: --tensorboard/--mlflow write to the tracker; --json, --csv, --markdown, --latex and -o do not apply")
 		}
 		if len(recs) == 0 {
 			return fmt.Errorf("runs export: no runs match the filters in %s", st.Where())
 		}
 		return exportTrackers(ctx, recs, tbDir, mlflowURL, stdout)
-	}
-	if asCSV {
-		format = report.CSV
 	}
 	return report.NewRuns(recs).Write(w, format, termWidth())
 }

@@ -198,6 +198,19 @@ func TestRunsImport(t *testing.T) {
 	}
 }
 
+func TestRunsMarkdown(t *testing.T) {
+	db := seedRuns(t)
+	out, _, err := runCLI(t, "runs", "--db", db, "--markdown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"**Recorded runs**", "| 20240501T120000-00000001 | finished ", "| cpu:m gpu:m "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestRunsUsageErrors(t *testing.T) {
 	db := seedRuns(t)
 	for _, args := range [][]string{
@@ -207,6 +220,9 @@ func TestRunsUsageErrors(t *testing.T) {
 		{"runs", "--db", db, "frob"},
 		{"runs", "--db", db, "--limit", "-1"},
 		{"runs", "--db", db, "import"},
+		{"runs", "--db", db, "--markdown", "--latex"},
+		{"runs", "--db", db, "show", "20240501", "--csv"},
+		{"runs", "--db", db, "group", "slurm:1", "--markdown"},
 	} {
 		_, _, err := runCLI(t, args...)
 		var ee *exitError
