@@ -20,10 +20,11 @@ type builder struct {
 	values int
 	consts map[string]string // cached Constant nodes by key
 	params map[string]bool
+	dims   map[[4]int64][]int64 // shared initializer dims by shape
 }
 
 func newBuilder(dt onnx.DataType) *builder {
-	return &builder{g: &onnx.Graph{Name: "main_graph"}, dt: dt, names: map[string]int{}, consts: map[string]string{}, params: map[string]bool{}}
+	return &builder{g: &onnx.Graph{Name: "main_graph"}, dt: dt, names: map[string]int{}, consts: map[string]string{}, params: map[string]bool{}, dims: map[[4]int64][]int64{}}
 }
 
 // scopeOf turns a module path such as model.layers.0.self_attn into the
@@ -49,9 +50,27 @@ func scopeOf(module string) string {
 func (b *builder) param(name string, dims ...int64) string {
 	if !b.params[name] {
 		b.params[name] = true
-		b.g.Initializers = append(b.g.Initializers, &onnx.Tensor{Name: name, DataType: b.dt, Dims: dims})
+		b.g.Initializers = append(b.g.Initializers, &onnx.Tensor{Name: name, DataType: b.dt, Dims: b.shape(dims)})
 	}
 	return name
+}
+
+// shape returns one shared dims slice per distinct shape: a model's tensors
+// have a handful of shapes (DeepSeek-V3's 45,395 have 26), so the graph
+// holds one slice per shape instead of one per tensor. Nothing modifies
+// initializer dims.
+func (b *builder) shape(dims []int64) []int64 {
+	var key [4]int64
+	if len(dims) == 0 || len(dims) > len(key) {
+		return dims
+	}
+	copy(key[:], dims)
+	key[len(dims)-1] |= int64(len(dims)) << 56 // tell [n] from [n, 0] (dims are < 2^40)
+	if d, ok := b.dims[key]; ok {
+		return d
+	}
+	b.dims[key] = dims
+	return dims
 }
 
 // node adds one node in a module scope and returns its outputs.

@@ -105,12 +105,16 @@ func (m *lm) groupedRouting(logits, mod string) (string, string) {
 		g := m.op(mod, "Reshape", []string{choice, m.ints(-1, e.Groups, per)})
 		top2 := m.node(mod, "TopK", []string{g, m.ints(min(2, per))}, 2, aInt("axis", -1))
 		gs := m.op(mod, "ReduceSum", []string{top2[0], m.ints(-1)}, aInt("keepdims", 0)) // [T, G]
+		// The chosen groups: transformers scatters ones into a zero mask at
+		// the top topk_group group indices; here a group is chosen when its
+		// score reaches the topk_group-th best (TopK sorts), one comparison
+		// per group and token. (A ones tensor sized by the tokens would be
+		// a constant that shape inference materializes in every layer.)
 		gsel := m.node(mod, "TopK", []string{gs, m.ints(e.TopKGroups)}, 2, aInt("axis", -1))
-		zeros := m.op(mod, "Sub", []string{gs, gs})
-		ones := m.op(mod, "Expand", []string{m.scalar(1), m.op(mod, "Shape", []string{gsel[1]})})
-		gmask := m.op(mod, "ScatterElements", []string{zeros, gsel[1], m.op(mod, "Cast", []string{ones}, aInt("to", int64(m.dt)))}, aInt("axis", 1))
+		kth := m.op(mod, "Gather", []string{gsel[0], m.ints(e.TopKGroups - 1)}, aInt("axis", 1)) // [T, 1]
+		gmask := m.op(mod, "GreaterOrEqual", []string{gs, kth})                                  // [T, G] bool
 		emask := m.op(mod, "Expand", []string{m.op(mod, "Unsqueeze", []string{gmask, m.ints(-1)}), m.ints(1, 1, per)})
-		emask = m.op(mod, "Cast", []string{m.op(mod, "Reshape", []string{emask, m.ints(-1, e.Experts)})}, aInt("to", 9))
+		emask = m.op(mod, "Reshape", []string{emask, m.ints(-1, e.Experts)})
 		choice = m.op(mod, "Where", []string{emask, choice, m.scalar(0)})
 	}
 	top := m.node(mod, "TopK", []string{choice, m.ints(e.TopK)}, 2, aInt("axis", -1))

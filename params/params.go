@@ -120,6 +120,10 @@ var quantWeightOps = map[string]bool{
 // partner of the same type, and the whole tensor when the samples match.
 func Count(res *shape.Result) Stats {
 	st := Stats{Bytes: map[string]int64{}}
+	// A graph built from a config has no copies to look for: the candidate
+	// list and the embedding tables are not needed (on DeepSeek-V3's
+	// 45,395 tensors they are most of what counting parameters allocates).
+	unique := uniqueByConstruction(res.Model)
 	seen := map[*shape.Value]bool{}
 	weight := map[*shape.Value]bool{} // parameters and their Identity aliases
 	dep := map[*shape.Value]bool{}    // values computed from graph inputs
@@ -132,18 +136,25 @@ func Count(res *shape.Result) Stats {
 		}
 		quantUse := map[string]bool{}
 		buffer := map[*shape.Value]bool{} // BatchNormalization's running statistics
-		other := map[*shape.Value]bool{}  // read elsewhere
+		other := map[*shape.Value]bool{}  // read elsewhere (looked at only for buffers)
 		for _, n := range g.Nodes {
 			if quantWeightOps[n.Node.OpType] {
 				for _, in := range n.Node.Inputs {
 					quantUse[in] = true
 				}
 			}
-			for i, in := range n.Inputs {
-				if n.Node.OpType == "BatchNormalization" && n.Node.Domain == "" && (i == 3 || i == 4) {
-					buffer[in] = true
-				} else {
-					other[in] = true
+			if n.Node.OpType == "BatchNormalization" && n.Node.Domain == "" {
+				for i := 3; i < len(n.Inputs) && i <= 4; i++ {
+					buffer[n.Inputs[i]] = true
+				}
+			}
+		}
+		if len(buffer) > 0 {
+			for _, n := range g.Nodes {
+				for i, in := range n.Inputs {
+					if n.Node.OpType != "BatchNormalization" || n.Node.Domain != "" || i != 3 && i != 4 {
+						other[in] = true
+					}
 				}
 			}
 		}
@@ -159,11 +170,13 @@ func Count(res *shape.Result) Stats {
 			}
 			if add(&st, v, seen, quantUse[v.Name], false) {
 				weight[v] = true
-				stored = append(stored, st.Weights[len(st.Weights)-1])
+				if !unique {
+					stored = append(stored, st.Weights[len(st.Weights)-1])
+				}
 			}
 		}
 		for _, n := range g.Nodes {
-			if n.Node.OpType == "Gather" && n.Node.Domain == "" && len(n.Inputs) > 0 && n.Inputs[0] != nil {
+			if !unique && n.Node.OpType == "Gather" && n.Node.Domain == "" && len(n.Inputs) > 0 && n.Inputs[0] != nil {
 				tables[n.Inputs[0]] = true
 			}
 			for _, in := range n.Inputs {
@@ -218,7 +231,7 @@ func Count(res *shape.Result) Stats {
 		}
 	}
 	visit(res.Graph)
-	if !uniqueByConstruction(res.Model) {
+	if !unique {
 		findDuplicates(&st, stored, tables)
 	}
 	st.Params = st.Stored + st.Aliases - st.DuplicateElements

@@ -222,8 +222,22 @@ func (f *fpoFlags) countOptions() (fpo.Options, error) {
 }
 
 // countModel infers and counts a model; when --dim binds symbols it also
-// counts the symbolic model so the polynomial can be reported.
+// counts the symbolic model so the polynomial can be reported. The symbolic
+// count runs first and only its totals are kept (all the report shows of
+// it), so two counted graphs are never in memory at once.
 func countModel(path string, mf *modelFlags, opts fpo.Options) (*fpoResult, error) {
+	var symbolic *fpo.Report
+	if len(mf.dims) > 0 {
+		free := *mf
+		free.dims = nil
+		sm, sres, err := loadModel(path, &free)
+		if err == nil {
+			if srep, err := fpo.Count(sres, opts); err == nil {
+				symbolic = &fpo.Report{FPO: srep.FPO, MACs: srep.MACs}
+			}
+			sm.Close()
+		}
+	}
 	file, res, err := openModel(path, mf)
 	if err != nil {
 		return nil, err
@@ -234,19 +248,7 @@ func countModel(path string, mf *modelFlags, opts fpo.Options) (*fpoResult, erro
 		m.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	r := &fpoResult{path: path, model: m, shapes: res, report: rep, file: file}
-	if len(mf.dims) > 0 {
-		free := *mf
-		free.dims = nil
-		sm, sres, err := loadModel(path, &free)
-		if err == nil {
-			if srep, err := fpo.Count(sres, opts); err == nil {
-				r.symbolic = srep
-			}
-			sm.Close()
-		}
-	}
-	return r, nil
+	return &fpoResult{path: path, model: m, shapes: res, report: rep, file: file, symbolic: symbolic}, nil
 }
 
 func writeFile(path string, data []byte) error {
