@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/greenai/greenai/fpo"
+	"github.com/greenai/greenai/hf"
 	"github.com/greenai/greenai/modelfile"
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
@@ -286,5 +287,36 @@ func TestReportDocSchema(t *testing.T) {
 	}
 	if numbers < 3 {
 		t.Errorf("row %v: want the counts and accuracy as numbers", row)
+	}
+}
+
+// An fpo document of a model built from a Hugging Face config carries the
+// language-model section, and matches fpo.schema.json (and llm.schema.json).
+func TestFPODocLanguageModelSchema(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cfg, []byte(tinyLlama), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, phase := range []hf.Phase{hf.Prefill, hf.Decode} {
+		f, err := modelfile.Open(cfg, modelfile.Options{Build: hf.BuildOptions{Phase: phase}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := shape.Infer(f.Graph, shape.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := fpo.Count(res, fpo.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := NewFPO(cfg, res, rep, nil)
+		d.Source, d.Weights, d.WeightsCheck = NewSource(f)
+		d.LanguageModel = NewLLM(f.HF, hf.Summarize(f.HF, res), rep.FPO, "forward pass", nil, false)
+		validate(t, "fpo.schema.json", d)
+		if d.LanguageModel.Phase != phase.String() || len(d.LanguageModel.Rules) == 0 {
+			t.Errorf("language model %+v", d.LanguageModel)
+		}
+		f.Close()
 	}
 }
