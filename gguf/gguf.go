@@ -14,7 +14,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
-	"strings"
+
+	"github.com/greenai/greenai/internal/fileerr"
 )
 
 // Limits on what an untrusted header may make the reader allocate. Every
@@ -64,24 +65,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Offset >= 0 {
-		fmt.Fprintf(&b, " at byte %d", e.Offset)
-	}
-	if e.Key != "" {
-		fmt.Fprintf(&b, ": key %q", e.Key)
-	}
-	if e.Tensor != "" {
-		fmt.Fprintf(&b, ": tensor %q", e.Tensor)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Kind.Error())
-	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
-	}
-	return b.String()
+	return fileerr.Format(e.File, e.Offset, e.Key, e.Tensor, e.Kind, e.Detail)
 }
 
 // Unwrap lets errors.Is match the error's kind.

@@ -511,7 +511,10 @@ func title(s string) string {
 
 // resolveLlama covers the Llama-style decoders: Llama 2/3, Mistral, Qwen2,
 // Qwen3, Phi-3 and OLMo 2 (RMSNorm, RoPE, GQA, SwiGLU).
-func resolveLlama(r *reader, c *Config) error {
+// decoderCore reads what every Llama-style decoder config has: the sizes,
+// grouped kv heads, head_dim (hidden/heads when absent), a silu SwiGLU MLP,
+// pre-norm RMSNorm and RoPE (theta only sets constants).
+func decoderCore(r *reader, c *Config, theta float64) {
 	c.Vocab = r.pos("vocab_size")
 	c.Hidden = r.pos("hidden_size")
 	c.Layers = r.pos("num_hidden_layers")
@@ -522,11 +525,29 @@ func resolveLlama(r *reader, c *Config) error {
 	} else {
 		c.HeadDim = r.headDim(c.Hidden, c.Heads, "num_attention_heads")
 	}
-	c.Intermediate = r.pos("intermediate_size")
 	c.Act = r.act("silu", "hidden_act")
 	c.Norm, c.Placement, c.Pos, c.Gated = RMSNorm, PreNorm, PosRoPE, true
-	c.RopeTheta = r.float(10000, "rope_theta")
+	c.RopeTheta = r.float(theta, "rope_theta")
 	c.RotaryDim = c.HeadDim
+}
+
+// qwenWindows reads Qwen's optional sliding windows: with
+// use_sliding_window, the layers from max_window_layers on slide.
+func qwenWindows(r *reader, c *Config) {
+	if !r.boolean(false, "use_sliding_window") {
+		return
+	}
+	c.SlidingWindow = r.nonNeg(0, "sliding_window")
+	maxWin := r.nonNeg(c.Layers, "max_window_layers")
+	c.Sliding = make([]bool, c.Layers)
+	for i := range c.Sliding {
+		c.Sliding[i] = int64(i) >= maxWin
+	}
+}
+
+func resolveLlama(r *reader, c *Config) error {
+	decoderCore(r, c, 10000)
+	c.Intermediate = r.pos("intermediate_size")
 	if r.has("partial_rotary_factor") {
 		f := r.float(1, "partial_rotary_factor")
 		if f <= 0 || f > 1 {
@@ -546,27 +567,13 @@ func resolveLlama(r *reader, c *Config) error {
 	case "qwen2":
 		c.QKVBias = true
 		c.Tied = r.boolean(false, "tie_word_embeddings")
-		if r.boolean(false, "use_sliding_window") {
-			c.SlidingWindow = r.nonNeg(0, "sliding_window")
-			maxWin := r.nonNeg(c.Layers, "max_window_layers")
-			c.Sliding = make([]bool, c.Layers)
-			for i := range c.Sliding {
-				c.Sliding[i] = int64(i) >= maxWin
-			}
-		}
+		qwenWindows(r, c)
 	case "qwen3":
 		c.QKVBias = r.boolean(false, "attention_bias")
 		c.OutBias = c.QKVBias
 		c.QKNorm = "head"
 		c.Tied = r.boolean(false, "tie_word_embeddings")
-		if r.boolean(false, "use_sliding_window") {
-			c.SlidingWindow = r.nonNeg(0, "sliding_window")
-			maxWin := r.nonNeg(c.Layers, "max_window_layers")
-			c.Sliding = make([]bool, c.Layers)
-			for i := range c.Sliding {
-				c.Sliding[i] = int64(i) >= maxWin
-			}
-		}
+		qwenWindows(r, c)
 	case "phi3":
 		c.Tied = r.boolean(false, "tie_word_embeddings")
 		c.SlidingWindow = r.nonNeg(0, "sliding_window")
@@ -663,20 +670,7 @@ func resolveGemma(r *reader, c *Config) error {
 }
 
 func resolveMoE(r *reader, c *Config) error {
-	c.Vocab = r.pos("vocab_size")
-	c.Hidden = r.pos("hidden_size")
-	c.Layers = r.pos("num_hidden_layers")
-	c.Heads = r.pos("num_attention_heads")
-	c.KVHeads = r.posOr(c.Heads, "num_key_value_heads")
-	if r.has("head_dim") {
-		c.HeadDim = r.pos("head_dim")
-	} else {
-		c.HeadDim = r.headDim(c.Hidden, c.Heads, "num_attention_heads")
-	}
-	c.Act = r.act("silu", "hidden_act")
-	c.Norm, c.Placement, c.Pos, c.Gated = RMSNorm, PreNorm, PosRoPE, true
-	c.RopeTheta = r.float(1e6, "rope_theta")
-	c.RotaryDim = c.HeadDim
+	decoderCore(r, c, 1e6)
 	c.Tied = r.boolean(false, "tie_word_embeddings")
 	m := &MoE{Step: 1}
 	c.MoE = m

@@ -137,9 +137,7 @@ func (m *lm) t5() error {
 			mod := fmt.Sprintf("encoder.block.%d.layer", i)
 			a := m.norm(x, mod+".0.layer_norm", d)
 			sa := mod + ".0.SelfAttention"
-			q := m.heads4(m.linear(a, sa+".q", d, inner, false), sa, H, dk)
-			k := m.heads4(m.linear(a, sa+".k", d, inner, false), sa, H, dk)
-			v := m.heads4(m.linear(a, sa+".v", d, inner, false), sa, H, dk)
+			q, k, v := m.t5QKV(a, sa)
 			o := m.attend(attnSpec{module: sa, heads: H, kv: H, d: dk, vd: dk, scale: 1, bias: bias}, q, k, v)
 			x = m.op(mod+".0", "Add", []string{x, m.linear(o, sa+".o", inner, d, false)})
 			x = m.op(mod+".1", "Add", []string{x, m.t5FF(m.norm(x, mod+".1.layer_norm", d), mod+".1.DenseReluDense")})
@@ -178,9 +176,7 @@ func (m *lm) t5() error {
 		mod := fmt.Sprintf("decoder.block.%d.layer", i)
 		a := m.norm(x, mod+".0.layer_norm", d)
 		sa := mod + ".0.SelfAttention"
-		q := m.heads4(m.linear(a, sa+".q", d, inner, false), sa, H, dk)
-		k := m.heads4(m.linear(a, sa+".k", d, inner, false), sa, H, dk)
-		v := m.heads4(m.linear(a, sa+".v", d, inner, false), sa, H, dk)
+		q, k, v := m.t5QKV(a, sa)
 		spec := attnSpec{module: sa, heads: H, kv: H, d: dk, vd: dk, scale: 1, bias: bias, causal: true}
 		if m.ph != Train {
 			spec.cache = fmt.Sprintf("present.%d.decoder", i)
@@ -224,6 +220,15 @@ func (m *lm) t5() error {
 	}
 	m.output("logits", m.dt, m.lmHeadAll(x, w, "lm_head"))
 	return nil
+}
+
+// t5QKV is a T5 attention's bias-free q, k and v projections of a [T,
+// d_model] input, as [b, s, heads, d_kv].
+func (m *lm) t5QKV(a, mod string) (q, k, v string) {
+	c := m.c
+	d, H, dk := c.Hidden, c.Heads, c.HeadDim
+	proj := func(name string) string { return m.heads4(m.linear(a, mod+"."+name, d, H*dk, false), mod, H, dk) }
+	return proj("q"), proj("k"), proj("v")
 }
 
 // concatShape is [batch, len] of a given shape vector followed by dims.

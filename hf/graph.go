@@ -114,34 +114,26 @@ func aString(name, v string) *onnx.Attribute {
 
 // ints is an int64 vector Constant (shared by every node that needs it).
 func (b *builder) ints(v ...int64) string {
-	key := fmt.Sprint("i", v)
-	if n, ok := b.consts[key]; ok {
-		return n
-	}
-	n := b.op("", "Constant", nil, aInts("value_ints", v...))
-	b.consts[key] = n
-	return n
+	return b.constant(fmt.Sprint("i", v), func() *onnx.Attribute { return aInts("value_ints", v...) })
 }
 
 // int0 is an int64 scalar Constant.
 func (b *builder) int0(v int64) string {
-	key := fmt.Sprint("s", v)
-	if n, ok := b.consts[key]; ok {
-		return n
-	}
-	n := b.op("", "Constant", nil, aInt("value_int", v))
-	b.consts[key] = n
-	return n
+	return b.constant(fmt.Sprint("s", v), func() *onnx.Attribute { return aInt("value_int", v) })
 }
 
 // scalar is a float scalar Constant. Elementwise nodes take the element type
 // of their first input, so activations keep the model's dtype.
 func (b *builder) scalar(v float64) string {
-	key := fmt.Sprint("f", v)
+	return b.constant(fmt.Sprint("f", v), func() *onnx.Attribute { return aFloat("value_float", v) })
+}
+
+// constant returns the Constant node cached under key, adding it once.
+func (b *builder) constant(key string, value func() *onnx.Attribute) string {
 	if n, ok := b.consts[key]; ok {
 		return n
 	}
-	n := b.op("", "Constant", nil, aFloat("value_float", v))
+	n := b.op("", "Constant", nil, value())
 	b.consts[key] = n
 	return n
 }

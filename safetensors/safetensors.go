@@ -12,8 +12,8 @@ import (
 	"math/bits"
 	"os"
 	"sort"
-	"strings"
 
+	"github.com/greenai/greenai/internal/fileerr"
 	"github.com/greenai/greenai/onnx"
 )
 
@@ -47,18 +47,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Tensor != "" {
-		fmt.Fprintf(&b, ": tensor %q", e.Tensor)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Kind.Error())
-	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
-	}
-	return b.String()
+	return fileerr.Format(e.File, -1, "", e.Tensor, e.Kind, e.Detail)
 }
 
 // Unwrap lets errors.Is match the error's kind.
