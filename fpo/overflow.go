@@ -19,9 +19,11 @@ type OverflowError struct {
 	Err    *sym.OverflowError
 }
 
+// OverflowRemedy is what to do about a count that overflows.
+const OverflowRemedy = "count at smaller dims (--dim, --input) or leave the large ones symbolic: the symbolic count is exact"
+
 func (e *OverflowError) Error() string {
-	return fmt.Sprintf("%s: %s overflows 64-bit integers (%v); count at smaller dims (--dim, --input) or leave the large ones symbolic: the symbolic count is exact",
-		e.Where(), e.Value, e.Err)
+	return fmt.Sprintf("%s: %s overflows 64-bit integers (%v); %s", e.Where(), e.Value, e.Err, OverflowRemedy)
 }
 
 func (e *OverflowError) Unwrap() error { return e.Err }
@@ -84,7 +86,7 @@ func catchOverflow(err *error, what string) {
 	case *OverflowError:
 		*err = x
 	case *sym.OverflowError:
-		*err = fmt.Errorf("%s overflows 64-bit integers (%v); count at smaller dims (--dim, --input) or leave the large ones symbolic: the symbolic count is exact", what, x)
+		*err = fmt.Errorf("%s overflows 64-bit integers (%v); %s", what, x, OverflowRemedy)
 	default:
 		panic(r)
 	}

@@ -97,7 +97,7 @@ func Count(res *shape.Result, fwd *fpo.Report, opts Options) (rep *Report, err e
 		case *fpo.OverflowError:
 			rep, err = nil, fmt.Errorf("backward: %w", r)
 		case *sym.OverflowError:
-			rep, err = nil, fmt.Errorf("backward: the training totals overflow 64-bit integers (%v); count at smaller dims (--dim, --input) or leave the large ones symbolic: the symbolic count is exact", r)
+			rep, err = nil, fmt.Errorf("backward: the training totals overflow 64-bit integers (%v); %s", r, fpo.OverflowRemedy)
 		case *sym.DivisionByZeroError:
 			rep, err = nil, r
 		default:
