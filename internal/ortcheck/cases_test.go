@@ -256,7 +256,7 @@ func operatorCases() []opCase {
 		{name: "ml_zipmap", domain: ml, op: "ZipMap", attrs: []onnxbuild.Attr{ais("classlabels_int64s", 0, 1, 2)}, ins: []in{x(f32, 2, 3)}},
 		{name: "ml_cast_map", domain: ml, op: "CastMap", ins: []in{x(f32, 2)}},
 		{name: "ml_dict_vectorizer", domain: ml, op: "DictVectorizer", attrs: []onnxbuild.Attr{ais("int64_vocabulary", 1, 2)}, ins: []in{x(f32, 2)}},
-	}, edgeCases()...)
+	}, append(edgeCases(), variantCases()...)...)
 }
 
 // edgeCases vary ranks, optional inputs and attributes.
