@@ -6,8 +6,9 @@
 #   bench/llm.sh             # REPS=3 runs of each, medians reported
 #   REPS=5 bench/llm.sh
 #
-# Target: under 1 s and under 100 MB peak RSS per count. The table goes to
-# stdout and to bench/out/llm-DATE.txt.
+# Target: under 1 s and under 100 MB peak RSS per count; the script exits 1
+# naming each case whose median misses it. The table goes to stdout and to
+# bench/out/llm-DATE.txt.
 set -euo pipefail
 
 reps=${REPS:-3}
@@ -47,15 +48,25 @@ run() { # name, args...
 		cpus+=("$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$tmp/time")")
 		rss+=("$(awk -F': ' '/Maximum resident set size/ {print $2/1024}' "$tmp/time")")
 	done
-	local nodes
+	local nodes wall mb
 	nodes=$("$tmp/greenai" inspect "${@: -1}" | awk '/^Nodes/ {print $2}')
+	wall=$(printf '%s\n' "${walls[@]}" | median)
+	mb=$(printf '%s\n' "${rss[@]}" | median)
 	log "$(printf '%-34s %9.3f %9.2f %10.1f %8s' "$name" \
-		"$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)" \
-		"$(printf '%s\n' "${rss[@]}" | median)" "$nodes")"
+		"$wall" "$(printf '%s\n' "${cpus[@]}" | median)" "$mb" "$nodes")"
+	if awk -v w="$wall" -v m="$mb" 'BEGIN {exit !(w >= 1 || m >= 100)}'; then
+		missed+=("$name: ${wall} s, ${mb} MB")
+	fi
 }
+missed=()
 
 for c in llama-3-70b deepseek-v3; do
 	run "$c symbolic" "$here/testdata/$c.json"
 	run "$c batch 1 × sequence 4096" --dim batch=1 --dim sequence=4096 "$here/testdata/$c.json"
 done
 log "(medians of $reps runs; target < 1 s and < 100 MB per count)"
+if [ ${#missed[@]} -gt 0 ]; then
+	for m in "${missed[@]}"; do log "TARGET MISSED: $m"; done
+	exit 1
+fi
+log "target met by every case"

@@ -134,19 +134,15 @@ func OpenIndex(path string) (*Set, error) {
 }
 
 func readLimited(path string, max int64) ([]byte, error) {
-	fh, err := os.Open(path)
+	fh, size, err := openFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
+		return nil, err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
+	if size > max {
+		return nil, errf(path, "", ErrIndex, "%d bytes, more than the %d-byte limit", size, max)
 	}
-	if st.Size() > max {
-		return nil, errf(path, "", ErrIndex, "%d bytes, more than the %d-byte limit", st.Size(), max)
-	}
-	buf := make([]byte, st.Size())
+	buf := make([]byte, size)
 	if _, err := fh.ReadAt(buf, 0); err != nil && len(buf) > 0 {
 		return nil, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
 	}

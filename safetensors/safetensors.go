@@ -148,19 +148,29 @@ func (f *File) DataStart() int64 { return 8 + f.HeaderLen }
 // first 8 bytes and the JSON header, never the weights; the file's size is
 // used to check that every tensor's data lies inside it.
 func ReadFile(path string) (*File, error) {
-	fh, err := os.Open(path)
+	fh, size, err := openFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
+		return nil, err
 	}
 	defer fh.Close()
-	st, err := fh.Stat()
+	return Read(fh, size, path)
+}
+
+// openFile opens a regular file and gives its size; errors are ErrRead.
+func openFile(path string) (*os.File, int64, error) {
+	fh, err := os.Open(path)
 	if err != nil {
-		return nil, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
+		return nil, 0, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
 	}
-	if st.IsDir() {
-		return nil, &Error{File: path, Kind: ErrRead, Detail: "is a directory"}
+	st, err := fh.Stat()
+	if err == nil && st.IsDir() {
+		err = errors.New("is a directory")
 	}
-	return Read(fh, st.Size(), path)
+	if err != nil {
+		fh.Close()
+		return nil, 0, &Error{File: path, Kind: ErrRead, Detail: err.Error()}
+	}
+	return fh, st.Size(), nil
 }
 
 // Read reads a header from r, a file of size bytes named name (for errors).
