@@ -168,11 +168,13 @@ func TestMoETopK(t *testing.T) {
 // (1408 MACs per token); scores over 6 dims and values over 4 for 2 heads
 // (20·batch·sequence²). Layer 0 is dense (3·32·48), layer 1 MoE: router
 // 32·4, 2 routed slots of 3·32·8, one shared expert 3·32·8.
-func TestMLA(t *testing.T) {
-	c := parse(t, `{"model_type": "deepseek_v3", "vocab_size": 50, "hidden_size": 32, "num_hidden_layers": 2,
+const mlaConfig = `{"model_type": "deepseek_v3", "vocab_size": 50, "hidden_size": 32, "num_hidden_layers": 2,
  "num_attention_heads": 2, "intermediate_size": 48, "q_lora_rank": 16, "kv_lora_rank": 8, "qk_nope_head_dim": 4,
  "qk_rope_head_dim": 2, "v_head_dim": 4, "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8,
- "n_shared_experts": 1, "first_k_dense_replace": 1, "n_group": 2, "topk_group": 1, "routed_scaling_factor": 2.5}`)
+ "n_shared_experts": 1, "first_k_dense_replace": 1, "n_group": 2, "topk_group": 1, "routed_scaling_factor": 2.5}`
+
+func TestMLA(t *testing.T) {
+	c := parse(t, mlaConfig)
 	_, r := count(t, c, BuildOptions{Phase: Train})
 	evalEq(t, "MACs", r.MACs, expr(t, "2*1408*batch*sequence + 40*batch*sequence^2 + 4608*batch*sequence + 2432*batch*sequence + 1600*batch*sequence + sequence"))
 	res, r := count(t, c, BuildOptions{Phase: Decode})
@@ -180,6 +182,21 @@ func TestMLA(t *testing.T) {
 	// The cache holds per-head keys (6 dims) and values (4 dims), as
 	// transformers' DeepseekV3Attention does: 2 layers × 2 heads × 10 × 4 bytes.
 	evalEq(t, "KV cache", Summarize(c, res).KVCacheIn, expr(t, "160*batch*past"))
+	// attention_bias biases q_a_proj (16), kv_a_proj_with_mqa (10) and
+	// o_proj (32) in each of the 2 layers, as DeepseekV3Attention does;
+	// q_b_proj and kv_b_proj stay bias-free.
+	cb := parse(t, mlaConfig, `"attention_bias": true`)
+	mb, err := Build(cb, BuildOptions{Phase: Train})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0, err := Build(c, BuildOptions{Phase: Train})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := CountParams(cb, mb).Total - CountParams(c, m0).Total; d != 2*(16+10+32) {
+		t.Errorf("attention_bias adds %d parameters, want 116", d)
+	}
 }
 
 // Soft-capping (Gemma 2): tanh(x/c)·c on every score and logit: one DIV,

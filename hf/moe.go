@@ -163,5 +163,5 @@ func (m *lm) mla(x, mod string, i int64) string {
 	spec := attnSpec{module: mod, heads: H, kv: H, d: qd, vd: a.VDim, causal: true, scale: 1 / math.Sqrt(float64(qd))}
 	m.cacheSpec(&spec, i)
 	o := m.attend(spec, q4, k4, kvs[1])
-	return m.linear(o, mod+".o_proj", H*a.VDim, h, false)
+	return m.linear(o, mod+".o_proj", H*a.VDim, h, c.QKVBias) // attention_bias: q_a_proj, kv_a_proj_with_mqa and o_proj
 }
