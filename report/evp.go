@@ -169,44 +169,12 @@ func (r *EVPReport) budgetHeader() string {
 }
 
 // Table returns E[max] ± sd for both estimators at the given budgets in
-// trials (nil: 1, 2, 3, 5, 10, 20, … up to each model's N).
-func (r *EVPReport) Table(budgets []int) *Table {
-	t := &Table{
-		Caption: fmt.Sprintf("Expected %simum %s after n hyperparameter trials (mean ± sd of the best of n)", r.extreme(), validationScore(r.Score)),
-		Label:   "tab:evp",
-		Header:  []string{"model", "N", "n"},
-		Align:   []byte("lrr"),
-	}
-	if r.Cost != "" {
-		t.Header = append(t.Header, r.budgetHeader())
-		t.Align = append(t.Align, 'r')
-	}
-	ex := "E[" + r.extreme() + "]"
-	t.Header = append(t.Header, ex+" without repl.", "sd", ex+" with repl.", "sd")
-	t.Align = append(t.Align, 'r', 'r', 'r', 'r')
-	for _, m := range r.Models {
-		ns := budgets
-		if ns == nil {
-			ns = evp.Budgets(m.Trials)
-		}
-		for _, n := range ns {
-			row := []Cell{Text(m.Model), Int(m.Trials), Int(n)}
-			if r.Cost != "" {
-				row = append(row, SI(m.Budget(n)))
-			}
-			for _, e := range []evp.Estimator{evp.WithoutReplacement, evp.WithReplacement} {
-				if p, ok := pointAt(m.Curves[e], n); ok {
-					row = append(row, Num(p.Mean), Num(p.SD))
-				} else {
-					row = append(row, Text("–"), Text("–"))
-				}
-			}
-			t.AddRow(row...)
-		}
-	}
-	t.Notes = append(t.Notes, "Without replacement: unbiased estimator, defined for n ≤ N. With replacement: Dodge et al. (2019).")
-	return t
-}
+// trials (nil: 1, 2, 3, 5, 10, 20, … up to each model's N): the EVP
+// document's table.
+func (r *EVPReport) Table(budgets []int) *Table { return r.doc().Table(budgets) }
+
+// doc is the report's document (without run ids).
+func (r *EVPReport) doc() *EVPDoc { return buildEVP(r, nil) }
 
 func pointAt(pts []evp.Point, n int) (evp.Point, bool) {
 	if n >= 1 && n <= len(pts) && pts[n-1].N == n {
@@ -215,26 +183,9 @@ func pointAt(pts []evp.Point, n int) (evp.Point, bool) {
 	return evp.Point{}, false
 }
 
-// CrossingTable lists the budgets at which curves swap order.
-func (r *EVPReport) CrossingTable(e evp.Estimator) *Table {
-	x := "budget (trials)"
-	if r.Cost != "" {
-		x = r.budgetHeader()
-	}
-	t := &Table{
-		Caption: fmt.Sprintf("Budgets at which expected-performance curves cross (%s)", humanEstimator(e)),
-		Label:   "tab:evp-crossings",
-		Header:  []string{"ahead below", "ahead above", x, "E[" + r.extreme() + "] at crossing"},
-		Align:   []byte("llrr"),
-	}
-	for _, c := range r.Crossings[e] {
-		t.AddRow(Text(c.Before), Text(c.After), SI(c.X), Num(c.Y))
-	}
-	if len(r.Crossings[e]) == 0 {
-		t.Notes = append(t.Notes, "No curves cross within the budgets they share.")
-	}
-	return t
-}
+// CrossingTable lists the budgets at which curves swap order: the EVP
+// document's table.
+func (r *EVPReport) CrossingTable(e evp.Estimator) *Table { return r.doc().CrossingTable(e) }
 
 func humanEstimator(e evp.Estimator) string {
 	if e == evp.WithReplacement {

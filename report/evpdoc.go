@@ -28,6 +28,8 @@ type EVPDoc struct {
 	CostUnit string                  `json:"cost_unit,omitempty"`
 	Models   map[string]*EVPModelDoc `json:"models"`
 	Notes    []string                `json:"notes,omitempty"`
+
+	order []string // the models in the report's order, for the tables
 }
 
 // EVPModelDoc is one model's curves.
@@ -72,6 +74,19 @@ type EVPBestDoc struct {
 // NewEVP builds the document of rep. runOf, when not nil, gives the id of
 // the run a trial came from (trials from the runs store).
 func NewEVP(rep *EVPReport, runOf func(Trial) string) (*EVPDoc, error) {
+	seen := map[string]bool{}
+	for _, m := range rep.Models {
+		if seen[m.Model] {
+			return nil, fmt.Errorf("model %q appears twice", m.Model)
+		}
+		seen[m.Model] = true
+	}
+	return buildEVP(rep, runOf), nil
+}
+
+// buildEVP is NewEVP for a report whose models are known to be distinct
+// (a model given twice keeps its last entry).
+func buildEVP(rep *EVPReport, runOf func(Trial) string) *EVPDoc {
 	d := &EVPDoc{Version: EVPVersion, Score: rep.Score, LowerIsBetter: rep.LowerIsBetter, Cost: rep.Cost, CostUnit: rep.CostUnit,
 		Models: map[string]*EVPModelDoc{}}
 	for _, m := range rep.Models {
@@ -117,12 +132,10 @@ func NewEVP(rep *EVPReport, runOf func(Trial) string) (*EVPDoc, error) {
 			}
 			jm.Crossings[e.String()] = list
 		}
-		if _, dup := d.Models[m.Model]; dup {
-			return nil, fmt.Errorf("model %q appears twice", m.Model)
-		}
 		d.Models[m.Model] = jm
+		d.order = append(d.order, m.Model)
 	}
-	return d, nil
+	return d
 }
 
 // WriteJSON writes the document as indented JSON.

@@ -161,9 +161,9 @@ func opHistogram(g *shape.GraphResult, h map[string]int) int {
 }
 
 // Write writes the document as text (fitted to width columns; 0 for no
-// limit) or json.
+// limit), json, or its tables (Tables) as csv, markdown or latex.
 func (d *InspectDoc) Write(w io.Writer, format string, width int) error {
-	return writeTextOrJSON(w, format, "inspect", d, func() error { return d.writeText(w, width) })
+	return writeDocTables(w, format, "inspect", d, func() error { return d.writeText(w, width) }, d.Tables)
 }
 
 // firstLine is s up to its first newline.
@@ -221,24 +221,8 @@ func (d *InspectDoc) writeText(w io.Writer, width int) error {
 		kv("Constants", fmt.Sprintf("%d elements (shape vectors, indices: not parameters)", ps.Constants))
 	}
 	writeParamNotes(&b, ps.Notes(), width)
-	type kc struct {
-		k string
-		n int
-	}
-	var hist []kc
-	for k, n := range d.OpTypes {
-		hist = append(hist, kc{k, n})
-	}
-	sort.Slice(hist, func(i, j int) bool {
-		if hist[i].n != hist[j].n {
-			return hist[i].n > hist[j].n
-		}
-		return hist[i].k < hist[j].k
-	})
-	ot := &Table{Caption: "Operators", Heading: true, HideHeader: true, Header: []string{"count", "operator"}, Align: []byte("rr"), Indent: "  "}
-	for _, h := range hist {
-		ot.AddRow(Int(h.n), Text(h.k))
-	}
+	ot := d.OperatorTable()
+	ot.Align = []byte("rr") // names aligned on their right, under the counts
 	b.WriteString("\n")
 	if err := ot.WriteText(&b); err != nil {
 		return err

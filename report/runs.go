@@ -84,9 +84,7 @@ func (d *RunsDoc) Write(w io.Writer, format string, width int) error {
 	case CSV:
 		return d.csvTable().WriteCSV(w)
 	case Markdown, LaTeX:
-		t := d.listTable(false)
-		t.Caption = "Recorded runs"
-		return t.Write(w, format)
+		return d.Table().Write(w, format)
 	case Plain, "":
 		if len(d.Runs) == 0 {
 			_, err := io.WriteString(w, "(no runs)\n")
@@ -252,9 +250,10 @@ func NewRun(r *tracker.Record) *RunDoc {
 // MarshalJSON writes the run record.
 func (d *RunDoc) MarshalJSON() ([]byte, error) { return json.Marshal(d.Record) }
 
-// Write writes the run as text (fitted to width; 0 for no limit) or json.
+// Write writes the run as text (fitted to width; 0 for no limit), json,
+// or its tables (Tables) as csv, markdown or latex.
 func (d *RunDoc) Write(w io.Writer, format string, width int) error {
-	return writeTextOrJSON(w, format, "run", d, func() error { return d.writeText(w, width) })
+	return writeDocTables(w, format, "run", d, func() error { return d.writeText(w, width) }, d.Tables)
 }
 
 func (d *RunDoc) writeText(w io.Writer, width int) error {
@@ -444,10 +443,10 @@ type JobDoc struct {
 // NewJob builds the document of a job's totals.
 func NewJob(t tracker.GroupTotal) *JobDoc { return &JobDoc{Version: JobVersion, GroupTotal: t} }
 
-// Write writes the job's totals as text (fitted to width; 0 for no limit)
-// or json.
+// Write writes the job's totals as text (fitted to width; 0 for no
+// limit), json, or its tables (Tables) as csv, markdown or latex.
 func (d *JobDoc) Write(w io.Writer, format string, width int) error {
-	return writeTextOrJSON(w, format, "job", d, func() error { return d.writeText(w, width) })
+	return writeDocTables(w, format, "job", d, func() error { return d.writeText(w, width) }, d.Tables)
 }
 
 func (d *JobDoc) writeText(w io.Writer, width int) error {

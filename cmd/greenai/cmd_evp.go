@@ -223,31 +223,28 @@ func runEVP(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := o.savePlots(rep.Figure(est, xs, ys), stderr); err != nil {
 		return err
 	}
-	if asJSON {
-		var runOf func(report.Trial) string
-		if ts != nil {
-			runOf = func(t report.Trial) string {
-				if r := ts.RunOf(t); r != nil {
-					return r.ID
-				}
-				return ""
+	var runOf func(report.Trial) string
+	if ts != nil {
+		runOf = func(t report.Trial) string {
+			if r := ts.RunOf(t); r != nil {
+				return r.ID
 			}
+			return ""
 		}
-		doc, err := report.NewEVP(rep, runOf)
-		if err != nil {
-			return err
-		}
-		if ts != nil {
-			doc.Notes = append(doc.Notes, ts.About)
-		}
+	}
+	doc, err := report.NewEVP(rep, runOf)
+	if err != nil {
+		return err
+	}
+	if ts != nil {
+		doc.Notes = append(doc.Notes, ts.About)
+	}
+	if asJSON {
 		return o.emit(stdout, doc.WriteJSON)
 	}
-	tables := []*report.Table{rep.Table(ns)}
-	if ts != nil {
-		tables[0].Notes = append(tables[0].Notes, ts.About)
-	}
-	if len(rep.Models) > 1 {
-		tables = append(tables, rep.CrossingTable(est))
+	tables := []*report.Table{doc.Table(ns)}
+	if len(doc.Models) > 1 {
+		tables = append(tables, doc.CrossingTable(est))
 	}
 	return o.tables(stdout, format, tables...)
 }

@@ -34,6 +34,13 @@ Flags:
                       [{"name","dtype","shape"}], "outputs":[…], "params",
                       "nodes", "op_types", "unsupported", "failures", …}. A
                       shape lists integers, or strings for symbolic dims.
+  --markdown, --latex, --csv
+                      the same facts as tables (report.InspectDoc.Tables):
+                      the model's fields, inputs, outputs, operators, what
+                      could not be inferred, and with --values the values;
+                      Markdown escapes |, LaTeX (booktabs) its specials, and
+                      CSV gives exact bytes and counts, one table after
+                      another with a blank line between
   --values            list every intermediate value with its inferred type
 
 Exit status: 0 on success, 1 when the model cannot be read or a node's
@@ -49,8 +56,15 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var mf modelFlags
 	mf.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
+	asCSV := fs.Bool("csv", false, "tables as CSV")
+	asMD := fs.Bool("markdown", false, "tables as Markdown")
+	asTeX := fs.Bool("latex", false, "tables as LaTeX")
 	values := fs.Bool("values", false, "list every value")
 	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	format, err := chooseFormat("inspect", *asJSON, *asCSV, *asMD, *asTeX)
 	if err != nil {
 		return err
 	}
@@ -62,10 +76,6 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer file.Close()
-	format := report.Plain
-	if *asJSON {
-		format = "json"
-	}
 	if err := report.NewInspect(pos[0], file, res, *values).Write(stdout, format, termWidth()); err != nil {
 		return err
 	}

@@ -30,9 +30,9 @@ func init() {
 
 const runsUsage = `Usage:
   greenai runs [flags]                  list runs, oldest first
-  greenai runs show ID [--json]         one run in full (ID or a unique prefix),
+  greenai runs show ID [FORMAT]         one run in full (ID or a unique prefix),
                                         or a distributed job given its id
-  greenai runs group GROUP [--json]     the summed cost of a distributed job:
+  greenai runs group GROUP [FORMAT]     the summed cost of a distributed job:
                                         per node, per GPU and the job total
   greenai runs import FILE...           save JSON records, e.g. spooled ones
   greenai runs export --tensorboard DIR [filters]   TensorBoard event files
@@ -71,7 +71,12 @@ Output:
                         carbon, metrics [...], fpo, notes; runs show and
                         runs group write one record or a job's totals
                         (greenai.job/1)
-  --markdown, --latex   the list as a Markdown or LaTeX (booktabs) table
+  --markdown, --latex   the list as a Markdown or LaTeX (booktabs) table;
+                        runs show: the run's fields and its energy figures
+                        as two tables; runs group: the job's totals, nodes
+                        and GPUs as tables (also with --csv, one table after
+                        another, exact seconds, bytes, joules and grams).
+                        FORMAT is one of --json, --csv, --markdown, --latex
   --csv                 one CSV row per run: energy in total and per
                         component (cpu, dram, ram, gpu), as recorded, whole
                         (the host's counters and whole devices, before the
@@ -127,17 +132,9 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	format, n := report.Plain, 0
-	for _, c := range []struct {
-		set bool
-		f   string
-	}{{asJSON, "json"}, {asCSV, report.CSV}, {asMD, report.Markdown}, {asTeX, report.LaTeX}} {
-		if c.set {
-			format, n = c.f, n+1
-		}
-	}
-	if n > 1 {
-		return usageError("runs: choose one of --json, --csv, --markdown and --latex")
+	format, err := chooseFormat("runs", asJSON, asCSV, asMD, asTeX)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	f := store.Filter{Experiment: experiment, Group: group, Limit: limit, Tags: append(tags, params...)}
@@ -163,12 +160,12 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if len(pos) != 1 {
 			return usageError("runs %s: want exactly one %s", sub, map[string]string{"show": "run id", "group": "group id"}[sub])
 		}
-		if format != report.Plain && format != "json" {
-			return usageError("runs %s: --csv, --markdown and --latex list runs; %s writes text or --json", sub, sub)
-		}
 	case "import":
 		if len(pos) == 0 {
 			return usageError("runs import: no files given")
+		}
+		if format != report.Plain || out != "" {
+			return usageError("runs import: saves records and prints only a count; --json, --csv, --markdown, --latex and -o do not apply")
 		}
 	default:
 		return usageError("runs: unknown subcommand %q (show, group, import)", sub)
@@ -233,6 +230,24 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return exportTrackers(ctx, recs, tbDir, mlflowURL, stdout)
 	}
 	return report.NewRuns(recs).Write(w, format, termWidth())
+}
+
+// chooseFormat is the output format of a command with --json, --csv,
+// --markdown and --latex: at most one may be set.
+func chooseFormat(cmd string, asJSON, asCSV, asMD, asTeX bool) (string, error) {
+	format, n := report.Plain, 0
+	for _, c := range []struct {
+		set bool
+		f   string
+	}{{asJSON, "json"}, {asCSV, report.CSV}, {asMD, report.Markdown}, {asTeX, report.LaTeX}} {
+		if c.set {
+			format, n = c.f, n+1
+		}
+	}
+	if n > 1 {
+		return "", usageError("%s: choose one of --json, --csv, --markdown and --latex", cmd)
+	}
+	return format, nil
 }
 
 // parseWhen parses a --since/--until value.

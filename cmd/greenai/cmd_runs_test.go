@@ -221,8 +221,7 @@ func TestRunsUsageErrors(t *testing.T) {
 		{"runs", "--db", db, "--limit", "-1"},
 		{"runs", "--db", db, "import"},
 		{"runs", "--db", db, "--markdown", "--latex"},
-		{"runs", "--db", db, "show", "20240501", "--csv"},
-		{"runs", "--db", db, "group", "slurm:1", "--markdown"},
+		{"runs", "--db", db, "import", "r.json", "--markdown"},
 	} {
 		_, _, err := runCLI(t, args...)
 		var ee *exitError
