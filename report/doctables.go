@@ -217,8 +217,9 @@ func energyFigures(r *tracker.Record) *Table {
 func (d *RunDoc) Tables() []*Table { return []*Table{d.Table(), d.EnergyTable()} }
 
 // Table lists the runs, one row per run (as greenai runs --markdown
-// writes it): id, status, exit, wall, CPU, energy, carbon, start (UTC),
-// the provenance of each energy component, experiment and command.
+// writes it): id, status, exit, wall, CPU, energy, carbon, start (local
+// time), host, the provenance of each energy component, experiment and
+// command.
 func (d *RunsDoc) Table() *Table {
 	t := d.listTable(false)
 	t.Caption = "Recorded runs"

@@ -120,7 +120,7 @@ func cut(s string, width int) string {
 func (d *RunsDoc) listTable(detail bool) *Table {
 	t := &Table{Header: []string{"ID", "STATUS", "EXIT", "WALL", "CPU", "ENERGY", "CARBON"}, Align: []byte("llrrrrr")}
 	if !detail {
-		t.Header = append(t.Header, "START", "PROVENANCE", "EXPERIMENT", "COMMAND")
+		t.Header = append(t.Header, "START", "HOST", "PROVENANCE", "EXPERIMENT", "COMMAND")
 	}
 	for i, r := range d.Runs {
 		exit := "-"
@@ -132,7 +132,7 @@ func (d *RunsDoc) listTable(detail bool) *Table {
 		row := []Cell{Text(r.ID), Text(d.States[i]), Text(exit), Text(fmt.Sprintf("%.1fs", r.WallSeconds)),
 			Text(fmt.Sprintf("%.1fs", r.CPUSeconds)), Text(units.Joules(r.EnergyJoules)), Text(fmt.Sprintf("%.3gg", r.CarbonG))}
 		if !detail {
-			t.AddRow(append(row, Text(start), Text(provenanceCodes(r)), Text(r.Experiment), Text(cmd))...)
+			t.AddRow(append(row, Text(start), Text(r.Host), Text(provenanceCodes(r)), Text(r.Experiment), Text(cmd))...)
 			continue
 		}
 		t.AddRow(row...)

@@ -16,6 +16,7 @@ import (
 	"github.com/greenai/greenai/board"
 	"github.com/greenai/greenai/evp"
 	"github.com/greenai/greenai/internal/plot"
+	"github.com/greenai/greenai/report"
 )
 
 // The figures are made with greenai's plotting code (internal/plot) as
@@ -130,32 +131,42 @@ func (s *Server) evpSVG(ctx context.Context, id string) ([]byte, string, error) 
 	if len(e.Trials) == 0 {
 		return nil, "", &httpError{code: http.StatusNotFound, msg: "entry " + e.ID + " has no trials, so no EVP curve"}
 	}
-	scores := make([]float64, len(e.Trials))
-	for i, t := range e.Trials {
-		scores[i] = t.Score
-	}
-	pts, err := evp.Curve(scores, evp.WithoutReplacement, len(scores))
+	b, err := s.st.Board(ctx, e.Board)
 	if err != nil {
 		return nil, "", err
 	}
-	xs, ys, sd := make([]float64, len(pts)), make([]float64, len(pts)), make([]float64, len(pts))
-	for i, pt := range pts {
-		xs[i], ys[i], sd[i] = float64(pt.N), pt.Mean, pt.SD
+	rep, err := entryEVP(e, b)
+	if err != nil {
+		return nil, "", err
 	}
-	x := plot.Axis{Label: "hyperparameter trials"}
-	if e.Counted != nil && e.Counted.Price != nil && e.Counted.Price.TrialFPO > 0 {
-		x = plot.Axis{Label: "budget", Unit: "FPO"}
-		for i := range xs {
-			xs[i] *= e.Counted.Price.TrialFPO
-		}
-	}
-	p := plot.NewPanel("Expected validation performance (Dodge et al. 2019)", x, plot.Axis{Label: "expected best " + firstMetric(e)})
-	p.Line(e.Model, xs, ys, sd)
-	svg, err := renderSVG(&plot.Figure{Panels: []*plot.Panel{p}})
+	svg, err := renderSVG(rep.Figure(evp.WithoutReplacement, plot.Auto, plot.Auto))
 	if err != nil {
 		return nil, "", err
 	}
 	return svg, "image/svg+xml", nil
+}
+
+// entryEVP is the expected validation performance of an entry's trials,
+// computed as greenai evp computes it from a trials file: the score is
+// the board's metric (the expected minimum where lower is better), and
+// the budget is in FPO when the server priced a trial from the cost spec.
+func entryEVP(e *board.Entry, b *board.Board) (*report.EVPReport, error) {
+	opts := report.EVPOptions{Score: b.Metric, LowerIsBetter: !b.Higher}
+	trialFPO := 0.0
+	if e.Counted != nil && e.Counted.Price != nil && e.Counted.Price.TrialFPO > 0 {
+		trialFPO, opts.Cost = e.Counted.Price.TrialFPO, "fpo"
+	}
+	trials := make([]report.Trial, len(e.Trials))
+	for i, t := range e.Trials {
+		trials[i] = report.Trial{Model: e.Model, Score: t.Score}
+		if trialFPO > 0 {
+			trials[i].Costs = map[string]float64{"fpo": trialFPO}
+		}
+		if t.Name != "" {
+			trials[i].Params = map[string]string{"name": t.Name}
+		}
+	}
+	return report.ComputeEVP(trials, opts)
 }
 
 func firstMetric(e *board.Entry) string {

@@ -2,7 +2,10 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -134,4 +137,81 @@ func cellsOf(table string) [][]string {
 		out = append(out, row)
 	}
 	return out
+}
+
+// The entry page's runs and EVP sections hold the cells of the tables
+// greenai runs --markdown, greenai runs show and greenai evp print for
+// the same runs and trials.
+func TestEntryShowsRunAndEVPDocuments(t *testing.T) {
+	e := newEnv(t, nil)
+	runs := `[{"id": "20240501T120000-aaaa0001", "status": "finished", "complete": true, "host": "gpu|box", "command": "python train.py --lr 0.1",
+		"start": "2024-05-01T12:00:00Z", "wall_seconds": 7200, "cpu_seconds": 7000, "energy_joules": 3.6e6, "carbon_g": 400,
+		"energy": [{"component": "gpu", "device": "GPU-0", "joules": 3.0e6, "provenance": "measured-counter", "method": "NVML total energy counter"},
+		           {"component": "cpu", "joules": 0.6e6, "provenance": "model-estimate", "method": "TDP × utilization"}]},
+		{"id": "20240502T120000-aaaa0002", "status": "failed", "complete": true, "wall_seconds": 60, "energy_joules": 1000,
+		"energy": [{"component": "cpu", "joules": 1000, "provenance": "measured-counter"}]}]`
+	scores := []float64{69.1, 69.7, 68.2, 70.3, 69.9}
+	var trials []map[string]any
+	for _, s := range scores {
+		trials = append(trials, map[string]any{"score": s})
+	}
+	a := e.submit(manifest(func(m map[string]any) {
+		m["cost_spec"] = json.RawMessage(`{"inputs": {"input": "batchx3x224x224"}, "train": {"examples": 1281167, "epochs": 90, "batch_size": 256, "optimizer": "sgd"}, "search": {"trials": 5}}`)
+		m["runs"] = json.RawMessage(runs)
+		m["trials"] = trials
+	}), readFile(t, modelFile(t, "resnet18")))
+	if a.code != 201 {
+		t.Fatalf("submit: %d %s", a.code, a.body)
+	}
+	id := a.js["id"].(string)
+	var ent board.Entry
+	if err := json.Unmarshal([]byte(e.get("/entries/"+id+".json").body), &ent); err != nil {
+		t.Fatal(err)
+	}
+	if len(ent.Runs) != 2 || ent.Counted == nil || ent.Counted.Price == nil || ent.Counted.Price.TrialFPO <= 0 {
+		t.Fatalf("entry: %d runs, counted %+v", len(ent.Runs), ent.Counted)
+	}
+	page := e.get("/entries/" + id).body
+
+	// Runs: the list of greenai runs --markdown, and each run's energy
+	// figures as greenai runs show gives them.
+	sameCells(t, "runs table", "greenai runs", cellsOf(between(t, page, `id="runs"`, "</table>")), report.NewRuns(ent.Runs).Table())
+	for _, r := range ent.Runs {
+		sameCells(t, "energy of "+r.ID, "greenai runs show", cellsOf(between(t, page, `id="energy-`+r.ID+`"`, "</table>")), report.NewRun(r).EnergyTable())
+	}
+	if !strings.Contains(page, "gpu|box") || !strings.Contains(page, "NVML total energy counter") {
+		t.Errorf("runs section lacks the host or the method")
+	}
+
+	// EVP: greenai evp on a trials file with the same scores, the budget
+	// in FPO at the server's price of one trial.
+	var csv strings.Builder
+	csv.WriteString("model,score,fpo\n")
+	for _, s := range scores {
+		fmt.Fprintf(&csv, "%s,%v,%v\n", ent.Model, s, ent.Counted.Price.TrialFPO)
+	}
+	file := filepath.Join(t.TempDir(), "trials.csv")
+	if err := os.WriteFile(file, []byte(csv.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := report.FileTrials{Path: file, Options: report.TrialOptions{ModelColumn: "model", ScoreColumn: "score", CostColumns: []string{"fpo"}}}.Trials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.ComputeEVP(tr, report.EVPOptions{Cost: "fpo", Score: "top1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := report.NewEVP(rep, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := doc.Table(nil)
+	if len(want.Rows) < 4 {
+		t.Fatalf("the CLI's EVP table has %d rows", len(want.Rows))
+	}
+	sameCells(t, "EVP table", "greenai evp", cellsOf(between(t, page, `id="evptable"`, "</table>")), want)
+	if svg := e.get("/entries/" + id + "/evp.svg"); svg.code != 200 || !strings.Contains(svg.body, "without replacement") {
+		t.Errorf("evp.svg: %d, not the report's figure", svg.code)
+	}
 }

@@ -504,7 +504,7 @@ func (s *Server) renderEntry(ctx context.Context, id, format, base string) ([]by
 	badge := base + "/entries/" + e.ID + "/badge.svg"
 	data := map[string]any{
 		"Title": e.Model + " on " + b.Title, "Board": b, "E": e, "Card": card(e), "HasTrials": len(e.Trials) > 0,
-		"HasCurves": len(curvePoints(e)) > 0, "Runs": runViews(e), "Badge": "/entries/" + e.ID + "/badge.svg",
+		"HasCurves": len(curvePoints(e)) > 0, "Badge": "/entries/" + e.ID + "/badge.svg",
 		"BadgeMarkdown": fmt.Sprintf("[![%s](%s)](%s/entries/%s)", e.Model, badge, base, e.ID),
 	}
 	if t := opsTable(e); t != nil {
@@ -517,6 +517,29 @@ func (s *Server) renderEntry(ctx context.Context, id, format, base string) ([]by
 	}
 	if d := costDoc(e); d != nil {
 		data["Price"] = htmlTable("pricetag", "ops", d.Table())
+	}
+	if len(e.Trials) > 0 {
+		rep, err := entryEVP(e, b)
+		if err != nil {
+			return nil, "", err
+		}
+		doc, err := report.NewEVP(rep, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		data["EVP"] = htmlTable("evptable", "ops", doc.Table(nil))
+	}
+	if len(e.Runs) > 0 {
+		// The runs as greenai runs --markdown lists them, then each run's
+		// energy figures as greenai runs show gives them.
+		data["Runs"] = htmlTable("runs", "runs", report.NewRuns(e.Runs).Table())
+		var energy []*tableView
+		for _, r := range e.Runs {
+			if t := report.NewRun(r).EnergyTable(); len(t.Rows) > 0 {
+				energy = append(energy, htmlTable("energy-"+r.ID, "runs energy", t))
+			}
+		}
+		data["RunEnergy"] = energy
 	}
 	return s.page("entry", data)
 }
@@ -633,23 +656,4 @@ func withClaim(v float64, unit string) string {
 		return ""
 	}
 	return "; the submitter claimed " + qty(v, unit)
-}
-
-type runView struct {
-	ID, Host, Wall, Energy, Carbon, Status string
-	Components                             []string
-}
-
-func runViews(e *board.Entry) []runView {
-	var out []runView
-	for _, r := range e.Runs {
-		v := runView{ID: r.ID, Host: r.Host, Wall: small(r.WallSeconds/3600, "h"), Carbon: small(r.CarbonG, "g CO2e"), Status: r.Status}
-		j := r.EnergyJoules
-		v.Energy = small(j/3.6e6, "kWh")
-		for _, c := range r.Energy {
-			v.Components = append(v.Components, fmt.Sprintf("%s %s: %s (%s)", c.Component, c.Device, small(c.Joules/3.6e6, "kWh"), c.Provenance))
-		}
-		out = append(out, v)
-	}
-	return out
 }
