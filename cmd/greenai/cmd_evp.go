@@ -123,8 +123,10 @@ Output:
                     estimator, the budgets where this model's curve
                     crosses another's ("other", "budget", "mean",
                     "ahead_below", "ahead_above").
-  --markdown        the tables as Markdown
-  --latex           the tables as LaTeX (booktabs)
+  --markdown        the tables as Markdown (| escaped): the EVP document's
+                    table (report.EVPDoc.Table) and, for two models or more,
+                    its crossings table; greenai serve shows the same cells
+  --latex           the tables as LaTeX (booktabs, specials escaped)
   --csv             the tables as CSV, numbers at full precision
   -o FILE           write the table or JSON to FILE instead of standard output
   --plot FILE       draw all models' curves (±1 sd band, crossings marked)
