@@ -42,7 +42,7 @@ Lists the run records that "greenai run" wrote. A run whose greenai died
 before finalising it (SIGKILL, power loss) shows as "incomplete"; one still
 going on this host shows as "running".
 
-Filters (combine freely):
+Filters (combine freely; the list and export only):
   --experiment NAME     runs of one experiment
   --tag LABEL           runs with this tag, or with this KEY=VALUE parameter
                         (repeatable: all must match)
@@ -150,6 +150,15 @@ func runRuns(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sub := ""
 	if len(pos) > 0 {
 		sub, pos = pos[0], pos[1:]
+	}
+	if sub == "show" || sub == "group" || sub == "import" {
+		// These name their runs (or files): the list's filters and the
+		// export targets do not apply, and are refused rather than ignored.
+		for _, name := range []string{"experiment", "tag", "param", "group", "since", "until", "limit", "tensorboard", "mlflow"} {
+			if flagSet(fs, name) {
+				return usageError("runs %s: --%s filters or exports the list of runs; it does not apply to %s", sub, name, sub)
+			}
+		}
 	}
 	switch sub {
 	case "", "list", "export":

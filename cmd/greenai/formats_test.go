@@ -109,6 +109,10 @@ func TestRunsShowGroupFormats(t *testing.T) {
 		{"runs", "--db", db, "import", "x.json", "--csv"},
 		{"runs", "--db", db, "import", "x.json", "-o", filepath.Join(t.TempDir(), "out")},
 		{"runs", "--db", db, "show", "20240503", "--csv", "--latex"},
+		{"runs", "--db", db, "show", "20240503", "--experiment", "bert"},
+		{"runs", "--db", db, "group", "slurm:1", "--limit", "1"},
+		{"runs", "--db", db, "show", "20240503", "--tensorboard", t.TempDir()},
+		{"runs", "--db", db, "import", "x.json", "--since", "7d"},
 	} {
 		_, _, err := runCLI(t, args...)
 		var ee *exitError
