@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"maps"
 	"math"
 	"net/http"
-	"slices"
 	"sort"
 	"sync"
 
@@ -167,13 +165,6 @@ func entryEVP(e *board.Entry, b *board.Board) (*report.EVPReport, error) {
 		}
 	}
 	return report.ComputeEVP(trials, opts)
-}
-
-func firstMetric(e *board.Entry) string {
-	for _, k := range slices.Sorted(maps.Keys(e.Metrics)) {
-		return k
-	}
-	return "score"
 }
 
 type curve struct {
