@@ -17,7 +17,6 @@ import (
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/report"
 	"github.com/greenai/greenai/shape"
-	_ "github.com/greenai/greenai/shape/ops" // every operator's shape rule
 	"github.com/greenai/greenai/sym"
 	"github.com/greenai/greenai/units"
 )
