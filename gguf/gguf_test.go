@@ -307,7 +307,7 @@ func TestHFConfigMissingKey(t *testing.T) {
 	}
 	// An architecture without a mapping (encoders, encoder-decoders, RNNs)
 	// is an error naming general.architecture, its value and what is mapped.
-	for _, arch := range []string{"rwkv7", "bert", "t5"} {
+	for _, arch := range []string{"rwkv7", "t5"} {
 		g := &File{Path: "y.gguf", meta: map[string]int{}, tensor: map[string]int{}}
 		g.Metadata = []KV{{"general.architecture", Str(arch)}}
 		g.meta["general.architecture"] = 0
@@ -347,6 +347,75 @@ func TestHFConfigBloomFFN(t *testing.T) {
 	cfg, err := f.HFConfigMap()
 	if err != nil || cfg["model_type"] != "bloom" || cfg["hidden_size"] != int64(64) || cfg["vocab_size"] != int64(100) || cfg["tie_word_embeddings"] != true {
 		t.Errorf("config %v, %v", cfg, err)
+	}
+}
+
+// llama.cpp's BERT: sizes from bert.*, type_vocab_size from the
+// token_types tensor (else tokenizer.ggml.token_type_count), no
+// tie_word_embeddings (the encoder has no LM head), and every tensor named
+// as in Hugging Face's BertModel.
+func TestHFConfigBERT(t *testing.T) {
+	meta := []KV{{"general.architecture", Str("bert")}, {"bert.block_count", U32(2)}, {"bert.embedding_length", U32(64)},
+		{"bert.attention.head_count", U32(4)}, {"bert.feed_forward_length", U32(128)}, {"bert.context_length", U32(512)},
+		{"bert.attention.layer_norm_epsilon", F32(1e-12)}, {"tokenizer.ggml.token_type_count", U32(2)}}
+	ts := []Tensor{{Name: "token_embd.weight", Dims: []int64{64, 100}, Type: tF16}, {Name: "token_types.weight", Dims: []int64{64, 3}, Type: tF32},
+		{Name: "token_embd_norm.bias", Dims: []int64{64}, Type: tF32}, {Name: "blk.1.attn_output_norm.weight", Dims: []int64{64}, Type: tF32},
+		{Name: "blk.0.ffn_down.weight", Dims: []int64{128, 64}, Type: tF16}, {Name: "cls.output.weight", Dims: []int64{64, 2}, Type: tF16}}
+	h, n, err := EncodeHeader(meta, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(bytes.NewReader(append(h, make([]byte, n)...)), int64(len(h))+n, "bert.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.HFConfigMap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"model_type": "bert", "num_hidden_layers": int64(2), "hidden_size": int64(64), "num_attention_heads": int64(4),
+		"intermediate_size": int64(128), "max_position_embeddings": int64(512), "layer_norm_eps": 1e-12, "vocab_size": int64(100), "type_vocab_size": int64(3)}
+	for k, v := range want {
+		if cfg[k] != v {
+			t.Errorf("%s = %v (%T), want %v", k, cfg[k], cfg[k], v)
+		}
+	}
+	if _, ok := cfg["tie_word_embeddings"]; ok {
+		t.Errorf("tie_word_embeddings set for an encoder: %v", cfg)
+	}
+	if a := fmt.Sprint(cfg["architectures"]); a != "[BertModel]" {
+		t.Errorf("architectures %s", a)
+	}
+	names := map[string]string{"token_embd.weight": "embeddings.word_embeddings.weight [100 64]", "token_types.weight": "embeddings.token_type_embeddings.weight [3 64]",
+		"token_embd_norm.bias": "embeddings.LayerNorm.bias [64]", "blk.1.attn_output_norm.weight": "encoder.layer.1.attention.output.LayerNorm.weight [64]",
+		"blk.0.ffn_down.weight": "encoder.layer.0.output.dense.weight [64 128]"}
+	for i := range f.Tensors {
+		tt := &f.Tensors[i]
+		hfs, ok := f.HFNames(tt)
+		if tt.Name == "cls.output.weight" {
+			if ok {
+				t.Errorf("classifier head %s mapped to %v", tt.Name, hfs)
+			}
+			continue
+		}
+		if !ok || len(hfs) != 1 || fmt.Sprintf("%s %v", hfs[0].Name, hfs[0].Shape) != names[tt.Name] {
+			t.Errorf("%s → %v %v, want %s", tt.Name, hfs, ok, names[tt.Name])
+		}
+	}
+	// Without the tensor the count key gives the token types; without
+	// context_length the error names the key.
+	g, err := Read(bytes.NewReader(append(h, make([]byte, n)...)), int64(len(h))+n, "bert.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(g.tensor, "token_types.weight")
+	if cfg, err := g.HFConfigMap(); err != nil || cfg["type_vocab_size"] != int64(2) {
+		t.Errorf("type_vocab_size from token_type_count: %v, %v", cfg["type_vocab_size"], err)
+	}
+	delete(g.meta, "bert.context_length")
+	var e *Error
+	if _, err := g.HFConfig(); !errors.As(err, &e) || e.Kind != ErrMissingKey || e.Key != "bert.context_length" || !strings.Contains(err.Error(), "max_position_embeddings") {
+		t.Errorf("missing context_length: %v", err)
 	}
 }
 

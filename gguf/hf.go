@@ -124,6 +124,13 @@ var families = map[string]hfFamily{
 	"bloom": {"bloom", "BloomForCausalLM", [][2]string{
 		{"n_layer", "block_count"}, {"hidden_size", "embedding_length"}, {"n_head", "attention.head_count"},
 	}, [][2]string{{"layer_norm_epsilon", "attention.layer_norm_epsilon"}}, nil},
+	// llama.cpp's BERT files hold the encoder only (no pooler, no MLM
+	// head): the graph is built without them (modelfile builds bert with
+	// NoHead). type_vocab_size is set from the token_types tensor.
+	"bert": {"bert", "BertModel", [][2]string{
+		{"num_hidden_layers", "block_count"}, {"hidden_size", "embedding_length"}, {"num_attention_heads", "attention.head_count"},
+		{"intermediate_size", "feed_forward_length"}, {"max_position_embeddings", "context_length"},
+	}, [][2]string{{"layer_norm_eps", "attention.layer_norm_epsilon"}}, nil},
 	"gpt2": {"gpt2", "GPT2LMHeadModel", [][2]string{
 		{"n_layer", "block_count"}, {"n_embd", "embedding_length"}, {"n_head", "attention.head_count"},
 	}, [][2]string{
@@ -258,12 +265,19 @@ func (f *File) HFConfigMap() (map[string]any, error) {
 			return nil, f.metaErr(ErrMetadata, "bloom.feed_forward_length", "is %d; BLOOM's MLP is 4 × embedding_length = %d", ff, 4*h)
 		}
 	}
+	if arch == "bert" {
+		tv, err := f.typeVocab()
+		if err != nil {
+			return nil, err
+		}
+		cfg["type_vocab_size"] = tv
+	}
 	vocab, err := f.vocabSize()
 	if err != nil {
 		return nil, err
 	}
 	cfg["vocab_size"] = vocab
-	if arch != "gpt2" {
+	if arch != "gpt2" && arch != "bert" {
 		cfg["tie_word_embeddings"] = f.Tensor("output.weight") == nil
 	}
 	if dt := f.floatDType(); dt != "" {
@@ -282,6 +296,26 @@ func (f *File) vocabSize() (int64, error) {
 		return int64(v.Len), nil
 	}
 	return 0, f.metaErr(ErrMissingKey, "tokenizer.ggml.tokens", "no token list and no token_embd.weight tensor to give the vocabulary size")
+}
+
+// typeVocab is BERT's number of token types: the rows of
+// token_types.weight, else tokenizer.ggml.token_type_count, else 0 (a file
+// with neither has no token-type embedding).
+func (f *File) typeVocab() (int64, error) {
+	if t := f.Tensor("token_types.weight"); t != nil {
+		if len(t.Dims) != 2 {
+			return 0, f.metaErr(ErrMetadata, "token_types.weight", "has %d dims; want 2 ([hidden, token types])", len(t.Dims))
+		}
+		return t.Dims[1], nil
+	}
+	n, ok, err := f.intKey("tokenizer.ggml.token_type_count")
+	if err != nil || !ok {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, f.metaErr(ErrMetadata, "tokenizer.ggml.token_type_count", "is %d; want ≥ 0", n)
+	}
+	return n, nil
 }
 
 // floatDType is the torch_dtype of an unquantized file whose matrices are
@@ -381,6 +415,9 @@ const MaxExperts = 1 << 12
 // llama.cpp's precomputed rotary frequencies, for example).
 func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	arch := f.Architecture()
+	if arch == "bert" {
+		return bertNames(t)
+	}
 	mixtral := arch == "llama" && f.Tensor("blk.0.ffn_gate_inp.weight") != nil
 	shape := t.Shape()
 	prefix, layers := "model.", "model.layers."
@@ -441,6 +478,45 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 		hfPart = "block_sparse_moe.gate"
 	}
 	return []HFTensor{{Name: layers + layer + "." + hfPart + suffix, Shape: shape}}, true
+}
+
+// BERT's GGUF names → Hugging Face BertModel names (llama.cpp's converter
+// drops the "bert." prefix of task models, the pooler and the MLM head).
+var bertTop = map[string]string{
+	"token_embd":      "embeddings.word_embeddings",
+	"token_types":     "embeddings.token_type_embeddings",
+	"position_embd":   "embeddings.position_embeddings",
+	"token_embd_norm": "embeddings.LayerNorm",
+}
+
+var bertBlock = map[string]string{
+	"attn_q":            "attention.self.query",
+	"attn_k":            "attention.self.key",
+	"attn_v":            "attention.self.value",
+	"attn_output":       "attention.output.dense",
+	"attn_output_norm":  "attention.output.LayerNorm",
+	"ffn_up":            "intermediate.dense",
+	"ffn_down":          "output.dense",
+	"layer_output_norm": "output.LayerNorm",
+}
+
+func bertNames(t *Tensor) ([]HFTensor, bool) {
+	base, suffix, found := cutLast(t.Name)
+	if !found {
+		return nil, false
+	}
+	if n, ok := bertTop[base]; ok {
+		return []HFTensor{{Name: n + suffix, Shape: t.Shape()}}, true
+	}
+	m := blkRe.FindStringSubmatch(base)
+	if m == nil {
+		return nil, false
+	}
+	n, ok := bertBlock[m[2]]
+	if !ok {
+		return nil, false
+	}
+	return []HFTensor{{Name: "encoder.layer." + m[1] + "." + n + suffix, Shape: t.Shape()}}, true
 }
 
 func hfTop(arch, what string) string {

@@ -79,6 +79,11 @@ var families = []family{
 			"expert_group_count": 2, "expert_group_used_count": 1}},
 	{"bloom", "bloom", `{"model_type":"bloom","vocab_size":100,"hidden_size":64,"n_layer":2,"n_head":4}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "feed_forward_length": 256, "attention.layer_norm_epsilon": 1e-5}},
+	// llama.cpp's BERT: the encoder only (no pooler, no MLM head).
+	{"bert", "bert", `{"model_type":"bert","architectures":["BertModel"],"vocab_size":100,"hidden_size":64,"num_hidden_layers":2,
+"num_attention_heads":4,"intermediate_size":128,"max_position_embeddings":128,"type_vocab_size":2,"layer_norm_eps":1e-12}`,
+		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "feed_forward_length": 128, "context_length": 128,
+			"attention.layer_norm_epsilon": 1e-12}},
 	{"gpt2", "gpt2", `{"model_type":"gpt2","vocab_size":100,"n_embd":64,"n_layer":2,"n_head":4,"n_positions":128}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "context_length": 128, "feed_forward_length": 256}},
 }
@@ -103,9 +108,35 @@ var (
 	expertRe = regexp.MustCompile(`^(?:mlp|block_sparse_moe)\.experts\.(\d+)\.(\w+)$`)
 )
 
+// llama.cpp's BERT tensor names (gguf-py's TENSOR_NAMES and
+// tensor_mapping for MODEL_ARCH.BERT).
+var ggufBERT = map[string]string{
+	"embeddings.word_embeddings": "token_embd", "embeddings.token_type_embeddings": "token_types",
+	"embeddings.position_embeddings": "position_embd", "embeddings.LayerNorm": "token_embd_norm",
+}
+
+var (
+	bertLayerRe = regexp.MustCompile(`^encoder\.layer\.(\d+)\.(.+)\.(weight|bias)$`)
+	ggufBERTBlk = map[string]string{
+		"attention.self.query": "attn_q", "attention.self.key": "attn_k", "attention.self.value": "attn_v",
+		"attention.output.dense": "attn_output", "attention.output.LayerNorm": "attn_output_norm",
+		"intermediate.dense": "ffn_up", "output.dense": "ffn_down", "output.LayerNorm": "layer_output_norm",
+	}
+)
+
 // toGGUF names a graph parameter as llama.cpp would; experts are reported
 // with their index for merging.
 func toGGUF(arch, name string) (gname string, expert int, err error) {
+	if arch == "bert" {
+		i := strings.LastIndexByte(name, '.')
+		if g, ok := ggufBERT[name[:i]]; ok {
+			return g + name[i:], -1, nil
+		}
+		if m := bertLayerRe.FindStringSubmatch(name); m != nil && ggufBERTBlk[m[2]] != "" {
+			return fmt.Sprintf("blk.%s.%s.%s", m[1], ggufBERTBlk[m[2]], m[3]), -1, nil
+		}
+		return "", 0, fmt.Errorf("no GGUF name for %s", name)
+	}
 	switch name {
 	case "model.embed_tokens.weight", "transformer.wte.weight", "transformer.word_embeddings.weight":
 		return "token_embd.weight", -1, nil
@@ -162,7 +193,7 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g, err := hf.Build(cfg, hf.BuildOptions{})
+			g, err := hf.Build(cfg, hf.BuildOptions{NoHead: fam.arch == "bert"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,6 +208,9 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 			}
 			if fam.name == "deepseek_v3" {
 				meta = append(meta, gguf.KV{Key: "deepseek2.expert_weights_norm", Value: gguf.Bool(true)})
+			}
+			if fam.arch == "bert" {
+				meta = append(meta, gguf.KV{Key: "bert.attention.causal", Value: gguf.Bool(false)}, gguf.KV{Key: "tokenizer.ggml.token_type_count", Value: gguf.U32(2)})
 			}
 			// Parameters → GGUF tensors: PyTorch shapes reversed, experts
 			// merged into [experts, rows, cols], GPT-2's Conv1D weights
@@ -238,6 +272,17 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 			c := m.Check
 			if !c.Agrees || c.StoredParams != c.ConfigParams || c.Matched != len(want) {
 				t.Errorf("check: %s; %+v", c.Summary(), c)
+			}
+			if fam.arch == "bert" {
+				// By hand: embeddings 100·64 + 128·64 + 2·64 + 2·64 (LayerNorm);
+				// per layer 4·(64·64+64) + 2·64 + (64·128+128) + (128·64+64) + 2·64.
+				const want = 100*64 + 128*64 + 2*64 + 2*64 + 2*(4*(64*64+64)+2*64+(64*128+128)+(128*64+64)+2*64)
+				if c.StoredParams != want || c.ConfigParams != want {
+					t.Errorf("bert params: stored %d, config %d, want %d", c.StoredParams, c.ConfigParams, want)
+				}
+				if !strings.Contains(m.ConfigSource, "without pooler") {
+					t.Errorf("config source %q does not say the pooler is left out", m.ConfigSource)
+				}
 			}
 			if fam.name == "deepseek_v3_mla" && len(c.Split) != 2 {
 				t.Errorf("split %v", c.Split)

@@ -277,6 +277,12 @@ func openGGUF(path string, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (while mapping the GGUF metadata to a Hugging Face config)", err)
 	}
+	encoderOnly := f.Architecture() == "bert"
+	if encoderOnly {
+		// llama.cpp's BERT files hold the encoder without the pooler and
+		// the MLM head: count what the file holds.
+		opts.Build.NoHead = true
+	}
 	g, cfg, err := build(data, path+" (GGUF metadata)", opts)
 	if err != nil {
 		return nil, err
@@ -286,6 +292,9 @@ func openGGUF(path string, opts Options) (*Model, error) {
 	src := "GGUF metadata"
 	if v, ok := f.Get("general.name"); ok && v.Type == gguf.TypeString && v.S != "" && len(v.S) <= 80 {
 		src = fmt.Sprintf("GGUF metadata of %q", v.S)
+	}
+	if encoderOnly {
+		src += ", encoder without pooler (the file has none)"
 	}
 	m := &Model{Path: path, Kind: GGUF, Graph: g, ConfigSource: src, ConfigJSON: data, HF: cfg}
 	if m.Weights, err = ggufWeights(f); err != nil {
