@@ -307,7 +307,7 @@ func TestHFConfigMissingKey(t *testing.T) {
 	}
 	// An architecture without a mapping (encoders, encoder-decoders, RNNs)
 	// is an error naming general.architecture, its value and what is mapped.
-	for _, arch := range []string{"rwkv7", "t5"} {
+	for _, arch := range []string{"rwkv7", "t5encoder"} {
 		g := &File{Path: "y.gguf", meta: map[string]int{}, tensor: map[string]int{}}
 		g.Metadata = []KV{{"general.architecture", Str(arch)}}
 		g.meta["general.architecture"] = 0
@@ -416,6 +416,65 @@ func TestHFConfigBERT(t *testing.T) {
 	var e *Error
 	if _, err := g.HFConfig(); !errors.As(err, &e) || e.Kind != ErrMissingKey || e.Key != "bert.context_length" || !strings.Contains(err.Error(), "max_position_embeddings") {
 		t.Errorf("missing context_length: %v", err)
+	}
+}
+
+// T5: sizes from t5.*, feed_forward_proj from whether ffn_gate exists,
+// the enc./dec. stacks named as in T5ForConditionalGeneration.
+func TestHFConfigT5(t *testing.T) {
+	meta := []KV{{"general.architecture", Str("t5")}, {"t5.block_count", U32(2)}, {"t5.embedding_length", U32(64)},
+		{"t5.attention.head_count", U32(4)}, {"t5.attention.key_length", U32(16)}, {"t5.attention.value_length", U32(16)},
+		{"t5.feed_forward_length", U32(128)}, {"t5.attention.relative_buckets_count", U32(32)}, {"t5.decoder_block_count", U32(3)}}
+	ts := []Tensor{{Name: "token_embd.weight", Dims: []int64{64, 100}, Type: tF16}, {Name: "enc.blk.0.ffn_gate.weight", Dims: []int64{64, 128}, Type: tF16},
+		{Name: "enc.blk.0.ffn_up.weight", Dims: []int64{64, 128}, Type: tF16}, {Name: "dec.blk.1.ffn_up.weight", Dims: []int64{64, 128}, Type: tF16},
+		{Name: "dec.blk.0.attn_rel_b.weight", Dims: []int64{4, 32}, Type: tF32}, {Name: "dec.blk.1.cross_attn_o.weight", Dims: []int64{64, 64}, Type: tF16},
+		{Name: "dec.blk.0.ffn_norm.weight", Dims: []int64{64}, Type: tF32}, {Name: "enc.blk.0.cross_attn_q.weight", Dims: []int64{64, 64}, Type: tF16}}
+	h, n, err := EncodeHeader(meta, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(bytes.NewReader(append(h, make([]byte, n)...)), int64(len(h))+n, "t5.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.HFConfigMap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"model_type": "t5", "num_layers": int64(2), "num_decoder_layers": int64(3), "d_model": int64(64), "num_heads": int64(4),
+		"d_kv": int64(16), "d_ff": int64(128), "relative_attention_num_buckets": int64(32), "vocab_size": int64(100),
+		"feed_forward_proj": "gated-gelu", "tie_word_embeddings": true}
+	for k, v := range want {
+		if cfg[k] != v {
+			t.Errorf("%s = %v (%T), want %v", k, cfg[k], cfg[k], v)
+		}
+	}
+	names := map[string]string{"token_embd.weight": "shared.weight [100 64]", "enc.blk.0.ffn_gate.weight": "encoder.block.0.layer.1.DenseReluDense.wi_0.weight [128 64]",
+		"enc.blk.0.ffn_up.weight": "encoder.block.0.layer.1.DenseReluDense.wi_1.weight [128 64]", "dec.blk.1.ffn_up.weight": "decoder.block.1.layer.2.DenseReluDense.wi.weight [128 64]",
+		"dec.blk.0.attn_rel_b.weight":   "decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight [32 4]",
+		"dec.blk.1.cross_attn_o.weight": "decoder.block.1.layer.1.EncDecAttention.o.weight [64 64]", "dec.blk.0.ffn_norm.weight": "decoder.block.0.layer.2.layer_norm.weight [64]"}
+	for i := range f.Tensors {
+		tt := &f.Tensors[i]
+		hfs, ok := f.HFNames(tt)
+		if tt.Name == "enc.blk.0.cross_attn_q.weight" {
+			if ok {
+				t.Errorf("encoder cross-attention %s mapped to %v", tt.Name, hfs)
+			}
+			continue
+		}
+		if !ok || len(hfs) != 1 || fmt.Sprintf("%s %v", hfs[0].Name, hfs[0].Shape) != names[tt.Name] {
+			t.Errorf("%s → %v %v, want %s", tt.Name, hfs, ok, names[tt.Name])
+		}
+	}
+	var e *Error
+	f.Metadata[5].Value = U32(8)
+	if _, err := f.HFConfig(); !errors.As(err, &e) || e.Key != "t5.attention.value_length" || !strings.Contains(err.Error(), "d_kv") {
+		t.Errorf("value_length ≠ key_length: %v", err)
+	}
+	f.Metadata[5].Value = U32(16)
+	delete(f.meta, "t5.attention.relative_buckets_count")
+	if _, err := f.HFConfig(); !errors.As(err, &e) || e.Kind != ErrMissingKey || e.Key != "t5.attention.relative_buckets_count" {
+		t.Errorf("missing relative_buckets_count: %v", err)
 	}
 }
 

@@ -131,6 +131,12 @@ var families = map[string]hfFamily{
 		{"num_hidden_layers", "block_count"}, {"hidden_size", "embedding_length"}, {"num_attention_heads", "attention.head_count"},
 		{"intermediate_size", "feed_forward_length"}, {"max_position_embeddings", "context_length"},
 	}, [][2]string{{"layer_norm_eps", "attention.layer_norm_epsilon"}}, nil},
+	// T5: feed_forward_proj is set from the tensors (ffn_gate present:
+	// gated-gelu, else relu), as llama.cpp decides it.
+	"t5": {"t5", "T5ForConditionalGeneration", [][2]string{
+		{"num_layers", "block_count"}, {"d_model", "embedding_length"}, {"num_heads", "attention.head_count"},
+		{"d_kv", "attention.key_length"}, {"d_ff", "feed_forward_length"}, {"relative_attention_num_buckets", "attention.relative_buckets_count"},
+	}, [][2]string{{"num_decoder_layers", "decoder_block_count"}, {"layer_norm_epsilon", "attention.layer_norm_rms_epsilon"}}, nil},
 	"gpt2": {"gpt2", "GPT2LMHeadModel", [][2]string{
 		{"n_layer", "block_count"}, {"n_embd", "embedding_length"}, {"n_head", "attention.head_count"},
 	}, [][2]string{
@@ -263,6 +269,17 @@ func (f *File) HFConfigMap() (map[string]any, error) {
 		}
 		if h := cfg["hidden_size"].(int64); ok && ff != 4*h {
 			return nil, f.metaErr(ErrMetadata, "bloom.feed_forward_length", "is %d; BLOOM's MLP is 4 × embedding_length = %d", ff, 4*h)
+		}
+	}
+	if arch == "t5" {
+		if vl, ok, err := f.intKey("t5.attention.value_length"); err != nil {
+			return nil, err
+		} else if kl := cfg["d_kv"].(int64); ok && vl != kl {
+			return nil, f.metaErr(ErrMetadata, "t5.attention.value_length", "is %d; T5's value heads have d_kv = attention.key_length = %d", vl, kl)
+		}
+		cfg["feed_forward_proj"] = "relu"
+		if f.Tensor("enc.blk.0.ffn_gate.weight") != nil {
+			cfg["feed_forward_proj"] = "gated-gelu"
 		}
 	}
 	if arch == "bert" {
@@ -415,8 +432,11 @@ const MaxExperts = 1 << 12
 // llama.cpp's precomputed rotary frequencies, for example).
 func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	arch := f.Architecture()
-	if arch == "bert" {
+	switch arch {
+	case "bert":
 		return bertNames(t)
+	case "t5":
+		return f.t5Names(t)
 	}
 	mixtral := arch == "llama" && f.Tensor("blk.0.ffn_gate_inp.weight") != nil
 	shape := t.Shape()
@@ -517,6 +537,62 @@ func bertNames(t *Tensor) ([]HFTensor, bool) {
 		return nil, false
 	}
 	return []HFTensor{{Name: "encoder.layer." + m[1] + "." + n + suffix, Shape: t.Shape()}}, true
+}
+
+// T5's GGUF names → Hugging Face T5ForConditionalGeneration names.
+var t5Top = map[string]string{
+	"token_embd": "shared", "output": "lm_head",
+	"enc.output_norm": "encoder.final_layer_norm", "dec.output_norm": "decoder.final_layer_norm",
+}
+
+var t5Block = map[string]string{
+	"attn_norm": "layer.0.layer_norm", "attn_q": "layer.0.SelfAttention.q", "attn_k": "layer.0.SelfAttention.k",
+	"attn_v": "layer.0.SelfAttention.v", "attn_o": "layer.0.SelfAttention.o", "attn_rel_b": "layer.0.SelfAttention.relative_attention_bias",
+	"cross_attn_norm": "layer.1.layer_norm", "cross_attn_q": "layer.1.EncDecAttention.q", "cross_attn_k": "layer.1.EncDecAttention.k",
+	"cross_attn_v": "layer.1.EncDecAttention.v", "cross_attn_o": "layer.1.EncDecAttention.o",
+	"cross_attn_rel_b": "layer.1.EncDecAttention.relative_attention_bias",
+	"ffn_gate":         "DenseReluDense.wi_0", "ffn_down": "DenseReluDense.wo",
+}
+
+var t5BlkRe = regexp.MustCompile(`^(enc|dec)\.blk\.(\d+)\.(.+)$`)
+
+func (f *File) t5Names(t *Tensor) ([]HFTensor, bool) {
+	base, suffix, found := cutLast(t.Name)
+	if !found {
+		return nil, false
+	}
+	if n, ok := t5Top[base]; ok {
+		return []HFTensor{{Name: n + suffix, Shape: t.Shape()}}, true
+	}
+	m := t5BlkRe.FindStringSubmatch(base)
+	if m == nil {
+		return nil, false
+	}
+	stack, layer, part := "encoder", m[2], m[3]
+	ffn := "layer.1."
+	if m[1] == "dec" {
+		stack, ffn = "decoder", "layer.2."
+	} else if strings.HasPrefix(part, "cross_") {
+		return nil, false
+	}
+	var n string
+	switch part {
+	case "ffn_norm":
+		n = ffn + "layer_norm"
+	case "ffn_up":
+		n = ffn + "DenseReluDense.wi"
+		if f.Tensor(m[1]+".blk."+layer+".ffn_gate"+suffix) != nil {
+			n += "_1"
+		}
+	case "ffn_gate", "ffn_down":
+		n = ffn + t5Block[part]
+	default:
+		var ok bool
+		if n, ok = t5Block[part]; !ok {
+			return nil, false
+		}
+	}
+	return []HFTensor{{Name: stack + ".block." + layer + "." + n + suffix, Shape: t.Shape()}}, true
 }
 
 func hfTop(arch, what string) string {

@@ -84,6 +84,16 @@ var families = []family{
 "num_attention_heads":4,"intermediate_size":128,"max_position_embeddings":128,"type_vocab_size":2,"layer_norm_eps":1e-12}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "feed_forward_length": 128, "context_length": 128,
 			"attention.layer_norm_epsilon": 1e-12}},
+	{"t5", "t5", `{"model_type":"t5","vocab_size":100,"d_model":64,"num_layers":2,"num_decoder_layers":3,"num_heads":4,"d_kv":16,"d_ff":128,
+"relative_attention_num_buckets":32,"feed_forward_proj":"relu","layer_norm_epsilon":1e-06}`,
+		map[string]any{"block_count": 2, "decoder_block_count": 3, "embedding_length": 64, "attention.head_count": 4, "attention.key_length": 16,
+			"attention.value_length": 16, "feed_forward_length": 128, "attention.relative_buckets_count": 32, "attention.layer_norm_rms_epsilon": 1e-6,
+			"context_length": 512}},
+	// Flan-T5: gated-gelu, an untied LM head.
+	{"flan_t5", "t5", `{"model_type":"t5","vocab_size":100,"d_model":64,"num_layers":2,"num_heads":4,"d_kv":16,"d_ff":128,
+"relative_attention_num_buckets":32,"feed_forward_proj":"gated-gelu","tie_word_embeddings":false}`,
+		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "attention.key_length": 16,
+			"feed_forward_length": 128, "attention.relative_buckets_count": 32}},
 	{"gpt2", "gpt2", `{"model_type":"gpt2","vocab_size":100,"n_embd":64,"n_layer":2,"n_head":4,"n_positions":128}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "context_length": 128, "feed_forward_length": 256}},
 }
@@ -124,9 +134,48 @@ var (
 	}
 )
 
+// llama.cpp's T5 tensor names (gguf-py's TENSOR_NAMES and tensor_mapping
+// for MODEL_ARCH.T5), after (encoder|decoder).block.N.
+var (
+	t5LayerRe = regexp.MustCompile(`^(encoder|decoder)\.block\.(\d+)\.(.+)\.weight$`)
+	ggufT5    = map[string]string{
+		"layer.0.layer_norm": "attn_norm", "layer.0.SelfAttention.q": "attn_q", "layer.0.SelfAttention.k": "attn_k",
+		"layer.0.SelfAttention.v": "attn_v", "layer.0.SelfAttention.o": "attn_o", "layer.0.SelfAttention.relative_attention_bias": "attn_rel_b",
+	}
+	ggufT5Enc = map[string]string{"layer.1.layer_norm": "ffn_norm", "layer.1.DenseReluDense.wi": "ffn_up", "layer.1.DenseReluDense.wi_0": "ffn_gate",
+		"layer.1.DenseReluDense.wi_1": "ffn_up", "layer.1.DenseReluDense.wo": "ffn_down"}
+	ggufT5Dec = map[string]string{"layer.1.layer_norm": "cross_attn_norm", "layer.1.EncDecAttention.q": "cross_attn_q", "layer.1.EncDecAttention.k": "cross_attn_k",
+		"layer.1.EncDecAttention.v": "cross_attn_v", "layer.1.EncDecAttention.o": "cross_attn_o", "layer.2.layer_norm": "ffn_norm",
+		"layer.2.DenseReluDense.wi": "ffn_up", "layer.2.DenseReluDense.wi_0": "ffn_gate", "layer.2.DenseReluDense.wi_1": "ffn_up", "layer.2.DenseReluDense.wo": "ffn_down"}
+)
+
 // toGGUF names a graph parameter as llama.cpp would; experts are reported
 // with their index for merging.
 func toGGUF(arch, name string) (gname string, expert int, err error) {
+	if arch == "t5" {
+		switch name {
+		case "shared.weight":
+			return "token_embd.weight", -1, nil
+		case "lm_head.weight":
+			return "output.weight", -1, nil
+		case "encoder.final_layer_norm.weight":
+			return "enc.output_norm.weight", -1, nil
+		case "decoder.final_layer_norm.weight":
+			return "dec.output_norm.weight", -1, nil
+		}
+		if m := t5LayerRe.FindStringSubmatch(name); m != nil {
+			g, ok := ggufT5[m[3]]
+			if !ok && m[1] == "encoder" {
+				g, ok = ggufT5Enc[m[3]]
+			} else if !ok {
+				g, ok = ggufT5Dec[m[3]]
+			}
+			if ok {
+				return fmt.Sprintf("%s.blk.%s.%s.weight", m[1][:3], m[2], g), -1, nil
+			}
+		}
+		return "", 0, fmt.Errorf("no GGUF name for %s", name)
+	}
 	if arch == "bert" {
 		i := strings.LastIndexByte(name, '.')
 		if g, ok := ggufBERT[name[:i]]; ok {
