@@ -36,13 +36,13 @@ func writeAll(t *testing.T, format string, tables ...*Table) string {
 func TestRunDocTablesEscape(t *testing.T) {
 	d := NewRun(testRun())
 	md := writeAll(t, Markdown, d.Tables()...)
-	for _, want := range []string{`| command  | python a.py \| tee 50% _log & {x} `, `| h\|1 `, "| cpu       |        | 1.234 kJ |"} {
+	for _, want := range []string{`| command  | python a.py \| tee 50% \_log & {x} `, `| h\|1 `, "| cpu       |        | 1.234 kJ |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
 	}
 	tex := writeAll(t, LaTeX, d.Tables()...)
-	for _, want := range []string{`command & python a.py | tee 50\% \_log \& \{x\} \\`, `\caption{Run r1 (finished)}`, `energy & 1.234 kJ \\`} {
+	for _, want := range []string{`command & python a.py \textbar{} tee 50\% \_log \& \{x\} \\`, `\caption{Run r1 (finished)}`, `energy & 1.234 kJ \\`} {
 		if !strings.Contains(tex, want) {
 			t.Errorf("latex lacks %q:\n%s", want, tex)
 		}

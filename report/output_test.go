@@ -461,8 +461,8 @@ func TestCardFromTrialColumns(t *testing.T) {
 	}
 	s := regexp.MustCompile(` {2,}`).ReplaceAllString(md.String(), " ")
 	for _, want := range []string{
-		"| FPO per training example, a | 3 × 10⁹ FPO | fpo_train_per_example of the trials |",
-		"| FPO per training example, b | 1 × 10⁹ to 2 × 10⁹ FPO | fpo_train_per_example of the trials |",
+		"| FPO per training example, a | 3 × 10⁹ FPO | fpo\\_train\\_per\\_example of the trials |",
+		"| FPO per training example, b | 1 × 10⁹ to 2 × 10⁹ FPO | fpo\\_train\\_per\\_example of the trials |",
 		// 1 kWh × 1.5 × 400 g/kWh; (1.2 + 1.4) kWh-weighted × 400 g/kWh.
 		"| Carbon, a | 600 g CO2e | energy × PUE 1.5 (recorded with the trials) × 400 g CO2e/kWh |",
 		"| Carbon, b | 1.04 kg CO2e | energy × each trial's PUE (1.3 on average, recorded with the trials) × 400 g CO2e/kWh |",

@@ -364,8 +364,66 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
+// mdEscape escapes text for a GitHub-flavoured Markdown table cell (or the
+// bold caption), so that the rendered text equals s: a backslash before
+// each inline special (emphasis * and _, code spans, strikethrough ~,
+// links [, raw HTML <, the cell separator |, a backslash itself) and
+// before an & that could start an entity; a newline becomes a space.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\', '|', '*', '_', '`', '~', '[', '<':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '&':
+			// Only "&name;" or "&#…;" is an entity; a lone & stays readable.
+			if isEntity(s[i+1:]) {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		case '\n':
+			b.WriteByte(' ')
+		case '\r':
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// isEntity reports whether s (what follows an &) starts with the rest of
+// a character reference: a name or "#" and digits, then ";".
+func isEntity(s string) bool {
+	n := 0
+	for n < len(s) && n < 32 && (s[n] == '#' && n == 0 || 'a' <= s[n] && s[n] <= 'z' ||
+		'A' <= s[n] && s[n] <= 'Z' || '0' <= s[n] && s[n] <= '9') {
+		n++
+	}
+	return n > 0 && n < len(s) && s[n] == ';'
+}
+
+// texNote escapes a note for LaTeX, setting its Markdown code spans
+// (`greenai run`) in \texttt rather than letting LaTeX turn the backquotes
+// into opening quotes. An unmatched backquote is kept as text.
+func texNote(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '`')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i+1:], '`')
+		if j < 0 {
+			break
+		}
+		b.WriteString(plot.TeXEscape(s[:i]))
+		fmt.Fprintf(&b, "\\texttt{%s}", plot.TeXEscape(s[i+1:i+1+j]))
+		s = s[i+1+j+1:]
+	}
+	b.WriteString(plot.TeXEscape(s))
+	return b.String()
 }
 
 // WriteLaTeX writes a booktabs table environment (needs
@@ -412,7 +470,7 @@ func (t *Table) WriteLaTeX(w io.Writer) error {
 	}
 	b.WriteString("\\bottomrule\n\\end{tabular}\n")
 	for _, n := range t.Notes {
-		fmt.Fprintf(&b, "\n\\smallskip{\\footnotesize %s\\par}\n", plot.TeXEscape(n))
+		fmt.Fprintf(&b, "\n\\smallskip{\\footnotesize %s\\par}\n", texNote(n))
 	}
 	if !t.Inline {
 		b.WriteString("\\end{table}\n")

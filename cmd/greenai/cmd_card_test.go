@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/greenai/greenai/report"
 )
 
 func TestCardOutputs(t *testing.T) {
@@ -90,7 +92,36 @@ func TestLaTeXCompiles(t *testing.T) {
 			t.Fatal(err, errOut)
 		}
 	}
-	doc := "\\documentclass{article}\\usepackage{booktabs}\\usepackage{tikz}\\begin{document}\\input{table.tex}\\input{fig.tex}\\end{document}\n"
+	// A price tag with an estimate (its note has a code span, set in
+	// \texttt) and a table with | < > ` in cells and a note, which must
+	// compile under the default OT1 encoding.
+	model, _ := filepath.Abs(resnet50Model)
+	spec := filepath.Join(dir, "spec.yaml")
+	body := "model: " + model + "\ntrain: {examples: 1281167, epochs: 90, batch_size: 256, optimizer: sgd-momentum}\nsearch: {trials: 1}\n"
+	if err := os.WriteFile(spec, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	costTeX, errOut, err := runCLI(t, "cost", spec, "--accelerator", "a100-sxm4", "--devices", "8", "--latex")
+	if err != nil {
+		t.Fatal(err, errOut)
+	}
+	if !strings.Contains(costTeX, `\texttt{greenai run}`) || strings.Contains(costTeX, "`") {
+		t.Errorf("the estimate note has no \\texttt code span:\n%s", costTeX)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cost.tex"), []byte(costTeX), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	special := &report.Table{Caption: "a|b", Header: []string{"x"}, Notes: []string{"Run `greenai run` with a|b <c> `d_e`."}}
+	special.AddRow(report.Text("p|q <r> s`t` __init__"))
+	var sb strings.Builder
+	if err := special.WriteLaTeX(&sb); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "special.tex"), []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := "\\documentclass{article}\\usepackage{booktabs}\\usepackage{tikz}\\begin{document}\\input{table.tex}\\input{fig.tex}" +
+		"\\input{cost.tex}\\input{special.tex}\\end{document}\n"
 	if err := os.WriteFile(filepath.Join(dir, "doc.tex"), []byte(doc), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -949,6 +949,14 @@ func TeXEscape(s string) string {
 			b.WriteString(`\textasciitilde{}`)
 		case '^':
 			b.WriteString(`\textasciicircum{}`)
+		case '|': // under OT1 a bare | prints as an em dash
+			b.WriteString(`\textbar{}`)
+		case '<': // and < > as inverted ¡ ¿
+			b.WriteString(`\textless{}`)
+		case '>':
+			b.WriteString(`\textgreater{}`)
+		case '`': // else an opening quote
+			b.WriteString(`\textasciigrave{}`)
 		case 'µ':
 			b.WriteString(`\ensuremath{\mu}`)
 		case '±':

@@ -264,8 +264,8 @@ func TestAutoScale(t *testing.T) {
 }
 
 func TestTeXEscape(t *testing.T) {
-	got := TeXEscape(`a_b & 5% $x$ #1 {y} ~ ^ \ µs ± × 1.6 × 10¹⁶ 10⁻⁴ 354·batch`)
-	want := `a\_b \& 5\% \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} \ensuremath{\mu}s \ensuremath{\pm} \ensuremath{\times} 1.6 \ensuremath{\times} 10\ensuremath{^{16}} 10\ensuremath{^{-4}} 354\ensuremath{\cdot}batch`
+	got := TeXEscape(`a_b & 5% $x$ #1 {y} ~ ^ \ µs ± × 1.6 × 10¹⁶ 10⁻⁴ 354·batch a|b <x>` + "`x`")
+	want := `a\_b \& 5\% \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} \ensuremath{\mu}s \ensuremath{\pm} \ensuremath{\times} 1.6 \ensuremath{\times} 10\ensuremath{^{16}} 10\ensuremath{^{-4}} 354\ensuremath{\cdot}batch a\textbar{}b \textless{}x\textgreater{}\textasciigrave{}x\textasciigrave{}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
