@@ -495,22 +495,43 @@ func (d *JobDoc) writeText(w io.Writer, width int) error {
 }
 
 // IntensitiesTable lists the carbon intensities greenai run knows, by
-// country or region code. For a terminal (text), each source is named once
-// in a note and the rows refer to it by number; the other formats give it
-// in full on every row.
+// country or region code. For a terminal (text), each distinct source is
+// named once in a note and the rows refer to it by number; a cloud region,
+// which takes the figure of its country, gives that country's code after
+// the number ("[1] JP") rather than a note of its own. The other formats
+// give the source in full on every row.
 func IntensitiesTable(text bool) *Table {
 	t := &Table{Header: []string{"CODE", "G CO2E/KWH", "YEAR", "NAME", "SOURCE"}, Align: []byte("lrrll")}
 	ref := map[string]int{}
+	example := "" // the first region's marker, explained in a note
 	for _, in := range carbon.Table() {
 		src := in.Source
 		if text {
-			if ref[src] == 0 {
-				ref[src] = len(ref) + 1
-				t.Notes = append(t.Notes, fmt.Sprintf("[%d] %s", ref[src], src))
+			base, country := src, ""
+			if in.Country != "" {
+				if c, err := carbon.LookupCountry(in.Country); err == nil {
+					if b, ok := strings.CutSuffix(src, "; figure of "+c.Name); ok {
+						base, country = b, c.Code
+					}
+				}
 			}
-			src = fmt.Sprintf("[%d]", ref[src])
+			if ref[base] == 0 {
+				ref[base] = len(ref) + 1
+				t.Notes = append(t.Notes, fmt.Sprintf("[%d] %s", ref[base], base))
+			}
+			src = fmt.Sprintf("[%d]", ref[base])
+			if country != "" {
+				if example == "" {
+					c, _ := carbon.LookupCountry(country)
+					example = fmt.Sprintf("%q is source %s with the figure of %s", src+" "+country, src, c.Name)
+				}
+				src += " " + country
+			}
 		}
 		t.AddRow(Text(in.Code), Cell{Text: fmt.Sprintf("%.0f", in.GramsPerKWh), Raw: ftoa(in.GramsPerKWh)}, Int(in.Year), Text(in.Name), Text(src))
+	}
+	if example != "" {
+		t.Notes = append(t.Notes, "A cloud region takes the figure of the country whose code follows the source number: "+example+".")
 	}
 	return t
 }

@@ -128,3 +128,48 @@ func TestJobFits80Columns(t *testing.T) {
 	}
 	checkWidth(t, "job", b.String(), 80)
 }
+
+// The terminal listing names each distinct source once: a cloud region,
+// which takes its country's figure, refers to the country's source and
+// gives the country's code, instead of a near-copy of the note per country.
+func TestIntensitiesTableGroupsSources(t *testing.T) {
+	tb := IntensitiesTable(true)
+	full := IntensitiesTable(false)
+	rows := carbon.Table()
+	if len(tb.Rows) != len(rows) || len(full.Rows) != len(rows) {
+		t.Fatalf("%d and %d rows, want %d", len(tb.Rows), len(full.Rows), len(rows))
+	}
+	bases := map[string]bool{}
+	for i, in := range rows {
+		if got := full.Rows[i][4].Text; got != in.Source {
+			t.Errorf("%s: full source %q, want %q", in.Code, got, in.Source)
+		}
+		got := tb.Rows[i][4].Text
+		if in.Country != "" {
+			if !strings.HasSuffix(got, "] "+in.Country) {
+				t.Errorf("%s: source cell %q does not name country %s", in.Code, got, in.Country)
+			}
+			c, err := carbon.LookupCountry(in.Country)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bases[strings.TrimSuffix(in.Source, "; figure of "+c.Name)] = true
+		} else {
+			bases[in.Source] = true
+		}
+	}
+	// One note per distinct source, plus the one explaining the region
+	// markers; no note repeats another's source.
+	if len(tb.Notes) != len(bases)+1 {
+		t.Errorf("%d notes for %d distinct sources:\n%s", len(tb.Notes), len(bases), strings.Join(tb.Notes, "\n"))
+	}
+	for _, n := range tb.Notes[:len(tb.Notes)-1] {
+		_, src, _ := strings.Cut(n, "] ")
+		if !bases[src] || strings.Contains(src, "figure of") {
+			t.Errorf("note %q is not one distinct source", n)
+		}
+	}
+	if last := tb.Notes[len(tb.Notes)-1]; !strings.Contains(last, "figure of") {
+		t.Errorf("no note explains the region markers: %q", last)
+	}
+}

@@ -323,10 +323,14 @@ func TestRunListIntensities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"DE", "aws:eu-west-1", "Our World in Data", "2023"} {
+	for _, s := range []string{"DE", "aws:eu-west-1", "Our World in Data", "2023", "[1] JP"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q", s)
 		}
+	}
+	// The source is named once, not once per country a region uses.
+	if n := strings.Count(out, "Our World in Data"); n != 1 {
+		t.Errorf("the source is named %d times:\n%s", n, out)
 	}
 }
 
