@@ -307,7 +307,7 @@ func TestHFConfigMissingKey(t *testing.T) {
 	}
 	// An architecture without a mapping (encoders, encoder-decoders, RNNs)
 	// is an error naming general.architecture, its value and what is mapped.
-	for _, arch := range []string{"rwkv7", "t5encoder"} {
+	for _, arch := range []string{"rwkv7", "mamba"} {
 		g := &File{Path: "y.gguf", meta: map[string]int{}, tensor: map[string]int{}}
 		g.Metadata = []KV{{"general.architecture", Str(arch)}}
 		g.meta["general.architecture"] = 0

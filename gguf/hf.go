@@ -86,6 +86,11 @@ func join(lists ...[][2]string) [][2]string {
 
 var ffn = [][2]string{{"intermediate_size", "feed_forward_length"}}
 
+var t5Keys = [][2]string{
+	{"num_layers", "block_count"}, {"d_model", "embedding_length"}, {"num_heads", "attention.head_count"},
+	{"d_kv", "attention.key_length"}, {"d_ff", "feed_forward_length"}, {"relative_attention_num_buckets", "attention.relative_buckets_count"},
+}
+
 var families = map[string]hfFamily{
 	"llama":   {"llama", "LlamaForCausalLM", join(llamaLike, ffn), llamaOptional, nil},
 	"mistral": {"mistral", "MistralForCausalLM", join(llamaLike, ffn), llamaOptional, nil},
@@ -131,12 +136,10 @@ var families = map[string]hfFamily{
 		{"num_hidden_layers", "block_count"}, {"hidden_size", "embedding_length"}, {"num_attention_heads", "attention.head_count"},
 		{"intermediate_size", "feed_forward_length"}, {"max_position_embeddings", "context_length"},
 	}, [][2]string{{"layer_norm_eps", "attention.layer_norm_epsilon"}}, nil},
-	// T5: feed_forward_proj is set from the tensors (ffn_gate present:
-	// gated-gelu, else relu), as llama.cpp decides it.
-	"t5": {"t5", "T5ForConditionalGeneration", [][2]string{
-		{"num_layers", "block_count"}, {"d_model", "embedding_length"}, {"num_heads", "attention.head_count"},
-		{"d_kv", "attention.key_length"}, {"d_ff", "feed_forward_length"}, {"relative_attention_num_buckets", "attention.relative_buckets_count"},
-	}, [][2]string{{"num_decoder_layers", "decoder_block_count"}, {"layer_norm_epsilon", "attention.layer_norm_rms_epsilon"}}, nil},
+	// T5 and its encoder alone: feed_forward_proj is set from the tensors
+	// (ffn_gate present: gated-gelu, else relu), as llama.cpp decides it.
+	"t5":        {"t5", "T5ForConditionalGeneration", t5Keys, [][2]string{{"num_decoder_layers", "decoder_block_count"}, {"layer_norm_epsilon", "attention.layer_norm_rms_epsilon"}}, nil},
+	"t5encoder": {"t5", "T5EncoderModel", t5Keys, [][2]string{{"layer_norm_epsilon", "attention.layer_norm_rms_epsilon"}}, nil},
 	"gpt2": {"gpt2", "GPT2LMHeadModel", [][2]string{
 		{"n_layer", "block_count"}, {"n_embd", "embedding_length"}, {"n_head", "attention.head_count"},
 	}, [][2]string{
@@ -271,11 +274,11 @@ func (f *File) HFConfigMap() (map[string]any, error) {
 			return nil, f.metaErr(ErrMetadata, "bloom.feed_forward_length", "is %d; BLOOM's MLP is 4 × embedding_length = %d", ff, 4*h)
 		}
 	}
-	if arch == "t5" {
-		if vl, ok, err := f.intKey("t5.attention.value_length"); err != nil {
+	if arch == "t5" || arch == "t5encoder" {
+		if vl, ok, err := f.intKey(arch + ".attention.value_length"); err != nil {
 			return nil, err
 		} else if kl := cfg["d_kv"].(int64); ok && vl != kl {
-			return nil, f.metaErr(ErrMetadata, "t5.attention.value_length", "is %d; T5's value heads have d_kv = attention.key_length = %d", vl, kl)
+			return nil, f.metaErr(ErrMetadata, arch+".attention.value_length", "is %d; T5's value heads have d_kv = attention.key_length = %d", vl, kl)
 		}
 		cfg["feed_forward_proj"] = "relu"
 		if f.Tensor("enc.blk.0.ffn_gate.weight") != nil {
@@ -294,7 +297,7 @@ func (f *File) HFConfigMap() (map[string]any, error) {
 		return nil, err
 	}
 	cfg["vocab_size"] = vocab
-	if arch != "gpt2" && arch != "bert" {
+	if arch != "gpt2" && arch != "bert" && arch != "t5encoder" {
 		cfg["tie_word_embeddings"] = f.Tensor("output.weight") == nil
 	}
 	if dt := f.floatDType(); dt != "" {
@@ -435,7 +438,7 @@ func (f *File) HFNames(t *Tensor) (out []HFTensor, ok bool) {
 	switch arch {
 	case "bert":
 		return bertNames(t)
-	case "t5":
+	case "t5", "t5encoder":
 		return f.t5Names(t)
 	}
 	mixtral := arch == "llama" && f.Tensor("blk.0.ffn_gate_inp.weight") != nil

@@ -101,6 +101,7 @@ type Config struct {
 	// Encoder-decoder (T5).
 	DecoderLayers          int64
 	RelBuckets, RelMaxDist int64
+	EncoderOnly            bool // T5EncoderModel: the encoder stack alone
 	Pooler                 bool
 	PadToken               int64 // RoBERTa positions start at pad_token_id + 1
 	NumLabels              int64
@@ -785,6 +786,7 @@ func resolveT5(r *reader, c *Config) error {
 		r.fail("feed_forward_proj", fmt.Sprintf("%q is not supported (relu, gated-gelu, gated-silu)", ff))
 	}
 	c.AttnScale = 1 // T5 does not scale the scores
+	c.EncoderOnly = c.Architecture == "T5EncoderModel"
 	return nil
 }
 

@@ -118,12 +118,16 @@ func (m *lm) stack(name string, seqDim any, start string) {
 // decoder_sequence tokens. Prefill runs the encoder and the first decoder
 // step (one token), filling both caches. Decode is one decoder step with a
 // self-attention cache of past tokens and the cross-attention cache of the
-// sequence encoder states.
+// sequence encoder states. T5EncoderModel is the encoder alone (train and
+// prefill run it; it has no decode).
 func (m *lm) t5() error {
 	c := m.c
 	d := c.Hidden
 	H, dk := c.Heads, c.HeadDim
 	inner := H * dk
+	if c.EncoderOnly && m.ph == Decode {
+		return fmt.Errorf("%s is an encoder: it has no decode phase (use train or prefill)", c.Architecture)
+	}
 	shared := m.param("shared.weight", c.Vocab, d)
 	var enc, encBS string
 	// In decode the encoder has run already: its parameters are declared
@@ -144,6 +148,11 @@ func (m *lm) t5() error {
 		}
 		enc = m.norm(x, "encoder.final_layer_norm", d)
 		encBS = m.bs
+	}
+	if c.EncoderOnly {
+		// T5EncoderModel: the last hidden states of the encoder.
+		m.output("last_hidden_state", m.dt, m.op("", "Reshape", []string{enc, m.shapeBS(d)}))
+		return nil
 	}
 	if m.ph == Decode {
 		m.g.Nodes, m.g.Inputs = m.g.Nodes[:nodes], m.g.Inputs[:inputs]

@@ -1,6 +1,7 @@
 package hf
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,5 +270,48 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// T5EncoderModel is t5-base's encoder alone: shared 32128·768, per layer
+// 4·768² + 2·768·3072 + 2·768, the first block's 32 × 12 bias table and
+// the final norm: 109,628,544 (the count transformers gives for
+// T5EncoderModel.from_pretrained("t5-base")). It has no decode phase.
+func TestT5EncoderModel(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "t5-base.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	raw["architectures"] = []any{"T5EncoderModel"}
+	data, _ = json.Marshal(raw)
+	c, err := ParseConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = 32128*768 + 12*(4*768*768+2*768*3072+2*768) + 32*12 + 768
+	for _, ph := range []Phase{Train, Prefill} {
+		m, err := Build(c, BuildOptions{Phase: ph})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, r := countModel(t, m)
+		if r.Params.Params != want || want != 109628544 {
+			t.Errorf("%s: %d params, want %d", ph, r.Params.Params, want)
+		}
+		for _, in := range m.Graph.Inputs {
+			if in.Name != "input_ids" {
+				t.Errorf("%s: input %s", ph, in.Name)
+			}
+		}
+		if len(m.Graph.Outputs) != 1 || m.Graph.Outputs[0].Name != "last_hidden_state" {
+			t.Errorf("%s: outputs %v", ph, m.Graph.Outputs)
+		}
+	}
+	if _, err := Build(c, BuildOptions{Phase: Decode}); err == nil || !strings.Contains(err.Error(), "no decode phase") {
+		t.Errorf("decode: %v", err)
 	}
 }

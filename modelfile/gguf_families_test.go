@@ -94,6 +94,11 @@ var families = []family{
 "relative_attention_num_buckets":32,"feed_forward_proj":"gated-gelu","tie_word_embeddings":false}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "attention.key_length": 16,
 			"feed_forward_length": 128, "attention.relative_buckets_count": 32}},
+	// T5EncoderModel (llama.cpp's t5encoder): the encoder stack alone.
+	{"t5encoder", "t5encoder", `{"model_type":"t5","architectures":["T5EncoderModel"],"vocab_size":100,"d_model":64,"num_layers":2,"num_heads":4,
+"d_kv":16,"d_ff":128,"relative_attention_num_buckets":32,"feed_forward_proj":"gated-gelu"}`,
+		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "attention.key_length": 16,
+			"attention.value_length": 16, "feed_forward_length": 128, "attention.relative_buckets_count": 32}},
 	{"gpt2", "gpt2", `{"model_type":"gpt2","vocab_size":100,"n_embd":64,"n_layer":2,"n_head":4,"n_positions":128}`,
 		map[string]any{"block_count": 2, "embedding_length": 64, "attention.head_count": 4, "context_length": 128, "feed_forward_length": 256}},
 }
@@ -152,7 +157,7 @@ var (
 // toGGUF names a graph parameter as llama.cpp would; experts are reported
 // with their index for merging.
 func toGGUF(arch, name string) (gname string, expert int, err error) {
-	if arch == "t5" {
+	if arch == "t5" || arch == "t5encoder" {
 		switch name {
 		case "shared.weight":
 			return "token_embd.weight", -1, nil
@@ -331,6 +336,14 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 				}
 				if !strings.Contains(m.ConfigSource, "without pooler") {
 					t.Errorf("config source %q does not say the pooler is left out", m.ConfigSource)
+				}
+			}
+			if fam.arch == "t5encoder" {
+				// By hand: shared 100·64; per layer 4·64² + 3·64·128 (gated) + 2·64;
+				// the bias table 32·4 and the final norm.
+				const want = 100*64 + 2*(4*64*64+3*64*128+2*64) + 32*4 + 64
+				if c.StoredParams != want || c.ConfigParams != want {
+					t.Errorf("t5encoder params: stored %d, config %d, want %d", c.StoredParams, c.ConfigParams, want)
 				}
 			}
 			if fam.name == "deepseek_v3_mla" && len(c.Split) != 2 {
