@@ -662,7 +662,7 @@ func duration(s float64) string {
 // WriteMarkdown writes the card as Markdown.
 func (c *Card) WriteMarkdown(w io.Writer) error {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s\n\n%s\n", c.Title, c.Subtitle)
+	fmt.Fprintf(&b, "# %s\n\n%s\n", mdEscape(c.Title), mdEscape(c.Subtitle)) // from the spec and trials: user text
 	for _, s := range c.Sections {
 		fmt.Fprintf(&b, "\n## %s\n", s.Heading)
 		for _, t := range s.Tables {

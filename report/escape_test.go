@@ -82,3 +82,17 @@ func TestTeXNoteCodeSpans(t *testing.T) {
 		t.Errorf("latex note:\n%s", s)
 	}
 }
+
+// The card's title and subtitle come from the spec and the trials (model,
+// metric and file names), so they are escaped like table cells.
+func TestCardMarkdownEscapesTitle(t *testing.T) {
+	c := &Card{Title: "Efficiency card: __init__ *x*", Subtitle: "Metric: val_acc. Trials: runs_<1>.csv."}
+	var b bytes.Buffer
+	if err := c.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "# Efficiency card: \\_\\_init\\_\\_ \\*x\\*\n\nMetric: val\\_acc. Trials: runs\\_\\<1>.csv.\n"
+	if !strings.HasPrefix(b.String(), want) {
+		t.Errorf("got\n%s\nwant prefix\n%s", b.String(), want)
+	}
+}

@@ -383,7 +383,7 @@ func TestRunsSourceCard(t *testing.T) {
 		"| Energy, cnn | 2.37 kWh | sum of kwh over 8 trials; measured-counter: cpu, gpu |",
 		"| Energy, lstm | 730 Wh | sum of kwh over 6 trials; measured-counter: gpu; model-estimate: cpu |",
 		"| Carbon, cnn | 853 g CO2e | sum of co2\\_kg over 8 trials; 300 g CO2e/kWh, Synthetica \\[synthetic test table]; PUE 1.20 |",
-		"Metric: val_acc. Trials: 14 runs from runs.db, each scored by its best (highest) val_acc.",
+		"Metric: val\\_acc. Trials: 14 runs from runs.db, each scored by its best (highest) val\\_acc.",
 		// Every run recorded its per-example training FPO.
 		"| FPO per training example, cnn | 3.1 × 10⁹ FPO | recorded by greenai run (8 runs); counted by synthetic FPO count |",
 		"| FPO per training example, lstm | 1.2 × 10⁹ FPO | recorded by greenai run (6 runs); counted by synthetic FPO count |",
