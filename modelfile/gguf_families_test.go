@@ -334,7 +334,7 @@ func TestGGUFFamiliesRoundTrip(t *testing.T) {
 				if c.StoredParams != want || c.ConfigParams != want {
 					t.Errorf("bert params: stored %d, config %d, want %d", c.StoredParams, c.ConfigParams, want)
 				}
-				if !strings.Contains(m.ConfigSource, "without pooler") {
+				if !strings.Contains(m.ConfigSource, "(no pooler: the file has none)") {
 					t.Errorf("config source %q does not say the pooler is left out", m.ConfigSource)
 				}
 			}

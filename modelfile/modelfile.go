@@ -294,7 +294,7 @@ func openGGUF(path string, opts Options) (*Model, error) {
 		src = fmt.Sprintf("GGUF metadata of %q", v.S)
 	}
 	if encoderOnly {
-		src += ", encoder without pooler (the file has none)"
+		src += " (no pooler: the file has none)"
 	}
 	m := &Model{Path: path, Kind: GGUF, Graph: g, ConfigSource: src, ConfigJSON: data, HF: cfg}
 	if m.Weights, err = ggufWeights(f); err != nil {
