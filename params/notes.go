@@ -45,6 +45,9 @@ func (s *Stats) Notes() []string {
 	if s.InputDependent > 0 {
 		out = append(out, fmt.Sprintf("%d float elements computed from the input's shape (masks) are not parameters.", s.InputDependent))
 	}
+	if s.FoldedConvs > 0 {
+		out = append(out, fmt.Sprintf("%d Conv nodes have unnamed weights and bias (onnx::Conv_…), as torch.onnx.export writes a BatchNorm folded into its convolution; if so, PyTorch counts γ and β (2 per channel) where the file has 1 bias: %d parameters if all %d were folded.", s.FoldedConvs, s.Params+s.FoldedChannels, s.FoldedConvs))
+	}
 	if s.Buffers > 0 {
 		out = append(out, fmt.Sprintf("%d BatchNormalization running statistics are buffers, not parameters.", s.Buffers))
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/greenai/greenai/onnx"
 	"github.com/greenai/greenai/shape"
@@ -78,6 +79,15 @@ type Stats struct {
 	OtherUnchecked         int         `json:"other_unchecked_tensors,omitempty"`
 	OtherUncheckedElements int64       `json:"other_unchecked_elements,omitempty"`
 	UncheckedReason        string      `json:"unchecked_reason,omitempty"`
+	// FoldedConvs counts Conv nodes whose weight and bias are both unnamed
+	// initializers (onnx::Conv_…), which is how torch.onnx.export writes a
+	// BatchNorm folded into the preceding convolution (constant folding, the
+	// default): PyTorch's model has the BatchNorm's γ and β, two parameters
+	// per channel, where the file stores one bias. FoldedChannels sums those
+	// biases' elements: PyTorch's count is Params + FoldedChannels if every
+	// one was folded. A heuristic, stated as one; Params is not changed.
+	FoldedConvs    int   `json:"possibly_folded_batchnorm_convs,omitempty"`
+	FoldedChannels int64 `json:"possibly_folded_batchnorm_channels,omitempty"`
 	// Weights lists each stored parameter tensor, largest first.
 	Weights []Weight `json:"-"`
 }
@@ -222,6 +232,16 @@ func Count(res *shape.Result) Stats {
 				if e, ok := n.Outputs[0].NumElements(); ok {
 					if c, ok := e.IsConst(); ok {
 						st.Aliases += c
+					}
+				}
+			}
+			if n.Node.OpType == "Conv" && n.Node.Domain == "" && len(n.Node.Inputs) == 3 && len(n.Inputs) == 3 &&
+				weight[n.Inputs[1]] && weight[n.Inputs[2]] &&
+				strings.HasPrefix(n.Node.Inputs[1], "onnx::") && strings.HasPrefix(n.Node.Inputs[2], "onnx::") && n.Inputs[2] != nil {
+				if e, ok := n.Inputs[2].NumElements(); ok {
+					if c, ok := e.IsConst(); ok {
+						st.FoldedConvs++
+						st.FoldedChannels += c
 					}
 				}
 			}

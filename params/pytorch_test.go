@@ -133,8 +133,10 @@ var notKnowable = map[string]struct {
 	reason string
 }{}
 
+const bnFolded = "the exporter folded batch normalization into the convolutions: PyTorch's γ and β per channel became one bias per channel, stored once per distinct value"
+
 func init() {
-	bn := "the exporter folded batch normalization into the convolutions: PyTorch's γ and β per channel became one bias per channel, stored once per distinct value"
+	bn := bnFolded
 	for name, diff := range map[string]int64{
 		"deeplabv3_mobilenet_v3_large": 13992, "efficientnet_b0": 21008, "efficientnet_v2_s": 76936,
 		"fcn_resnet50": 27072, "googlenet": 7280, "inception_v3": 17216, "lraspp_mobilenet_v3_large": 12328,
@@ -213,12 +215,20 @@ func TestReferenceModels(t *testing.T) {
 				if f.Params-st.Params != nk.diff {
 					t.Errorf("PyTorch %d − params %d = %d, recorded %d (%s)", f.Params, st.Params, f.Params-st.Params, nk.diff, nk.reason)
 				}
+				// Where folding into convolutions is the whole difference,
+				// the folded-BatchNorm note gives PyTorch's count.
+				if nk.reason == bnFolded && st.Params+st.FoldedChannels != f.Params {
+					t.Errorf("params %d + %d possibly folded BatchNorm channels (%d Convs) = %d, PyTorch %d", st.Params, st.FoldedChannels, st.FoldedConvs, st.Params+st.FoldedChannels, f.Params)
+				}
 			default:
 				if st.Params != f.Params {
 					t.Errorf("params %d, PyTorch %d", st.Params, f.Params)
 				}
 				if len(st.Unchecked) != 0 {
 					t.Errorf("unchecked %+v", st.Unchecked)
+				}
+				if st.FoldedConvs != 0 {
+					t.Errorf("%d Convs called possibly folded in a model PyTorch's count matches", st.FoldedConvs)
 				}
 			}
 		})
