@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -358,7 +359,7 @@ func WriteFPO(w io.Writer, format string, docs []*FPODoc, v FPOView) error {
 		return WriteTables(w, format, tables...)
 	case Plain, "":
 		if len(docs) > 1 {
-			return fpoCompare(docs).WriteText(w)
+			return writeCompare(w, docs, v)
 		}
 		return docs[0].writeText(w, v)
 	}
@@ -792,11 +793,92 @@ func wrapIndent(s string, width int, indent string) string {
 	return Wrap(s, width, indent)
 }
 
-// fpoCompare lays several counts side by side.
-func fpoCompare(docs []*FPODoc) *Table {
+// writeCompare writes several counts side by side, fitted to v.Width
+// (unless v.Exact): columns are headed by the models' file names (the paths
+// are listed above when that shortened them) and polynomials too wide for
+// a column are cut, with a note.
+func writeCompare(w io.Writer, docs []*FPODoc, v FPOView) error {
+	if v.Exact {
+		v.Width = 0
+	}
+	names := compareNames(docs)
+	var b strings.Builder
+	for i, d := range docs {
+		if names[i] != d.Model {
+			paths := make([]string, len(docs))
+			for k, d := range docs {
+				paths[k] = d.Model
+			}
+			b.WriteString(kvLine("Models", strings.Join(paths, "; "), v.Width) + "\n")
+			break
+		}
+	}
+	t := fpoCompare(docs, names)
+	pf := &polyFit{v: v}
+	if v.Width > 0 && tableWidth(t) > v.Width {
+		label := 0
+		for _, r := range t.Rows {
+			label = max(label, runeLen(r[0].Text))
+		}
+		// Columns narrower than an equal share keep their width; the
+		// others share what is left (at least 12 columns each).
+		need := make([]int, len(docs))
+		for i := range need {
+			need[i] = runeLen(t.Header[i+1])
+			for _, r := range t.Rows {
+				need[i] = max(need[i], runeLen(t.cell(r, i+1).Text))
+			}
+		}
+		order := make([]int, len(docs))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(a, b int) bool { return need[order[a]] < need[order[b]] })
+		left := v.Width - label - 2*len(docs)
+		for k, i := range order {
+			col := max(12, min(need[i], left/(len(docs)-k)))
+			left -= col
+			for _, r := range t.Rows {
+				if i+1 < len(r) {
+					r[i+1].Text = pf.fit(r[i+1].Text, col)
+				}
+			}
+		}
+	}
+	if err := t.WriteText(&b); err != nil {
+		return err
+	}
+	if pf.cut {
+		b.WriteString("\n" + wrapIndent("… marks polynomials cut to fit the terminal: --exact prints them whole, --json gives every count exactly.", v.Width, ""))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// compareNames are the column headings of a side-by-side count: each
+// model's file name, or the whole paths when two file names are the same.
+func compareNames(docs []*FPODoc) []string {
+	names := make([]string, len(docs))
+	seen := map[string]bool{}
+	for i, d := range docs {
+		names[i] = filepath.Base(d.Model)
+		if seen[names[i]] {
+			for k, d := range docs {
+				names[k] = d.Model
+			}
+			return names
+		}
+		seen[names[i]] = true
+	}
+	return names
+}
+
+// fpoCompare lays several counts side by side, under the column headings
+// names.
+func fpoCompare(docs []*FPODoc, names []string) *Table {
 	t := &Table{Header: []string{""}, Align: []byte{'r'}}
-	for _, d := range docs {
-		t.Header = append(t.Header, d.Model)
+	for i := range docs {
+		t.Header = append(t.Header, names[i])
 		t.Align = append(t.Align, 'r')
 	}
 	row := func(name string, f func(*FPODoc) string) {

@@ -86,3 +86,29 @@ func TestOutputFits80Columns(t *testing.T) {
 		checkLines(t, strings.Join(args, " "), out)
 	}
 }
+
+// TestFPOSideBySideFits80Columns: the README's side-by-side count (greenai
+// fpo A.onnx B.onnx) fits 80 columns, under the models' file names with
+// their paths listed above, and a wide polynomial is cut with a note
+// (--exact prints it whole).
+func TestFPOSideBySideFits80Columns(t *testing.T) {
+	t.Setenv("COLUMNS", "")
+	r18, gpt2 := "../../testdata/models/resnet18.onnx", "../../testdata/models/gpt2_small.onnx"
+	out, _, err := runCLI(t, "fpo", r18, resnet50Model, gpt2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLines(t, "fpo side by side", out)
+	for _, want := range []string{r18, resnet50Model, gpt2, "resnet18.onnx  ", "39.6k·batch·sequence² + …", "--exact prints them whole"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("side-by-side fpo lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = runCLI(t, "fpo", "--exact", r18, gpt2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "39.6k·batch·sequence² + 248.5M·batch·sequence + 12·sequence² + sequence + 12") {
+		t.Errorf("fpo --exact side by side cut a polynomial:\n%s", out)
+	}
+}
