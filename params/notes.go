@@ -46,7 +46,11 @@ func (s *Stats) Notes() []string {
 		out = append(out, fmt.Sprintf("%d float elements computed from the input's shape (masks) are not parameters.", s.InputDependent))
 	}
 	if s.FoldedConvs > 0 {
-		out = append(out, fmt.Sprintf("%d Conv nodes have unnamed weights and bias (onnx::Conv_…), as torch.onnx.export writes a BatchNorm folded into its convolution; if so, PyTorch counts γ and β (2 per channel) where the file has 1 bias: %d parameters if all %d were folded.", s.FoldedConvs, s.Params+s.FoldedChannels, s.FoldedConvs))
+		// A guess from the names, and only this fold: a model that also
+		// folded something else (densenet121's BatchNorms before a ReLU,
+		// maxvit_t's relative-position tables) differs from PyTorch by more,
+		// so the total is qualified.
+		out = append(out, fmt.Sprintf("%d Conv nodes have unnamed weight and bias (onnx::Conv_…), as torch.onnx.export writes a BatchNorm folded into its convolution. A guess from the names: if so, PyTorch has γ and β (2 per channel) where the file has 1 bias, %d parameters more: %d in all if nothing else was folded.", s.FoldedConvs, s.FoldedChannels, s.Params+s.FoldedChannels))
 	}
 	if s.Buffers > 0 {
 		out = append(out, fmt.Sprintf("%d BatchNormalization running statistics are buffers, not parameters.", s.Buffers))

@@ -85,7 +85,8 @@ type Stats struct {
 	// default): PyTorch's model has the BatchNorm's γ and β, two parameters
 	// per channel, where the file stores one bias. FoldedChannels sums those
 	// biases' elements: PyTorch's count is Params + FoldedChannels if every
-	// one was folded. A heuristic, stated as one; Params is not changed.
+	// one was folded and nothing else was (not densenet121, maxvit_t). A
+	// heuristic, stated as one; Params is not changed.
 	FoldedConvs    int   `json:"possibly_folded_batchnorm_convs,omitempty"`
 	FoldedChannels int64 `json:"possibly_folded_batchnorm_channels,omitempty"`
 	// Weights lists each stored parameter tensor, largest first.
