@@ -651,3 +651,20 @@ func TestSweepUploads(t *testing.T) {
 		t.Errorf("partial upload not swept: %v", ents)
 	}
 }
+
+// The web form takes its token as a field; a form post that sends a
+// manifest part instead of the fields, and no token, is refused (it
+// used to reach the store with a nil token and panic).
+func TestWebFormManifestWithoutToken(t *testing.T) {
+	e := newEnv(t, nil)
+	model := readFile(t, modelFile(t, "resnet18"))
+	b, ct := body([2]string{"manifest", string(manifest(nil))}, [2]string{"model", model})
+	a := e.do("POST", "/submit", b, ct, "")
+	if a.code != 401 || !strings.Contains(a.body, "token") {
+		t.Errorf("form post with a manifest and no token: %d %.500s", a.code, a.body)
+	}
+	b, ct = body([2]string{"model", model})
+	if a := e.do("POST", "/submit", b, ct, ""); a.code != 401 {
+		t.Errorf("form post with only a model: %d %.500s", a.code, a.body)
+	}
+}

@@ -136,11 +136,13 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, tok *board.Toke
 		name := part.FormName()
 		switch {
 		case name == "model":
+			// The web form's token is a field before the model; whatever
+			// else came first, nothing goes on without one.
+			if tok == nil {
+				return nil, false, &httpError{code: http.StatusUnauthorized, field: "token", msg: "missing: the form's token field"}
+			}
 			if man == nil {
-				if tok == nil {
-					return nil, false, &httpError{code: http.StatusUnauthorized, field: "token", msg: "missing: the form's token field"}
-				}
-				if fields == nil || form == nil {
+				if form == nil {
 					return nil, false, badRequest("manifest", "missing: the manifest part must come before the model part")
 				}
 				// The web form's metric is the chosen board's.
