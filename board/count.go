@@ -327,14 +327,20 @@ func ParseDims(s string) ([]sym.Expr, error) {
 	var out []sym.Expr
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
-		if n, err := strconv.ParseInt(p, 10, 64); err == nil {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err == nil {
 			if n <= 0 || n > 1<<31 {
 				return nil, fmt.Errorf("shape %q: dim %d out of range (1 to 2^31)", s, n)
 			}
 			out = append(out, sym.Const(n))
 			continue
 		}
-		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, fmt.Errorf("shape %q: dim %s out of range (1 to 2^31)", s, p)
+		}
+		// A symbol starts with a letter or '_', so that a number never
+		// passes as one.
+		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" || (p[0] >= '0' && p[0] <= '9') {
 			return nil, fmt.Errorf("shape %q: dim %q is neither a positive integer nor a symbol name", s, p)
 		}
 		out = append(out, sym.Var(p))

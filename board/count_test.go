@@ -101,3 +101,31 @@ func TestCountConfigJSON(t *testing.T) {
 		t.Errorf("safetensors index: %v", err)
 	}
 }
+
+func TestParseDims(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // "" when valid; else a part of the error
+	}{
+		{"1x3x224x224", ""},
+		{"batch,3,224,224", ""},
+		{"1xseq", ""},
+		{"_n", ""},
+		{"scalar", ""},
+		{"1x99999999999999999999", "out of range"},
+		{"1x3000000000", "out of range"},
+		{"1x0", "out of range"},
+		{"1x-5", "out of range"},
+		{"1x3a", "neither"},
+		{"1x", "neither"},
+		{"", "empty"},
+	} {
+		_, err := ParseDims(tc.in)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("ParseDims(%q): %v", tc.in, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("ParseDims(%q) = %v, want an error saying %q", tc.in, err, tc.want)
+		}
+	}
+}
