@@ -89,7 +89,7 @@ func ParseQuery(v url.Values) (Query, error) {
 	var q Query
 	for k := range v {
 		switch k {
-		case "sort", "order", "max_fpo", "max_train_fpo", "max_kwh", "max_hours", "hide_flagged", "limit", "format":
+		case "sort", "order", "max_fpo", "max_train_fpo", "max_kwh", "max_hours", "hide_flagged", "limit":
 		default:
 			return q, &FieldError{Field: k, Msg: "unknown query parameter (known: sort, order, max_fpo, max_train_fpo, max_kwh, max_hours, hide_flagged, limit)"}
 		}

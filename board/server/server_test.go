@@ -380,6 +380,7 @@ func TestValidationErrors(t *testing.T) {
 		{"/boards/imagenet.json?limit=0", "limit"},
 		{"/boards/imagenet.json?hide_flagged=maybe", "hide_flagged"},
 		{"/boards/imagenet.json?colour=green", "colour"},
+		{"/boards/imagenet.json?format=csv", "format"}, // the format is the path's suffix; a parameter would be ignored
 		{"/boards/imagenet/pareto.svg?sort=x", "sort"},
 	} {
 		a := e.get(tc.path)
