@@ -94,6 +94,8 @@ func TestSubmitDryRunAndUsage(t *testing.T) {
 		{"serve", "--workers", "0"},
 		{"serve", "--max-model-bytes", "lots"},
 		{"serve", "--log-format", "xml"},
+		{"serve", "--upload-timeout", "0"}, // the server would take its default instead
+		{"serve", "--count-timeout", "-1s"},
 		{"serve", "arg"},
 	} {
 		if _, _, err := boardCLI(t, args...); exitCode(err) != 2 {

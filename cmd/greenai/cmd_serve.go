@@ -157,6 +157,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *workers < 1 {
 		return usageError("--workers: want at least 1 (got %d)", *workers)
 	}
+	// The server would replace a zero or negative limit by its default:
+	// refuse it rather than ignore the flag.
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{{"--count-timeout", *countTimeout}, {"--upload-timeout", *uploadTimeout}} {
+		if d.v <= 0 {
+			return usageError("%s: want a positive duration such as 2m (got %v)", d.flag, d.v)
+		}
+	}
 	if *ratePer <= 0 || *burst < 1 {
 		return usageError("--rate and --burst must be positive")
 	}
