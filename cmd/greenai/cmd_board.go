@@ -106,6 +106,9 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *asJSON && sub != "list" && sub != "token list" {
+		return usageError("--json: board %s prints no document (--json is for board list and board token list)", sub)
+	}
 	open := func() (*board.Store, error) { return board.Open(ctx, boardDB(*db)) }
 	switch sub {
 	case "create":

@@ -41,6 +41,8 @@ func TestBoardAdmin(t *testing.T) {
 		{"board", "token"},
 		{"board", "token", "issue"},
 		{"board", "token", "revoke"},
+		{"board", "create", "x", "--metric", "m", "--input", "*=1", "--json"}, // prints no document
+		{"board", "token", "issue", "--submitter", "bob", "--json"},
 	} {
 		if _, _, err := boardCLI(t, append(args, "--db", db)...); exitCode(err) != 2 {
 			t.Errorf("%v: %v, want a usage error", args, err)
