@@ -124,6 +124,10 @@ func Submit(ctx context.Context, client *http.Client, server, token string, man 
 	return nil, last
 }
 
+// maxForeignAnswer bounds how much of a non-JSON error answer an
+// APIError quotes.
+const maxForeignAnswer = 300
+
 func submitOnce(ctx context.Context, client *http.Client, url, token string, man *Manifest, modelPath string) (*SubmitResult, bool, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
@@ -149,7 +153,15 @@ func submitOnce(ctx context.Context, client *http.Client, url, token string, man
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
 		ae := &APIError{Status: resp.StatusCode}
 		if json.Unmarshal(body, ae) != nil || ae.Msg == "" {
+			// Not a greenai answer (a proxy's HTML page, say): its
+			// start is enough to tell what answered.
 			ae.Msg = strings.TrimSpace(string(body))
+			if len(ae.Msg) > maxForeignAnswer {
+				ae.Msg = strings.ToValidUTF8(ae.Msg[:maxForeignAnswer], "") + " …"
+			}
+			if ae.Msg == "" {
+				ae.Msg = "an empty answer"
+			}
 		}
 		return nil, resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500, ae
 	}
