@@ -422,6 +422,10 @@ func fpoSummary(docs []*FPODoc) *Table {
 	for _, d := range docs {
 		t.AddRow(Text(d.Model), d.Totals.FPO.cell(), d.Totals.MACs.cell(), Cell{Text: units.Count(d.Totals.Params)},
 			Cell{Text: units.Expr(d.Totals.ActivationPeak.Expr) + "B"})
+		if n := len(d.Uncounted); n > 0 {
+			t.Notes = append(t.Notes, fmt.Sprintf("%s: a lower bound: %d node(s) not counted (first: %s, %s: %s).",
+				d.Model, n, d.Uncounted[0].Node, d.Uncounted[0].OpType, d.Uncounted[0].Reason))
+		}
 	}
 	return t
 }
@@ -608,6 +612,9 @@ func (d *FPODoc) ScopeTable(depth int) *Table {
 func (d *FPODoc) totalsTable(pf *polyFit) *Table {
 	t := &Table{Caption: "Totals per inference", Heading: true, HideHeader: true, Indent: "  ",
 		Header: []string{"Quantity", "Value", "Exact"}}
+	if n := len(d.Uncounted); n > 0 {
+		t.Caption = fmt.Sprintf("Totals per inference (a lower bound: %d node(s) not counted, listed below)", n)
+	}
 	tt := d.Totals
 	short := func(c Count) string {
 		s := units.Expr(c.Expr)

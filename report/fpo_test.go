@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/greenai/greenai/fpo"
 	"github.com/greenai/greenai/sym"
 )
 
@@ -72,5 +73,37 @@ func TestTableWidthAndSpan(t *testing.T) {
 	tm.WriteMarkdown(&md)
 	if !strings.Contains(md.String(), `x\|y`) || !strings.Contains(md.String(), `a\|b`) {
 		t.Errorf("Markdown does not escape |:\n%s", md.String())
+	}
+}
+
+// TestFPOLowerBoundMarked: when nodes are not counted, the totals are
+// called a lower bound where they are shown (the text's totals heading,
+// the Markdown/LaTeX summary's notes), not only in a list at the end.
+func TestFPOLowerBoundMarked(t *testing.T) {
+	d := &FPODoc{Model: "m.onnx", ByOpType: map[string]OpDoc{}, Totals: FPOTotals{Convention: "fpo", Unit: "FPO",
+		FPO: C(sym.Const(4)), MACs: C(sym.Const(0)), FPOFromMACs: C(sym.Const(0)),
+		ActivationBytes: C(sym.Const(16)), ActivationPeak: C(sym.Const(32)), BytesMoved: C(sym.Const(0))},
+		Uncounted: []fpo.Uncounted{{Node: "foo", OpType: "FooBar", Reason: "no shape rule"}}}
+	var b strings.Builder
+	if err := d.Write(&b, Plain, FPOView{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Totals per inference (a lower bound: 1 node(s) not counted") {
+		t.Errorf("text totals not called a lower bound:\n%s", b.String())
+	}
+	for _, f := range []string{Markdown, LaTeX} {
+		b.Reset()
+		if err := d.Write(&b, f, FPOView{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "m.onnx: a lower bound: 1 node(s) not counted (first: foo, FooBar: no shape rule).") {
+			t.Errorf("%s summary not called a lower bound:\n%s", f, b.String())
+		}
+	}
+	d.Uncounted = nil
+	b.Reset()
+	d.Write(&b, Plain, FPOView{Width: 80})
+	if strings.Contains(b.String(), "lower bound") {
+		t.Errorf("a complete count is called a lower bound:\n%s", b.String())
 	}
 }
