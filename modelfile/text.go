@@ -105,22 +105,7 @@ func wrap(w io.Writer, text, indent string, width int) {
 }
 
 // group writes an integer with thousands separators.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func group(n int64) string { return units.Grouped(strconv.FormatInt(n, 10)) }
 
 func signed(n int64) string {
 	if n > 0 {

@@ -256,3 +256,21 @@ func Scientific(v float64, sig int) string {
 	}
 	return mant + " × 10" + sup
 }
+
+// Grouped writes a decimal integer (as text, so that counts beyond int64
+// print too) with thousands separators: 3,635,322,856.
+func Grouped(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -148,3 +148,12 @@ func TestScientific(t *testing.T) {
 		}
 	}
 }
+
+func TestGrouped(t *testing.T) {
+	for in, want := range map[string]string{"0": "0", "999": "999", "1000": "1,000", "-1234567": "-1,234,567",
+		"3635322856": "3,635,322,856", "123456789012345678901234": "123,456,789,012,345,678,901,234"} {
+		if got := Grouped(in); got != want {
+			t.Errorf("Grouped(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/greenai/greenai/units"
 )
@@ -29,21 +28,7 @@ func small(v float64, unit string) string {
 func metric(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 // exact groups an exact integer's digits: 3,635,322,856.
-func exact(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func exact(s string) string { return units.Grouped(s) }
 
 // plain is the shortest exact decimal form, for CSV and data attributes.
 func plain(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
