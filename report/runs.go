@@ -142,6 +142,12 @@ func (d *RunsDoc) listTable(detail bool) *Table {
 		}
 		t.AddRow(Cell{Text: line + "  " + cmd, Span: true})
 	}
+	for _, r := range d.Runs {
+		if len(r.Energy) > 0 {
+			t.Notes = append(t.Notes, "Energy provenance (cpu:e, gpu:m, …): m = measured counter, i = integrated power, e = model estimate (not measured).")
+			break
+		}
+	}
 	return t
 }
 

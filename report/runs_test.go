@@ -51,7 +51,7 @@ func TestRunsText(t *testing.T) {
 		text string
 		want []string
 	}{
-		"list":    {list.String(), []string{"20240501T120000-00000001  finished", "cpu:m gpu:m  resnet  python train.py", "…"}},
+		"list":    {list.String(), []string{"20240501T120000-00000001  finished", "cpu:m gpu:m  resnet  python train.py", "…", "e = model estimate (not measured)"}},
 		"show":    {show.String(), []string{"400 J of 1 kJ whole (40.0%)", "attributed to the run 2.9 kJ", "billed by the run's share"}},
 		"summary": {sum.String(), []string{"package-0: RAPL", "saved to runs.db", "carbon"}},
 	} {
