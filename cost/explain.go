@@ -145,6 +145,9 @@ func estimate(s *Spec, pt *PriceTag) *Estimate {
 		fmt.Sprintf("Peak rate from: %s (dense, no sparsity).", dev.Source),
 		"Utilization is the fraction of peak actually achieved; measured values are typically 20–60% for training. Measure a real run with `greenai run` to replace this estimate.",
 	}
+	if hw.UtilizationDefault {
+		e.Assumptions = append(e.Assumptions, fmt.Sprintf("The spec gives no hardware.utilization: %.0f%% is greenai's default, not a property of this run.", 100*DefaultUtilization))
+	}
 	return e
 }
 

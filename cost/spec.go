@@ -90,11 +90,18 @@ type DeploySpec struct {
 }
 
 // HardwareSpec converts FPO into time and energy estimates.
+// DefaultUtilization is the fraction of peak assumed when a spec's
+// hardware section gives none.
+const DefaultUtilization = 0.3
+
 type HardwareSpec struct {
 	Accelerator string  `yaml:"accelerator" json:"accelerator"`
 	Count       int64   `yaml:"count" json:"count"`
 	Precision   string  `yaml:"precision" json:"precision"`
 	Utilization float64 `yaml:"utilization" json:"utilization"`
+	// UtilizationDefault is set when the spec gave no utilization and
+	// DefaultUtilization was assumed (the estimate then says so).
+	UtilizationDefault bool `yaml:"-" json:"utilization_is_default,omitempty"`
 }
 
 // ReadSpec reads and validates a spec file.
@@ -441,7 +448,8 @@ func (s *Spec) validateHardware() error {
 		return fieldError("hardware.precision", "%s has no published %s rate (has: %s)", hw.Accelerator, hw.Precision, strings.Join(sortedKeys(dev.Peak), ", "))
 	}
 	if hw.Utilization == 0 {
-		hw.Utilization = 0.3
+		hw.Utilization = DefaultUtilization
+		hw.UtilizationDefault = true
 	}
 	if !(hw.Utilization > 0 && hw.Utilization <= 1) {
 		return fieldError("hardware.utilization", "must be in (0, 1] (got %g)", hw.Utilization)

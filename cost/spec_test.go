@@ -159,6 +159,17 @@ func TestValidateDefaults(t *testing.T) {
 		s.Hardware.Precision != "fp32" || s.Hardware.Utilization != 0.3 || s.Hardware.Count != 1 {
 		t.Errorf("defaults %+v", s)
 	}
+	if !s.Hardware.UtilizationDefault {
+		t.Errorf("a defaulted utilization is not marked as the default")
+	}
+	e := estimate(s, &PriceTag{SearchFPO: big.NewRat(1e12, 1), InferenceFPO: big.NewRat(0, 1)})
+	if !strings.Contains(strings.Join(e.Assumptions, " "), "no hardware.utilization: 30% is greenai's default") {
+		t.Errorf("the estimate does not say its utilization is the default: %q", e.Assumptions)
+	}
+	given := &Spec{Model: mlpModel(t), Train: TrainSpec{Examples: 1000, Epochs: 1, BatchSize: 10}, Hardware: HardwareSpec{Accelerator: "A100-SXM4", Utilization: 0.5}}
+	if err := given.Validate(); err != nil || given.Hardware.UtilizationDefault {
+		t.Errorf("a given utilization: %v, marked default %v", err, given.Hardware.UtilizationDefault)
+	}
 	// Validating twice changes nothing.
 	before := *s
 	if err := s.Validate(); err != nil || s.Search.Trials != before.Search.Trials || s.Eval.EveryEpochs != before.Eval.EveryEpochs {
