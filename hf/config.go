@@ -234,7 +234,20 @@ func (c *Config) validate() error {
 	if c.Heads > 0 && c.KVHeads > 0 && c.Heads%c.KVHeads != 0 {
 		return bad(c.key("num_key_value_heads"), fmt.Sprintf("%d query heads are not a multiple of %d key/value heads", c.Heads, c.KVHeads))
 	}
+	// The builder makes nodes per layer and per expert, so these counts
+	// bound its memory: 2^40 layers passed the dim limit and ran the
+	// process out of memory. The largest published models have a few
+	// hundred layers and experts.
+	if lk, n := c.layerKey(); n > maxLayers {
+		return bad(lk, fmt.Sprintf("is %d layers, beyond the %d the builder accepts", n, maxLayers))
+	}
 	if c.MoE != nil {
+		if c.MoE.Experts > maxExperts {
+			return bad(c.firstKey("n_routed_experts", "num_local_experts", "num_experts"), fmt.Sprintf("is %d experts, beyond the %d the builder accepts", c.MoE.Experts, maxExperts))
+		}
+		if _, n := c.layerKey(); n*c.MoE.Experts > maxExpertWeights {
+			return bad(c.firstKey("n_routed_experts", "num_local_experts", "num_experts"), fmt.Sprintf("%d experts in each of %d layers exceed the %d expert MLPs the builder accepts", c.MoE.Experts, n, maxExpertWeights))
+		}
 		if c.MoE.TopK > c.MoE.Experts {
 			return bad("num_experts_per_tok", fmt.Sprintf("%d experts per token exceed the %d experts", c.MoE.TopK, c.MoE.Experts))
 		}
@@ -248,6 +261,34 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// Limits on the counts the builder loops over (see validate).
+const (
+	maxLayers  = 1 << 14
+	maxExperts = 1 << 14
+	// maxExpertWeights bounds layers × experts (DeepSeek-V3: 61 × 256).
+	maxExpertWeights = 1 << 20
+)
+
+// layerKey returns the config key that gave the larger of the layer
+// counts (encoder/decoder) and that count.
+func (c *Config) layerKey() (string, int64) {
+	if c.DecoderLayers > c.Layers {
+		return "num_decoder_layers", c.DecoderLayers
+	}
+	return c.firstKey("num_hidden_layers", "n_layer", "num_layers"), c.Layers
+}
+
+// firstKey returns the first of keys present in the raw config, else the
+// first key.
+func (c *Config) firstKey(keys ...string) string {
+	for _, k := range keys {
+		if _, ok := c.raw[k]; ok {
+			return k
+		}
+	}
+	return keys[0]
 }
 
 // key names the config key a field came from, for messages.

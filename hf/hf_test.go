@@ -315,3 +315,33 @@ func TestT5EncoderModel(t *testing.T) {
 		t.Errorf("decode: %v", err)
 	}
 }
+
+// Layer and expert counts bound the builder's memory: a count within the
+// per-dim limit (2^40 layers) must still be refused, naming its key,
+// before a graph is built.
+func TestConfigLayerExpertLimits(t *testing.T) {
+	for _, tc := range []struct{ file, key, val, want string }{
+		{"llama-3-8b.json", "num_hidden_layers", "1099511627776", `key "num_hidden_layers": is 1099511627776 layers, beyond the 16384`},
+		{"t5-base.json", "num_decoder_layers", "1073741824", `key "num_decoder_layers": is 1073741824 layers`},
+		{"mixtral-8x7b-v0.1.json", "num_local_experts", "1073741824", `key "num_local_experts": is 1073741824 experts`},
+		{"mixtral-8x7b-v0.1.json", "num_local_experts", "16384", `key "num_local_experts": 16384 experts in each of 128 layers exceed`},
+	} {
+		data, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		m[tc.key] = json.Number(tc.val)
+		if tc.key == "num_local_experts" && tc.val == "16384" {
+			m["num_hidden_layers"] = 128
+		}
+		data, _ = json.Marshal(m)
+		_, err = ParseConfig(data)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s with %s=%s: got %v, want an error containing %q", tc.file, tc.key, tc.val, err, tc.want)
+		}
+	}
+}
