@@ -680,7 +680,11 @@ func resolveGemma(r *reader, c *Config) error {
 	}
 	c.Placement = Sandwich
 	if r.has("query_pre_attn_scalar") {
-		c.AttnScale = 1 / math.Sqrt(r.float(0, "query_pre_attn_scalar"))
+		q := r.float(0, "query_pre_attn_scalar")
+		if r.err == nil && q <= 0 {
+			r.fail("query_pre_attn_scalar", fmt.Sprintf("is %v; it must be positive (the attention scale is its inverse square root)", q))
+		}
+		c.AttnScale = 1 / math.Sqrt(q)
 	}
 	c.AttnSoftcap = r.float(0, "attn_logit_softcapping")
 	c.FinalSoftcap = r.float(0, "final_logit_softcapping")

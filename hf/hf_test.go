@@ -324,6 +324,7 @@ func TestConfigLayerExpertLimits(t *testing.T) {
 		{"llama-3-8b.json", "num_hidden_layers", "1099511627776", `key "num_hidden_layers": is 1099511627776 layers, beyond the 16384`},
 		{"t5-base.json", "num_decoder_layers", "1073741824", `key "num_decoder_layers": is 1073741824 layers`},
 		{"mixtral-8x7b-v0.1.json", "num_local_experts", "1073741824", `key "num_local_experts": is 1073741824 experts`},
+		{"gemma-2-2b.json", "query_pre_attn_scalar", "0", `key "query_pre_attn_scalar": is 0; it must be positive`},
 		{"mixtral-8x7b-v0.1.json", "num_local_experts", "16384", `key "num_local_experts": 16384 experts in each of 128 layers exceed`},
 	} {
 		data, err := os.ReadFile(filepath.Join("testdata", tc.file))
